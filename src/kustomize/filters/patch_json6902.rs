@@ -1,0 +1,142 @@
+//! JSON patches (RFC 6902) over an object: add, remove, replace, move, copy, test.
+
+use crate::kustomize::KustomizeError;
+use serde_yaml::Value;
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub op: String,
+    pub path: String,
+    pub from: Option<String>,
+    pub value: Option<Value>,
+}
+
+/// Parse a JSON or YAML list of operations.
+pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
+    let v: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    let Value::Sequence(items) = v else { return Err("a JSON patch is a list of operations".into()) };
+    let mut ops = Vec::new();
+    for item in items {
+        let m = item.as_mapping().ok_or("each JSON patch operation must be a map")?;
+        let get = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        let op = get("op").ok_or("JSON patch operation without 'op'")?;
+        let path = get("path").ok_or("JSON patch operation without 'path'")?;
+        ops.push(Operation { op, path, from: get("from"), value: m.get("value").cloned() });
+    }
+    Ok(ops)
+}
+
+fn tokens(pointer: &str) -> Result<Vec<String>, String> {
+    if pointer.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/').ok_or_else(|| format!("invalid JSON pointer '{pointer}'"))?;
+    Ok(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
+}
+
+fn index(items: &[Value], tok: &str, allow_end: bool) -> Result<usize, String> {
+    if tok == "-" && allow_end {
+        return Ok(items.len());
+    }
+    let i: usize = tok.parse().map_err(|_| format!("invalid array index '{tok}'"))?;
+    let max = if allow_end { items.len() } else { items.len().saturating_sub(1) };
+    if i > max || (!allow_end && items.is_empty()) {
+        return Err(format!("array index {i} out of range"));
+    }
+    Ok(i)
+}
+
+fn parent_mut<'a>(doc: &'a mut Value, toks: &[String]) -> Result<&'a mut Value, String> {
+    let mut cur = doc;
+    for t in toks {
+        cur = match cur {
+            Value::Mapping(m) => m.get_mut(t.as_str()).ok_or_else(|| format!("path element '{t}' not found"))?,
+            Value::Sequence(s) => {
+                let i = index(s, t, false)?;
+                &mut s[i]
+            }
+            _ => return Err(format!("path element '{t}' is not in a map or list")),
+        };
+    }
+    Ok(cur)
+}
+
+fn get(doc: &Value, toks: &[String]) -> Result<Value, String> {
+    let mut cur = doc;
+    for t in toks {
+        cur = match cur {
+            Value::Mapping(m) => m.get(t.as_str()).ok_or_else(|| format!("path element '{t}' not found"))?,
+            Value::Sequence(s) => &s[index(s, t, false)?],
+            _ => return Err(format!("path element '{t}' is not in a map or list")),
+        };
+    }
+    Ok(cur.clone())
+}
+
+fn add(doc: &mut Value, toks: &[String], value: Value) -> Result<(), String> {
+    let Some((last, parents)) = toks.split_last() else {
+        *doc = value;
+        return Ok(());
+    };
+    match parent_mut(doc, parents)? {
+        Value::Mapping(m) => {
+            m.insert(Value::String(last.clone()), value);
+            Ok(())
+        }
+        Value::Sequence(s) => {
+            let i = index(s, last, true)?;
+            s.insert(i, value);
+            Ok(())
+        }
+        _ => Err(format!("cannot add '{last}' to a scalar")),
+    }
+}
+
+fn remove(doc: &mut Value, toks: &[String]) -> Result<Value, String> {
+    let (last, parents) = toks.split_last().ok_or("cannot remove the whole document")?;
+    match parent_mut(doc, parents)? {
+        Value::Mapping(m) => m.remove(last.as_str()).ok_or_else(|| format!("path element '{last}' not found")),
+        Value::Sequence(s) => {
+            let i = index(s, last, false)?;
+            Ok(s.remove(i))
+        }
+        _ => Err(format!("cannot remove '{last}' from a scalar")),
+    }
+}
+
+pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), KustomizeError> {
+    for op in ops {
+        apply_one(doc, op).map_err(|e| KustomizeError::Transform {
+            message: format!("JSON patch '{}' at '{}': {e}", op.op, op.path),
+        })?;
+    }
+    Ok(())
+}
+
+fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
+    let toks = tokens(&op.path)?;
+    let value = || op.value.clone().ok_or_else(|| "operation needs a 'value'".to_string());
+    match op.op.as_str() {
+        "add" => add(doc, &toks, value()?),
+        "remove" => remove(doc, &toks).map(|_| ()),
+        "replace" => {
+            let target = parent_mut(doc, &toks)?;
+            *target = value()?;
+            Ok(())
+        }
+        "move" => {
+            let from = tokens(op.from.as_deref().ok_or("move needs 'from'")?)?;
+            let v = remove(doc, &from)?;
+            add(doc, &toks, v)
+        }
+        "copy" => {
+            let from = tokens(op.from.as_deref().ok_or("copy needs 'from'")?)?;
+            let v = get(doc, &from)?;
+            add(doc, &toks, v)
+        }
+        "test" => {
+            if get(doc, &toks)? == value()? { Ok(()) } else { Err("test failed".into()) }
+        }
+        other => Err(format!("unknown operation '{other}'")),
+    }
+}

@@ -1,0 +1,263 @@
+//! Strategic merge patches, with kustomize's (kyaml merge2) rules: maps merge by field, scalars and lists are
+//! replaced, except lists whose Kubernetes type merges them by key (containers by name, ...: see `specs`).
+//! `null` deletes a field; `$patch: delete|replace|merge` directives apply to maps and list elements.
+
+use crate::kustomize::specs::{self, ListStrategy, SchemaType};
+use crate::kustomize::KustomizeError;
+use serde_yaml::{Mapping, Value};
+
+const DIRECTIVE: &str = "$patch";
+
+#[derive(Debug, PartialEq)]
+enum Directive {
+    Merge,
+    Replace,
+    Delete,
+}
+
+fn map_directive(m: &mut Mapping) -> Result<Directive, String> {
+    let Some(v) = m.remove(DIRECTIVE) else { return Ok(Directive::Merge) };
+    match v.as_str() {
+        Some("delete") => Ok(Directive::Delete),
+        Some("replace") => Ok(Directive::Replace),
+        Some("merge") => Ok(Directive::Merge),
+        _ => Err(format!("unknown patch strategy '{}'", serde_yaml::to_string(&v).unwrap_or_default().trim())),
+    }
+}
+
+/// A list-level directive is an element that holds only `$patch`.
+fn list_directive(items: &mut Vec<Value>) -> Result<Directive, String> {
+    let pos = items.iter().position(|i| i.as_mapping().is_some_and(|m| m.len() == 1 && m.contains_key(DIRECTIVE)));
+    let Some(pos) = pos else { return Ok(Directive::Merge) };
+    let mut m = items.remove(pos).as_mapping().cloned().unwrap_or_default();
+    map_directive(&mut m)
+}
+
+/// Merge `patch` into `target` (a whole object). Returns None when the patch deletes the object.
+pub fn merge_object(target: &Value, patch: &Value) -> Result<Option<Value>, KustomizeError> {
+    let group = target.get("apiVersion").and_then(Value::as_str).and_then(|a| a.rsplit_once('/')).map(|(g, _)| g).unwrap_or("");
+    let kind = target.get("kind").and_then(Value::as_str).unwrap_or("");
+    let schema = specs::root_schema(group, kind);
+    merge_map_value(Some(target.clone()), patch.clone(), schema, "")
+        .map_err(|message| KustomizeError::Transform { message: format!("strategic merge patch: {message}") })
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Mapping(_) => "map",
+        Value::Sequence(_) => "list",
+        Value::Null => "null",
+        _ => "scalar",
+    }
+}
+
+/// Walk a node. `dest` is absent when only the patch has the field.
+fn merge_value(dest: Option<Value>, patch: Option<Value>, schema: SchemaType, list: Option<ListStrategy>, path: &str) -> Result<Option<Value>, String> {
+    // The first present, non-null source decides the kind of node, as in kyaml's walker.
+    let lead = [dest.as_ref(), patch.as_ref()].into_iter().flatten().find(|v| !v.is_null()).cloned();
+    match lead {
+        None => Ok(None), // all null or absent: the field is cleared
+        Some(Value::Mapping(_)) => {
+            check_kind(&dest, &patch, "map", path)?;
+            match patch {
+                Some(p) => merge_map_value(dest, p, schema, path),
+                None => Ok(Some(clean(dest.expect("lead came from dest"), schema))),
+            }
+        }
+        Some(Value::Sequence(_)) => {
+            check_kind(&dest, &patch, "list", path)?;
+            merge_list(dest, patch, schema, list, path)
+        }
+        Some(_) => {
+            check_kind(&dest, &patch, "scalar", path)?;
+            Ok(match patch {
+                Some(Value::Null) => None,
+                Some(p) => Some(p),
+                None => dest,
+            })
+        }
+    }
+}
+
+fn check_kind(dest: &Option<Value>, patch: &Option<Value>, want: &str, path: &str) -> Result<(), String> {
+    for v in [dest, patch].into_iter().flatten() {
+        if !v.is_null() && kind_name(v) != want {
+            return Err(format!("field '{path}': cannot merge a {} with a {want}", kind_name(v)));
+        }
+    }
+    Ok(())
+}
+
+/// A dest-only subtree is still walked by kyaml: its null fields disappear and directives are dropped.
+fn clean(v: Value, schema: SchemaType) -> Value {
+    match v {
+        Value::Mapping(m) => {
+            let mut out = Mapping::new();
+            for (k, child) in m {
+                if child.is_null() {
+                    continue;
+                }
+                let (child_schema, list) = field_schema(schema, &k);
+                let child = match child {
+                    Value::Sequence(items) if list.is_some() => {
+                        Value::Sequence(items.into_iter().map(|i| clean(i, child_schema)).collect())
+                    }
+                    other @ Value::Mapping(_) => clean(other, child_schema),
+                    other => other,
+                };
+                out.insert(k, child);
+            }
+            Value::Mapping(out)
+        }
+        other => other,
+    }
+}
+
+fn field_schema(parent: SchemaType, key: &Value) -> (SchemaType, Option<ListStrategy>) {
+    match key.as_str() {
+        Some(k) => specs::field_schema(parent, k),
+        None => (SchemaType::Unknown, None),
+    }
+}
+
+fn merge_map_value(dest: Option<Value>, patch: Value, schema: SchemaType, path: &str) -> Result<Option<Value>, String> {
+    let Value::Mapping(mut patch) = patch else {
+        return if patch.is_null() { Ok(None) } else { Err(format!("field '{path}': expected a map")) };
+    };
+    let directive = map_directive(&mut patch)?;
+    let dest = dest.filter(|d| !d.is_null());
+    let Some(dest) = dest else {
+        if directive == Directive::Delete {
+            return Ok(None);
+        }
+        // Added as written, but walked: nested nulls and directives are resolved against nothing.
+        return merge_fields(Mapping::new(), patch, schema, path).map(|m| Some(Value::Mapping(m)));
+    };
+    match directive {
+        Directive::Delete => Ok(None),
+        Directive::Replace => merge_fields(Mapping::new(), patch, schema, path).map(|m| Some(Value::Mapping(m))),
+        Directive::Merge => {
+            let Value::Mapping(dest) = dest else { return Err(format!("field '{path}': expected a map")) };
+            merge_fields(dest, patch, schema, path).map(|m| Some(Value::Mapping(m)))
+        }
+    }
+}
+
+fn merge_fields(dest: Mapping, mut patch: Mapping, schema: SchemaType, path: &str) -> Result<Mapping, String> {
+    let mut out = Mapping::new();
+    for (k, dv) in dest {
+        let pv = patch.remove(&k);
+        let (child_schema, list) = field_schema(schema, &k);
+        let child_path = child_path(path, &k);
+        if let Some(v) = merge_value(Some(dv), pv, child_schema, list, &child_path)? {
+            out.insert(k, v);
+        }
+    }
+    // Fields only the patch has, in the (sorted) order kyaml adds them.
+    let mut rest: Vec<(Value, Value)> = patch.into_iter().collect();
+    rest.sort_by(|a, b| a.0.as_str().unwrap_or("").cmp(b.0.as_str().unwrap_or("")));
+    for (k, pv) in rest {
+        if k.as_str().is_some_and(|s| s.starts_with("$setElementOrder/") || s.starts_with("$retainKeys") || s.starts_with("$deleteFromPrimitiveList/")) {
+            continue;
+        }
+        let (child_schema, list) = field_schema(schema, &k);
+        let child_path = child_path(path, &k);
+        if let Some(v) = merge_value(None, Some(pv), child_schema, list, &child_path)? {
+            out.insert(k, v);
+        }
+    }
+    Ok(out)
+}
+
+fn child_path(path: &str, k: &Value) -> String {
+    let k = k.as_str().unwrap_or("?");
+    if path.is_empty() { k.to_string() } else { format!("{path}.{k}") }
+}
+
+fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: SchemaType, list: Option<ListStrategy>, path: &str) -> Result<Option<Value>, String> {
+    let dest_items = match dest {
+        Some(Value::Sequence(s)) => Some(s),
+        _ => None,
+    };
+    let patch_items = match patch {
+        Some(Value::Sequence(s)) => Some(s),
+        Some(Value::Null) => return Ok(None),
+        _ => None,
+    };
+    let Some(strategy) = list else {
+        // Non-associative: the patch's list wins as written.
+        return Ok(patch_items.or(dest_items).map(Value::Sequence));
+    };
+    let Some(mut patch_items) = patch_items else {
+        return Ok(dest_items.map(|items| Value::Sequence(items.into_iter().map(|i| clean(i, schema)).collect())));
+    };
+    let directive = list_directive(&mut patch_items)?;
+    let Some(dest_items) = dest_items else {
+        if directive == Directive::Delete {
+            return Ok(None);
+        }
+        return Ok(Some(Value::Sequence(patch_items)));
+    };
+    match directive {
+        Directive::Delete => Ok(None),
+        Directive::Replace => Ok(Some(Value::Sequence(patch_items))),
+        Directive::Merge => match strategy {
+            ListStrategy::MergeScalars => {
+                let mut out = dest_items;
+                for p in patch_items {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+                Ok(Some(Value::Sequence(out)))
+            }
+            ListStrategy::MergeByKey(key) => merge_keyed(dest_items, patch_items, key, schema, path).map(|v| Some(Value::Sequence(v))),
+        },
+    }
+}
+
+fn key_of(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(crate::resource::scalar_string)
+}
+
+fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: SchemaType, path: &str) -> Result<Vec<Value>, String> {
+    let mut out: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
+    let mut appended = Vec::new();
+    // Dest elements the patch does not mention are still walked.
+    let patched_keys: Vec<Option<String>> = patch.iter().map(|p| key_of(p, key)).collect();
+    for slot in out.iter_mut() {
+        let k = slot.as_ref().and_then(|d| key_of(d, key));
+        if k.is_none() || !patched_keys.contains(&k) {
+            if let Some(d) = slot.take() {
+                *slot = Some(clean(d, schema));
+            }
+        }
+    }
+    for p in patch {
+        let Some(k) = key_of(&p, key) else {
+            appended.push(p);
+            continue;
+        };
+        let idx = out.iter().position(|d| d.as_ref().and_then(|d| key_of(d, key)).as_deref() == Some(k.as_str()));
+        let elem_path = format!("{path}[{key}={k}]");
+        match idx {
+            Some(i) => {
+                let merged = merge_map_value(out[i].take(), p, schema, &elem_path)?;
+                out[i] = merged.filter(|m| !m.as_mapping().is_some_and(Mapping::is_empty));
+            }
+            None => {
+                if let Some(mut v) = merge_map_value(None, p, schema, &elem_path)? {
+                    if let Some(m) = v.as_mapping_mut() {
+                        if !m.contains_key(key) {
+                            m.insert(key.into(), Value::String(k));
+                        }
+                    }
+                    appended.push(v);
+                }
+            }
+        }
+    }
+    let mut result: Vec<Value> = out.into_iter().flatten().collect();
+    result.extend(appended);
+    Ok(result)
+}

@@ -1,0 +1,176 @@
+//! `replacements:`: copy a field of one object into fields of others.
+
+use super::selector::CompiledSelector;
+use super::vars::lookup;
+use crate::kustomize::types::{FieldOptions, ReplacementField, Selector};
+use crate::kustomize::KustomizeError;
+use crate::resource::Resource;
+use serde_yaml::{Mapping, Value};
+
+fn err(message: String) -> KustomizeError {
+    KustomizeError::Transform { message: format!("replacements: {message}") }
+}
+
+fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value, KustomizeError> {
+    let src = rep.source.as_ref().ok_or_else(|| err("a replacement needs a source".into()))?;
+    let sel = Selector {
+        group: src.group.clone(),
+        version: src.version.clone(),
+        kind: src.kind.clone(),
+        name: src.name.clone(),
+        namespace: src.namespace.clone(),
+        ..Default::default()
+    };
+    let compiled = CompiledSelector::new(&sel)?;
+    let found: Vec<&Resource> = resources.iter().filter(|r| compiled.selects(r)).collect();
+    let r = match found.len() {
+        1 => found[0],
+        0 => return Err(err(format!("nothing selected by source {}/{}", src.kind, src.name))),
+        n => return Err(err(format!("multiple matches ({n}) for source {}/{}", src.kind, src.name))),
+    };
+    let path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
+    let mut v = lookup(&r.value, path).ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
+    if let Some(opts) = &src.options {
+        if !opts.delimiter.is_empty() {
+            let s = crate::resource::scalar_string(&v).unwrap_or_default();
+            let parts: Vec<&str> = s.split(opts.delimiter.as_str()).collect();
+            let i = usize::try_from(opts.index).ok().filter(|&i| i < parts.len());
+            let i = i.ok_or_else(|| err(format!("options.index {} is out of bounds for value {s}", opts.index)))?;
+            v = Value::String(parts[i].to_string());
+        }
+    }
+    Ok(v)
+}
+
+fn with_delimiter(old: &Value, new: &Value, opts: &Option<FieldOptions>) -> Value {
+    let Some(opts) = opts.as_ref().filter(|o| !o.delimiter.is_empty()) else { return new.clone() };
+    let old = crate::resource::scalar_string(old).unwrap_or_default();
+    let mut parts: Vec<String> = old.split(opts.delimiter.as_str()).map(str::to_string).collect();
+    let new = crate::resource::scalar_string(new).unwrap_or_default();
+    if opts.index < 0 {
+        parts.insert(0, new);
+    } else if (opts.index as usize) >= parts.len() {
+        parts.push(new);
+    } else {
+        parts[opts.index as usize] = new;
+    }
+    Value::String(parts.join(&opts.delimiter))
+}
+
+/// Set `value` at a dotted path with `[key=value]` list selectors; create missing fields when allowed.
+fn set_at(node: &mut Value, parts: &[String], value: &Value, opts: &Option<FieldOptions>, create: bool) -> Result<bool, String> {
+    let Some((head, rest)) = parts.split_first() else {
+        *node = with_delimiter(node, value, opts);
+        return Ok(true);
+    };
+    if head.starts_with('[') && head.ends_with(']') {
+        let inner = &head[1..head.len() - 1];
+        let items = node.as_sequence_mut().ok_or_else(|| format!("'{head}' applied to a non-list"))?;
+        if inner == "*" || inner.is_empty() {
+            let mut any = false;
+            for i in items.iter_mut() {
+                any |= set_at(i, rest, value, opts, create)?;
+            }
+            return Ok(any);
+        }
+        if let Some((k, v)) = inner.split_once('=') {
+            let mut any = false;
+            for i in items.iter_mut() {
+                if i.get(k).and_then(crate::resource::scalar_string).as_deref() == Some(v) {
+                    any |= set_at(i, rest, value, opts, create)?;
+                }
+            }
+            return Ok(any);
+        }
+        let idx: usize = inner.parse().map_err(|_| format!("bad list selector '{head}'"))?;
+        return match items.get_mut(idx) {
+            Some(i) => set_at(i, rest, value, opts, create),
+            None => Ok(false),
+        };
+    }
+    if let Ok(idx) = head.parse::<usize>() {
+        if let Some(items) = node.as_sequence_mut() {
+            return match items.get_mut(idx) {
+                Some(i) => set_at(i, rest, value, opts, create),
+                None => Ok(false),
+            };
+        }
+    }
+    if node.is_null() && create {
+        *node = Value::Mapping(Mapping::new());
+    }
+    let m = match node.as_mapping_mut() {
+        Some(m) => m,
+        None => return Ok(false),
+    };
+    let key = Value::String(head.clone());
+    if !m.contains_key(&key) {
+        if !create {
+            return Ok(false);
+        }
+        m.insert(key.clone(), if rest.is_empty() { Value::Null } else { Value::Mapping(Mapping::new()) });
+    }
+    set_at(m.get_mut(&key).expect("present"), rest, value, opts, create)
+}
+
+fn split_field_path(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                if !cur.is_empty() && depth == 0 {
+                    out.push(std::mem::take(&mut cur));
+                }
+                depth += 1;
+                cur.push(c);
+            }
+            ']' => {
+                depth -= 1;
+                cur.push(c);
+                if depth == 0 {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            '.' if depth == 0 => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> Result<(), KustomizeError> {
+    for rep in replacements {
+        let value = source_value(resources, rep)?;
+        for target in &rep.targets {
+            let select = target.select.as_ref().ok_or_else(|| err("a target needs 'select'".into()))?;
+            let sel = CompiledSelector::new(select)?;
+            let rejects: Vec<CompiledSelector> = target.reject.iter().map(CompiledSelector::new).collect::<Result<_, _>>()?;
+            let create = target.options.as_ref().is_some_and(|o| o.create);
+            for r in resources.iter_mut() {
+                if !sel.selects(r) || rejects.iter().any(|x| x.selects(r)) {
+                    continue;
+                }
+                for fp in &target.field_paths {
+                    let parts = split_field_path(fp);
+                    let set = set_at(&mut r.value, &parts, &value, &target.options, create).map_err(err)?;
+                    if !set && !create {
+                        // kustomize requires a targeted field to exist unless create is set.
+                        if lookup(&r.value, fp).is_none() && !fp.contains('[') {
+                            return Err(err(format!("unable to find field '{fp}' in replacement target {}", r.cur_id())));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `vars:` (deprecated in kustomize, still common): `$(NAME)` in the var-reference fields is replaced by a field of
+//! another object, after all names are final.
+
+use crate::kustomize::fieldspec;
+use crate::kustomize::types::{FieldSpec, Var};
+use crate::kustomize::KustomizeError;
+use crate::resource::{Gvk, Resource};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+/// Read a field by kustomize's dotted path (`spec.ports[0].port`, `metadata.name`).
+pub fn lookup(v: &Value, path: &str) -> Option<Value> {
+    let mut cur = v;
+    for part in split_dotted(path) {
+        let (name, index) = match part.find('[') {
+            Some(i) if part.ends_with(']') => (&part[..i], Some(&part[i + 1..part.len() - 1])),
+            _ => (part.as_str(), None),
+        };
+        if !name.is_empty() {
+            cur = cur.get(name)?;
+        }
+        if let Some(idx) = index {
+            cur = cur.get(idx.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(cur.clone())
+}
+
+fn split_dotted(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                depth += 1;
+                cur.push(c)
+            }
+            ']' => {
+                depth -= 1;
+                cur.push(c)
+            }
+            '.' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    crate::resource::scalar_string(v)
+}
+
+/// Resolve every var to its value.
+pub fn resolve_values(resources: &[Resource], vars: &[Var]) -> Result<BTreeMap<String, Value>, KustomizeError> {
+    let mut out = BTreeMap::new();
+    for var in vars {
+        let (group, version) = if !var.objref.api_version.is_empty() {
+            let g = Gvk::from_api_version(&var.objref.api_version, "");
+            (g.group, g.version)
+        } else {
+            (var.objref.group.clone(), var.objref.version.clone())
+        };
+        let want = Gvk { group, version, kind: var.objref.kind.clone() };
+        let matches: Vec<&Resource> = resources
+            .iter()
+            .filter(|r| {
+                r.all_ids().iter().any(|id| {
+                    id.name == var.objref.name
+                        && id.gvk.is_selected_by(&want)
+                        && (var.objref.namespace.is_empty() || id.namespace == var.objref.namespace)
+                })
+            })
+            .collect();
+        let r = match matches.len() {
+            1 => matches[0],
+            0 => {
+                return Err(KustomizeError::Transform {
+                    message: format!("var '{}' cannot be mapped to a field in the set of known resources", var.name),
+                });
+            }
+            _ => {
+                return Err(KustomizeError::Transform {
+                    message: format!("var '{}' matches more than one resource", var.name),
+                });
+            }
+        };
+        let path = if var.fieldref.field_path.is_empty() { "metadata.name" } else { &var.fieldref.field_path };
+        let value = lookup(&r.value, path).ok_or_else(|| KustomizeError::Transform {
+            message: format!("var '{}': field '{path}' not found in {}", var.name, r.cur_id()),
+        })?;
+        out.insert(var.name.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Expand `$(NAME)` like Kubernetes does: `$$` escapes, unknown names stay as written.
+fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> Value {
+    // A string that is exactly one reference takes the var's value with its type (a port stays a number).
+    if let Some(name) = s.strip_prefix("$(").and_then(|r| r.strip_suffix(')')) {
+        if let Some(v) = values.get(name) {
+            used.push(name.to_string());
+            return v.clone();
+        }
+    }
+    let mut out = String::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && i + 1 < bytes.len() {
+            if bytes[i + 1] == b'$' {
+                out.push('$');
+                i += 2;
+                continue;
+            }
+            if bytes[i + 1] == b'(' {
+                if let Some(end) = s[i + 2..].find(')') {
+                    let name = &s[i + 2..i + 2 + end];
+                    if let Some(v) = values.get(name) {
+                        used.push(name.to_string());
+                        out.push_str(&scalar_text(v).unwrap_or_default());
+                        i += end + 3;
+                        continue;
+                    }
+                }
+            }
+        }
+        let ch = s[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    Value::String(out)
+}
+
+fn expand_node(v: &mut Value, values: &BTreeMap<String, Value>, used: &mut Vec<String>) {
+    match v {
+        Value::String(s) => *v = expand(s, values, used),
+        Value::Sequence(items) => items.iter_mut().for_each(|i| expand_node(i, values, used)),
+        Value::Mapping(m) => m.iter_mut().for_each(|(_, x)| expand_node(x, values, used)),
+        _ => {}
+    }
+}
+
+pub fn apply(resources: &mut [Resource], vars: &[Var], refs: &[FieldSpec]) -> Result<(), KustomizeError> {
+    if vars.is_empty() {
+        return Ok(());
+    }
+    let values = resolve_values(resources, vars)?;
+    let mut used = Vec::new();
+    for r in resources.iter_mut() {
+        let gvk = r.gvk();
+        for fs in refs {
+            if fieldspec::selects(fs, &gvk) {
+                fieldspec::apply(&mut r.value, fs, None, &mut |v| {
+                    expand_node(v, &values, &mut used);
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    Ok(())
+}

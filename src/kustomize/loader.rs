@@ -1,0 +1,247 @@
+//! File access for a build: kustomize's load restriction, the repo boundary for symlinks, size limits, and YAML
+//! parsing that records where each document starts.
+
+use super::KustomizeError;
+use crate::resource::{Origin, Resource};
+use serde_yaml::Value;
+use std::path::{Component, Path, PathBuf};
+
+/// Larger files are refused: kustomize inputs are manifests, not data dumps, and reading a 100 MB file into memory
+/// for every overlay would make a monorepo lint unusable.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// kustomize's default: files must lie in or below the kustomization's directory.
+    #[default]
+    RootOnly,
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Loader {
+    pub restrictor: LoadRestrictor,
+    /// Nothing may be read from outside this directory, through a symlink or otherwise (the repo root).
+    pub boundary: Option<PathBuf>,
+    /// Origins are recorded relative to this directory.
+    pub origin_base: PathBuf,
+}
+
+/// Lexically normalise a path (resolve `.` and `..` without touching the file system).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+pub fn is_remote(spec: &str) -> bool {
+    spec.contains("://")
+        || spec.starts_with("git@")
+        || spec.starts_with("github.com/")
+        || spec.starts_with("gitlab.com/")
+        || spec.starts_with("bitbucket.org/")
+}
+
+impl Loader {
+    pub fn relative(&self, p: &Path) -> PathBuf {
+        p.strip_prefix(&self.origin_base).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf())
+    }
+
+    /// Resolve `spec` (as written in the kustomization at `root`) to an absolute path that exists, applying the
+    /// repo boundary. `field` names the kustomization field for error messages.
+    pub fn resolve(&self, root: &Path, spec: &str, field: &str) -> Result<PathBuf, KustomizeError> {
+        if is_remote(spec) {
+            return Err(KustomizeError::Unsupported {
+                field: field.to_string(),
+                file: root.join("kustomization.yaml"),
+                detail: format!("remote reference '{spec}' (only local files are rendered)"),
+            });
+        }
+        let joined = normalize(&root.join(spec));
+        if !joined.exists() {
+            return Err(KustomizeError::NotFound { path: joined, field: field.to_string(), root: root.to_path_buf() });
+        }
+        if let Some(boundary) = &self.boundary {
+            let real = joined.canonicalize().map_err(|e| KustomizeError::io(&joined, e))?;
+            let real_boundary = boundary.canonicalize().unwrap_or_else(|_| boundary.clone());
+            if !real.starts_with(&real_boundary) {
+                return Err(KustomizeError::Security {
+                    path: joined,
+                    detail: format!("it resolves to {} outside the repository {}", real.display(), boundary.display()),
+                });
+            }
+        }
+        Ok(joined)
+    }
+
+    /// Resolve a file that must obey the load restrictor relative to the kustomization root.
+    pub fn resolve_file(&self, root: &Path, spec: &str, field: &str) -> Result<PathBuf, KustomizeError> {
+        let path = self.resolve(root, spec, field)?;
+        self.check_restriction(root, &path)?;
+        Ok(path)
+    }
+
+    pub fn check_restriction(&self, root: &Path, path: &Path) -> Result<(), KustomizeError> {
+        if self.restrictor == LoadRestrictor::RootOnly {
+            let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+            let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            if !real.starts_with(&real_root) {
+                return Err(KustomizeError::Security {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "file is not in or below '{}' (use --load-restrictor LoadRestrictionsNone to allow it)",
+                        root.display()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn read(&self, path: &Path) -> Result<Vec<u8>, KustomizeError> {
+        let meta = std::fs::metadata(path).map_err(|e| KustomizeError::io(path, e))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(KustomizeError::TooLarge { path: path.to_path_buf(), bytes: meta.len() });
+        }
+        std::fs::read(path).map_err(|e| KustomizeError::io(path, e))
+    }
+
+    pub fn read_string(&self, path: &Path) -> Result<String, KustomizeError> {
+        let bytes = self.read(path)?;
+        String::from_utf8(bytes).map_err(|_| KustomizeError::Parse {
+            file: path.to_path_buf(),
+            line: 0,
+            message: "file is not UTF-8 text".into(),
+        })
+    }
+
+    /// Read a file of Kubernetes objects.
+    pub fn load_resources(&self, path: &Path) -> Result<Vec<Resource>, KustomizeError> {
+        let text = self.read_string(path)?;
+        parse_resources(&text, &self.relative(path), path)
+    }
+}
+
+/// One YAML document of a multi-document stream, with the 1-based line where it starts.
+pub struct RawDoc<'a> {
+    pub text: &'a str,
+    pub line: u32,
+}
+
+/// Split a stream at `---` markers. Markers at column 0 always start a document in YAML, even inside block
+/// scalars, so splitting by line is exact.
+pub fn split_documents(text: &str) -> Vec<RawDoc<'_>> {
+    let mut docs = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut offset = 0usize;
+    let mut line_no = 1u32;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        let is_marker = trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---\t");
+        if is_marker {
+            docs.push(RawDoc { text: &text[start..offset], line: start_line });
+            // Content after the marker on the same line belongs to the new document.
+            start = offset + 3;
+            start_line = line_no;
+        } else if trimmed == "..." {
+            docs.push(RawDoc { text: &text[start..offset], line: start_line });
+            start = offset + line.len();
+            start_line = line_no + 1;
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    docs.push(RawDoc { text: &text[start..], line: start_line });
+    docs
+}
+
+/// First line of a document that holds content, for pointing at it.
+fn first_content_line(doc: &RawDoc) -> u32 {
+    for (i, l) in doc.text.lines().enumerate() {
+        let t = l.trim();
+        if !t.is_empty() && !t.starts_with('#') && t != "---" {
+            return doc.line + i as u32;
+        }
+    }
+    doc.line
+}
+
+pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
+    serde_yaml::from_str::<Value>(doc.text).map_err(|e| {
+        let line = e.location().map(|l| doc.line + l.line() as u32 - 1).unwrap_or(doc.line);
+        let message = e.to_string();
+        // serde_yaml appends " at line X column Y" relative to the document; the error carries the file line instead.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        KustomizeError::Parse { file: file.to_path_buf(), line, message }
+    })
+}
+
+/// Parse a stream of Kubernetes objects. `rel` is the path recorded in origins, `abs` the one in errors.
+pub fn parse_resources(text: &str, rel: &Path, abs: &Path) -> Result<Vec<Resource>, KustomizeError> {
+    let mut out = Vec::new();
+    for (index, doc) in split_documents(text).iter().enumerate() {
+        let value = parse_yaml_doc(doc, abs)?;
+        let line = first_content_line(doc);
+        let origin = Origin { file: rel.to_path_buf(), doc: index, line, ..Default::default() };
+        push_objects(value, origin, abs, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource>) -> Result<(), KustomizeError> {
+    let value = strip_tags(value);
+    match &value {
+        Value::Null => return Ok(()),
+        Value::Mapping(m) if m.is_empty() => return Ok(()),
+        Value::Mapping(_) => {}
+        _ => {
+            return Err(KustomizeError::Parse {
+                file: abs.to_path_buf(),
+                line: origin.line,
+                message: "a Kubernetes object must be a YAML mapping".into(),
+            });
+        }
+    }
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.ends_with("List") {
+        if let Some(items) = value.get("items").and_then(Value::as_sequence) {
+            for item in items.clone() {
+                push_objects(item, origin.clone(), abs, out)?;
+            }
+            return Ok(());
+        }
+    }
+    if kind.is_empty() {
+        return Err(KustomizeError::Parse {
+            file: abs.to_path_buf(),
+            line: origin.line,
+            message: "object has no 'kind' (missing Resource metadata)".into(),
+        });
+    }
+    out.push(Resource::new(value, origin));
+    Ok(())
+}
+
+/// YAML tags (`!!str`, custom ones) carry no meaning for Kubernetes objects; keep the tagged value.
+fn strip_tags(v: Value) -> Value {
+    match v {
+        Value::Tagged(t) => strip_tags(t.value),
+        Value::Mapping(m) => Value::Mapping(m.into_iter().map(|(k, v)| (strip_tags(k), strip_tags(v))).collect()),
+        Value::Sequence(s) => Value::Sequence(s.into_iter().map(strip_tags).collect()),
+        other => other,
+    }
+}

@@ -1,0 +1,854 @@
+//! Accumulating a kustomization: resources, components, generators, transformers, in kustomize's order; then,
+//! at the top only, hash suffixes, name references, vars and the output order.
+
+use super::filters::{self, hash, labels, nameref, patch_json6902, patch_strategic, prefix_suffix, selector, sort};
+use super::generators::{self, GeneratedKind};
+use super::loader::{normalize, LoadRestrictor, Loader};
+use super::specs::{self, NameBackRef};
+use super::types::{FieldSpec, Kustomization, Patch, ReplacementField, Selector, Var, TOP_LEVEL_FIELDS};
+use super::{kustomization_file, KustomizeError};
+use crate::resource::{Behavior, Resource};
+use serde_yaml::{Mapping, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub load_restrictor: LoadRestrictor,
+    /// The repository root: no file may be read from outside it (symlinks included). Origins are relative to it.
+    pub repo_root: Option<PathBuf>,
+}
+
+/// Field specs in force for a build: kustomize's defaults plus `configurations:` files, merged up the tree.
+#[derive(Debug, Clone)]
+struct TransformerConfig {
+    name_prefix: Vec<FieldSpec>,
+    common_labels: Vec<FieldSpec>,
+    template_labels: Vec<FieldSpec>,
+    common_annotations: Vec<FieldSpec>,
+    images: Vec<FieldSpec>,
+    replicas: Vec<FieldSpec>,
+    var_reference: Vec<FieldSpec>,
+    name_reference: Vec<NameBackRef>,
+}
+
+impl TransformerConfig {
+    fn defaults() -> TransformerConfig {
+        TransformerConfig {
+            name_prefix: specs::name_prefix(),
+            common_labels: specs::common_labels(),
+            template_labels: specs::template_labels(),
+            common_annotations: specs::common_annotations(),
+            images: specs::images(),
+            replicas: specs::replicas(),
+            var_reference: specs::var_references().to_vec(),
+            name_reference: Vec::new(),
+        }
+    }
+
+    fn merge(&mut self, other: &TransformerConfig) {
+        self.name_prefix = labels::merge_specs(&self.name_prefix, &other.name_prefix);
+        self.common_labels = labels::merge_specs(&self.common_labels, &other.common_labels);
+        self.template_labels = labels::merge_specs(&self.template_labels, &other.template_labels);
+        self.common_annotations = labels::merge_specs(&self.common_annotations, &other.common_annotations);
+        self.images = labels::merge_specs(&self.images, &other.images);
+        self.replicas = labels::merge_specs(&self.replicas, &other.replicas);
+        self.var_reference = labels::merge_specs(&self.var_reference, &other.var_reference);
+        for nr in &other.name_reference {
+            let dup = self.name_reference.iter().any(|x| x.target == nr.target && x.referrers == nr.referrers);
+            if !dup {
+                self.name_reference.push(nr.clone());
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Accumulator {
+    resources: Vec<Resource>,
+    config: TransformerConfig,
+    vars: Vec<Var>,
+}
+
+impl Accumulator {
+    fn new() -> Accumulator {
+        Accumulator { resources: Vec::new(), config: TransformerConfig::defaults(), vars: Vec::new() }
+    }
+
+    fn append(&mut self, r: Resource, from: &Path) -> Result<(), KustomizeError> {
+        let id = r.cur_id();
+        if self.resources.iter().any(|x| x.cur_id().same_as(&id)) {
+            return Err(KustomizeError::Accumulate {
+                dir: from.to_path_buf(),
+                message: format!("may not add resource with an already registered id: {id}"),
+            });
+        }
+        self.resources.push(r);
+        Ok(())
+    }
+
+    fn merge_vars(&mut self, vars: &[Var], dir: &Path) -> Result<(), KustomizeError> {
+        for v in vars {
+            if self.vars.iter().any(|x| x.name == v.name) {
+                return Err(KustomizeError::Accumulate {
+                    dir: dir.to_path_buf(),
+                    message: format!("var '{}' already encountered", v.name),
+                });
+            }
+            self.vars.push(v.clone());
+        }
+        Ok(())
+    }
+
+    /// A generated object: created, or merged into / replacing the object of the same id.
+    fn absorb(&mut self, mut r: Resource) -> Result<(), KustomizeError> {
+        let id = r.cur_id();
+        let matches: Vec<usize> =
+            (0..self.resources.len()).filter(|&i| self.resources[i].all_ids().iter().any(|x| x.same_as(&id))).collect();
+        match (matches.len(), r.build.behavior) {
+            (0, Behavior::Create) => {
+                self.resources.push(r);
+                Ok(())
+            }
+            (0, _) => Err(KustomizeError::Transform {
+                message: format!("id {id} does not exist; cannot merge or replace"),
+            }),
+            (1, Behavior::Create) => Err(KustomizeError::Transform {
+                message: format!("id {id} exists; behavior must be merge or replace"),
+            }),
+            (1, behavior) => {
+                let old = &self.resources[matches[0]];
+                merge_metadata(&mut r, old);
+                if behavior == Behavior::Merge {
+                    for field in ["data", "binaryData"] {
+                        let mut merged = old.value.get(field).and_then(Value::as_mapping).cloned().unwrap_or_default();
+                        if let Some(new) = r.value.get(field).and_then(Value::as_mapping) {
+                            for (k, v) in new {
+                                merged.insert(k.clone(), v.clone());
+                            }
+                        }
+                        if !merged.is_empty() {
+                            r.value.as_mapping_mut().expect("object").insert(field.into(), Value::Mapping(merged));
+                        }
+                    }
+                    r.origin = old.origin.clone();
+                }
+                r.build = old.build.clone();
+                self.resources[matches[0]] = r;
+                Ok(())
+            }
+            _ => Err(KustomizeError::Transform { message: format!("found multiple objects that could accept merge of {id}") }),
+        }
+    }
+}
+
+/// kustomize's CopyMergeMetaDataFieldsFrom: labels and annotations merged (new wins), name and namespace kept.
+fn merge_metadata(new: &mut Resource, old: &Resource) {
+    for field in ["labels", "annotations"] {
+        let mut merged: Mapping = crate::resource::get_path(&old.value, &["metadata", field])
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(m) = crate::resource::get_path(&new.value, &["metadata", field]).and_then(Value::as_mapping) {
+            for (k, v) in m {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        if merged.is_empty() {
+            crate::resource::remove_path(&mut new.value, &["metadata", field]);
+        } else {
+            crate::resource::set_path(&mut new.value, &["metadata", field], Value::Mapping(merged));
+        }
+    }
+    new.set_name(old.name());
+    if old.namespace().is_empty() {
+        crate::resource::remove_path(&mut new.value, &["metadata", "namespace"]);
+    } else {
+        new.set_namespace(old.namespace());
+    }
+}
+
+struct Builder {
+    loader: Loader,
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Expect {
+    Kustomization,
+    Component,
+}
+
+/// Build the kustomization in `dir` into the resources `kubectl kustomize dir` prints, in the same order.
+pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, KustomizeError> {
+    let dir = absolute(dir)?;
+    let origin_base = opts.repo_root.as_ref().map(|r| absolute(r)).transpose()?.unwrap_or_else(|| dir.clone());
+    let loader = Loader { restrictor: opts.load_restrictor, boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()), origin_base };
+    let builder = Builder { loader };
+    let (kust, _) = builder.load_kustomization(&dir, Expect::Kustomization)?;
+    let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Kustomization)?;
+
+    // Hash suffixes come last, on the final content, then references follow the renames.
+    for r in ra.resources.iter_mut() {
+        if r.build.needs_hash_suffix {
+            let suffix = hash::suffix(&r.value);
+            r.store_previous_id();
+            let name = format!("{}-{}", r.name(), suffix);
+            r.set_name(&name);
+        }
+    }
+    nameref::apply(&mut ra.resources, &ra.config.name_reference)?;
+    filters::vars::apply(&mut ra.resources, &ra.vars, &ra.config.var_reference)?;
+    ra.resources.retain(|r| {
+        crate::resource::get_path(&r.value, &["metadata", "annotations", "config.kubernetes.io/local-config"])
+            .and_then(Value::as_str)
+            != Some("true")
+    });
+
+    match &kust.sort_options {
+        Some(so) if so.order == "fifo" => {
+            if so.legacy_sort_options.is_some() {
+                return Err(kust_error(&dir, "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'"));
+            }
+        }
+        Some(so) if so.order == "legacy" => {
+            let (first, last) = match &so.legacy_sort_options {
+                Some(l) => (l.order_first.clone(), l.order_last.clone()),
+                None => (sort::default_first(), sort::default_last()),
+            };
+            sort::legacy(&mut ra.resources, &first, &last);
+        }
+        Some(_) => return Err(kust_error(&dir, "the field 'sortOptions.order' must be one of [fifo, legacy]")),
+        None => sort::legacy(&mut ra.resources, &sort::default_first(), &sort::default_last()),
+    }
+
+    if kust.build_metadata.iter().any(|b| b == "managedByLabel") {
+        let mut l = std::collections::BTreeMap::new();
+        l.insert("app.kubernetes.io/managed-by".to_string(), "kustomize-v5.5.0".to_string());
+        labels::apply(&mut ra.resources, &l, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])?;
+    }
+    for b in &kust.build_metadata {
+        if b != "managedByLabel" {
+            return Err(KustomizeError::Unsupported {
+                field: format!("buildMetadata: {b}"),
+                file: kustomization_file(&dir)?,
+                detail: "origin and transformer annotations are not rendered natively".into(),
+            });
+        }
+    }
+    Ok(ra.resources)
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, KustomizeError> {
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map_err(|e| KustomizeError::io(p, e))?.join(p) };
+    Ok(normalize(&abs))
+}
+
+fn kust_error(dir: &Path, message: &str) -> KustomizeError {
+    KustomizeError::Kustomization {
+        file: kustomization_file(dir).unwrap_or_else(|_| dir.join("kustomization.yaml")),
+        message: message.to_string(),
+    }
+}
+
+/// Go's encoding/json matches field names case-insensitively; kustomize inherits that for the top level.
+fn normalize_field_names(v: &mut Value) {
+    if let Some(m) = v.as_mapping_mut() {
+        let renames: Vec<(Value, String)> = m
+            .keys()
+            .filter_map(|k| {
+                let s = k.as_str()?;
+                if TOP_LEVEL_FIELDS.contains(&s) {
+                    return None;
+                }
+                let canon = TOP_LEVEL_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(s))?;
+                Some((k.clone(), canon.to_string()))
+            })
+            .collect();
+        for (old, new) in renames {
+            if let Some(val) = m.remove(&old) {
+                m.insert(Value::String(new), val);
+            }
+        }
+    }
+}
+
+impl Builder {
+    fn load_kustomization(&self, dir: &Path, expect: Expect) -> Result<(Kustomization, PathBuf), KustomizeError> {
+        let file = kustomization_file(dir)?;
+        let text = self.loader.read_string(&file)?;
+        let docs = super::loader::split_documents(&text);
+        let first = docs.iter().find(|d| !d.text.trim().is_empty()).unwrap_or(&docs[0]);
+        let mut value = super::loader::parse_yaml_doc(first, &file)?;
+        if value.is_null() {
+            value = Value::Mapping(Mapping::new());
+        }
+        normalize_field_names(&mut value);
+        let kust: Kustomization = serde_yaml::from_value(value).map_err(|e| KustomizeError::Kustomization {
+            file: file.clone(),
+            message: format!("invalid kustomization: {e}"),
+        })?;
+        let kind = kust.kind.as_deref().unwrap_or("Kustomization");
+        let api = kust.api_version.as_deref().unwrap_or("");
+        match kind {
+            "Component" => {
+                if api != "kustomize.config.k8s.io/v1alpha1" {
+                    return Err(kust_error(dir, "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1"));
+                }
+                if expect == Expect::Kustomization {
+                    return Err(kust_error(dir, "expected kind != 'Component' here: a Component belongs in 'components', not 'resources'"));
+                }
+            }
+            "Kustomization" => {
+                if !api.is_empty() && api != "kustomize.config.k8s.io/v1beta1" {
+                    return Err(kust_error(dir, &format!("apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1, not {api}")));
+                }
+                if expect == Expect::Component {
+                    return Err(kust_error(dir, "expected kind 'Component' for a path listed in 'components'"));
+                }
+            }
+            other => return Err(kust_error(dir, &format!("unknown kustomization kind '{other}'"))),
+        }
+        if let Some(field) = kust.unsupported_fields().first() {
+            return Err(KustomizeError::Unsupported {
+                field: field.to_string(),
+                file,
+                detail: "not rendered natively (helm charts, inventories, validators and custom OpenAPI schemas are refused)".into(),
+            });
+        }
+        Ok((kust, file))
+    }
+
+    fn accumulate(&self, dir: &Path, mut ra: Accumulator, chain: &mut Vec<PathBuf>, expect: Expect) -> Result<Accumulator, KustomizeError> {
+        let (k, kfile) = self.load_kustomization(dir, expect)?;
+
+        let mut resources = k.resources.clone();
+        resources.extend(k.bases.iter().cloned());
+        for entry in &resources {
+            self.accumulate_entry(dir, entry, &mut ra, chain)?;
+        }
+        for c in &k.configurations {
+            let path = self.loader.resolve_file(dir, c, "configurations")?;
+            let cfg = self.load_config(&path)?;
+            ra.config.merge(&cfg);
+        }
+        if !k.crds.is_empty() {
+            return Err(KustomizeError::Unsupported {
+                field: "crds".into(),
+                file: kfile,
+                detail: "name references declared in CRD schemas are not rendered natively".into(),
+            });
+        }
+        for c in &k.components {
+            let path = self.loader.resolve(dir, c, "components")?;
+            if !path.is_dir() {
+                return Err(KustomizeError::Accumulate { dir: dir.to_path_buf(), message: format!("component '{c}' must be a directory") });
+            }
+            self.check_cycle(&path, chain)?;
+            chain.push(path.clone());
+            ra = self.accumulate(&path, ra, chain, Expect::Component)?;
+            chain.pop();
+        }
+
+        // Generators.
+        for args in &k.config_map_generator {
+            let r = generators::generate(GeneratedKind::ConfigMap, args, k.generator_options.as_ref(), dir, &self.loader, &kfile)?;
+            ra.absorb(r)?;
+        }
+        for args in &k.secret_generator {
+            let r = generators::generate(GeneratedKind::Secret, args, k.generator_options.as_ref(), dir, &self.loader, &kfile)?;
+            ra.absorb(r)?;
+        }
+        for g in &k.generators {
+            for cfg in self.plugin_configs(dir, g, "generators")? {
+                self.run_generator_plugin(dir, &cfg, &kfile, &mut ra)?;
+            }
+        }
+
+        self.run_builtin_transformers(dir, &k, &kfile, &mut ra)?;
+        for t in &k.transformers {
+            for cfg in self.plugin_configs(dir, t, "transformers")? {
+                self.run_transformer_plugin(dir, &cfg, &kfile, &mut ra)?;
+            }
+        }
+        ra.merge_vars(&k.vars, dir)?;
+        Ok(ra)
+    }
+
+    fn check_cycle(&self, candidate: &Path, chain: &[PathBuf]) -> Result<(), KustomizeError> {
+        for visited in chain {
+            if visited.starts_with(candidate) {
+                return Err(KustomizeError::Accumulate {
+                    dir: candidate.to_path_buf(),
+                    message: format!("cycle detected: candidate root '{}' contains visited root '{}'", candidate.display(), visited.display()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn accumulate_entry(&self, dir: &Path, entry: &str, ra: &mut Accumulator, chain: &mut Vec<PathBuf>) -> Result<(), KustomizeError> {
+        let path = self.loader.resolve(dir, entry, "resources")?;
+        if path.is_dir() {
+            self.check_cycle(&path, chain)?;
+            chain.push(path.clone());
+            let sub = self.accumulate(&path, Accumulator::new(), chain, Expect::Kustomization)?;
+            chain.pop();
+            for r in sub.resources {
+                ra.append(r, &path)?;
+            }
+            ra.merge_vars(&sub.vars, &path)?;
+            ra.config.merge(&sub.config);
+            return Ok(());
+        }
+        self.loader.check_restriction(dir, &path)?;
+        for r in self.loader.load_resources(&path)? {
+            if r.kind() == "Kustomization" || r.kind() == "Component" {
+                return Err(KustomizeError::Accumulate {
+                    dir: dir.to_path_buf(),
+                    message: format!("'{entry}' is a kustomization file: list its directory in resources instead"),
+                });
+            }
+            ra.append(r, &path)?;
+        }
+        Ok(())
+    }
+
+    fn load_config(&self, path: &Path) -> Result<TransformerConfig, KustomizeError> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct RawBackRef {
+            #[serde(default)]
+            group: String,
+            #[serde(default)]
+            version: String,
+            #[serde(default)]
+            kind: String,
+            #[serde(default)]
+            field_specs: Vec<FieldSpec>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct RawConfig {
+            #[serde(default)]
+            name_prefix: Vec<FieldSpec>,
+            #[serde(default)]
+            name_suffix: Vec<FieldSpec>,
+            #[serde(default)]
+            common_labels: Vec<FieldSpec>,
+            #[serde(default)]
+            template_labels: Vec<FieldSpec>,
+            #[serde(default)]
+            common_annotations: Vec<FieldSpec>,
+            #[serde(default)]
+            images: Vec<FieldSpec>,
+            #[serde(default)]
+            replicas: Vec<FieldSpec>,
+            #[serde(default)]
+            var_reference: Vec<FieldSpec>,
+            #[serde(default)]
+            name_reference: Vec<RawBackRef>,
+            #[serde(default)]
+            namespace: Vec<FieldSpec>,
+        }
+        let text = self.loader.read_string(path)?;
+        let raw: RawConfig = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Kustomization {
+            file: path.to_path_buf(),
+            message: format!("invalid transformer configuration: {e}"),
+        })?;
+        if !raw.namespace.is_empty() || !raw.name_suffix.is_empty() {
+            return Err(KustomizeError::Unsupported {
+                field: "configurations".into(),
+                file: path.to_path_buf(),
+                detail: "custom namespace and nameSuffix field specs are not rendered natively".into(),
+            });
+        }
+        Ok(TransformerConfig {
+            name_prefix: raw.name_prefix,
+            common_labels: raw.common_labels,
+            template_labels: raw.template_labels,
+            common_annotations: raw.common_annotations,
+            images: raw.images,
+            replicas: raw.replicas,
+            var_reference: raw.var_reference,
+            name_reference: raw
+                .name_reference
+                .into_iter()
+                .map(|b| NameBackRef {
+                    target: FieldSpec { group: b.group, version: b.version, kind: b.kind, ..Default::default() },
+                    referrers: b.field_specs,
+                })
+                .collect(),
+        })
+    }
+
+    fn run_builtin_transformers(&self, dir: &Path, k: &Kustomization, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+        // kustomize's order: patchesStrategicMerge, patches, namespace, prefix, suffix, labels, annotations,
+        // patchesJson6902, replicas, images, replacements.
+        if !k.patches_strategic_merge.is_empty() {
+            let mut patches = Vec::new();
+            for p in &k.patches_strategic_merge {
+                patches.extend(self.load_sm_patch(dir, p)?);
+            }
+            if patches.is_empty() {
+                return Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: "patchesStrategicMerge: patch appears to be empty".into() });
+            }
+            for (patch, file) in &patches {
+                apply_sm_patch_by_id(&mut ra.resources, patch, file.as_deref())?;
+            }
+        }
+        for p in &k.patches {
+            self.apply_patch(dir, p, kfile, &mut ra.resources)?;
+        }
+        if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
+            filters::namespace::apply(&mut ra.resources, ns)?;
+        }
+        if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
+            prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Prefix(p), &ra.config.name_prefix)?;
+        }
+        if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
+            prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Suffix(s), &ra.config.name_prefix)?;
+        }
+        labels::apply(&mut ra.resources, &k.common_labels, &ra.config.common_labels)?;
+        for l in &k.labels {
+            let specs = if l.include_selectors {
+                labels::merge_specs(&l.fields, &ra.config.common_labels)
+            } else {
+                let mut s = labels::merge_specs(&l.fields, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }]);
+                if l.include_templates {
+                    s = labels::merge_specs(&s, &ra.config.template_labels);
+                }
+                s
+            };
+            labels::apply(&mut ra.resources, &l.pairs, &specs)?;
+        }
+        labels::apply(&mut ra.resources, &k.common_annotations, &ra.config.common_annotations)?;
+        for p in &k.patches_json6902 {
+            self.apply_json_patch_entry(dir, p, kfile, &mut ra.resources)?;
+        }
+        filters::replicas::apply(&mut ra.resources, &k.replicas, &ra.config.replicas)?;
+        let mut images = k.images.clone();
+        images.extend(k.image_tags.iter().cloned());
+        filters::images::apply(&mut ra.resources, &images, &ra.config.images)?;
+        let reps = self.load_replacements(dir, &k.replacements)?;
+        filters::replacements::apply(&mut ra.resources, &reps)?;
+        Ok(())
+    }
+
+    fn load_replacements(&self, dir: &Path, reps: &[ReplacementField]) -> Result<Vec<ReplacementField>, KustomizeError> {
+        let mut out = Vec::new();
+        for r in reps {
+            if r.path.is_empty() {
+                out.push(r.clone());
+                continue;
+            }
+            let path = self.loader.resolve_file(dir, &r.path, "replacements")?;
+            let text = self.loader.read_string(&path)?;
+            for doc in super::loader::split_documents(&text) {
+                let v = super::loader::parse_yaml_doc(&doc, &path)?;
+                let items = match v {
+                    Value::Null => continue,
+                    Value::Sequence(items) => items,
+                    other => vec![other],
+                };
+                for item in items {
+                    let rep: ReplacementField = serde_yaml::from_value(item).map_err(|e| KustomizeError::Kustomization {
+                        file: path.clone(),
+                        message: format!("invalid replacement: {e}"),
+                    })?;
+                    out.push(rep);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A patchesStrategicMerge entry: inline YAML, or a path to a file of patches.
+    fn load_sm_patch(&self, dir: &Path, entry: &str) -> Result<Vec<(Resource, Option<PathBuf>)>, KustomizeError> {
+        if let Ok(v) = serde_yaml::from_str::<Value>(entry) {
+            if v.is_mapping() {
+                let rs = super::loader::parse_resources(entry, Path::new("<inline patch>"), &dir.join("kustomization.yaml"))?;
+                return Ok(rs.into_iter().map(|r| (r, None)).collect());
+            }
+        }
+        let path = self.loader.resolve_file(dir, entry, "patchesStrategicMerge")?;
+        let rel = self.loader.relative(&path);
+        Ok(self.loader.load_resources(&path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
+    }
+
+    fn apply_patch(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut Vec<Resource>) -> Result<(), KustomizeError> {
+        let (text, file) = self.patch_text(dir, p, kfile, "patches")?;
+        let sm = super::loader::parse_resources(&text, Path::new(""), &file).ok().filter(|v| !v.is_empty());
+        let json = patch_json6902::parse(&text).ok();
+        let (sm, json) = match (sm, json) {
+            (Some(_), Some(_)) | (None, None) if text.trim().is_empty() || looks_empty(&text) => {
+                return Err(KustomizeError::Kustomization {
+                    file: kfile.to_path_buf(),
+                    message: format!("patches: the patch {} is empty", describe(p)),
+                });
+            }
+            (None, None) => {
+                return Err(KustomizeError::Kustomization {
+                    file: kfile.to_path_buf(),
+                    message: format!("patches: unable to parse SM or JSON patch from {}", describe(p)),
+                });
+            }
+            other => other,
+        };
+        let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
+        if let Some(patches) = sm {
+            for mut patch in patches {
+                patch.build.allow_name_change = p.options.get("allowNameChange").copied().unwrap_or(false);
+                patch.build.allow_kind_change = p.options.get("allowKindChange").copied().unwrap_or(false);
+                match &p.target {
+                    None => apply_sm_patch_by_id(resources, &patch, rel.as_deref())?,
+                    Some(t) => {
+                        let sel = selector::CompiledSelector::new(t)?;
+                        let chosen: Vec<bool> = resources.iter().map(|r| sel.selects(r)).collect();
+                        apply_sm_patch(resources, &chosen, &patch, rel.as_deref())?;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let ops = json.expect("one of the two parsed");
+        let target = p.target.as_ref().ok_or_else(|| KustomizeError::Kustomization {
+            file: kfile.to_path_buf(),
+            message: format!("patches: a JSON patch needs a target ({})", describe(p)),
+        })?;
+        apply_json(resources, target, &ops, rel.as_deref())
+    }
+
+    fn apply_json_patch_entry(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut [Resource]) -> Result<(), KustomizeError> {
+        let (text, file) = self.patch_text(dir, p, kfile, "patchesJson6902")?;
+        let ops = patch_json6902::parse(&text).map_err(|e| KustomizeError::Kustomization {
+            file: file.clone(),
+            message: format!("patchesJson6902: {e}"),
+        })?;
+        let target = p.target.as_ref().ok_or_else(|| KustomizeError::Kustomization {
+            file: kfile.to_path_buf(),
+            message: "patchesJson6902: must specify a target".into(),
+        })?;
+        let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
+        apply_json(resources, target, &ops, rel.as_deref())
+    }
+
+    fn patch_text(&self, dir: &Path, p: &Patch, kfile: &Path, field: &str) -> Result<(String, PathBuf), KustomizeError> {
+        match (p.patch.trim().is_empty(), p.path.is_empty()) {
+            (true, true) => Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: format!("{field}: must specify one of patch and path") }),
+            (false, false) => Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: format!("{field}: patch and path can't be set at the same time") }),
+            (false, true) => Ok((p.patch.clone(), kfile.to_path_buf())),
+            (true, false) => {
+                let path = self.loader.resolve_file(dir, &p.path, field)?;
+                Ok((self.loader.read_string(&path)?, path))
+            }
+        }
+    }
+
+    /// Entries of `generators:`/`transformers:`: a file or directory of plugin configs, or an inline config.
+    fn plugin_configs(&self, dir: &Path, entry: &str, field: &str) -> Result<Vec<Resource>, KustomizeError> {
+        if let Ok(v) = serde_yaml::from_str::<Value>(entry) {
+            if v.is_mapping() {
+                return super::loader::parse_resources(entry, Path::new("<inline>"), &dir.join("kustomization.yaml"));
+            }
+        }
+        let path = self.loader.resolve(dir, entry, field)?;
+        if path.is_dir() {
+            let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Kustomization)?;
+            return Ok(sub.resources);
+        }
+        self.loader.check_restriction(dir, &path)?;
+        self.loader.load_resources(&path)
+    }
+
+    fn run_generator_plugin(&self, dir: &Path, cfg: &Resource, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+        let kind = match (cfg.api_version(), cfg.kind()) {
+            ("builtin", "ConfigMapGenerator") => GeneratedKind::ConfigMap,
+            ("builtin", "SecretGenerator") => GeneratedKind::Secret,
+            (api, kind) => return Err(unsupported_plugin(kfile, "generators", api, kind)),
+        };
+        let mut v = cfg.value.clone();
+        let m = v.as_mapping_mut().expect("object");
+        for f in ["apiVersion", "kind", "metadata"] {
+            m.remove(f);
+        }
+        let mut args: super::types::GeneratorArgs = serde_yaml::from_value(v).map_err(|e| KustomizeError::Kustomization {
+            file: kfile.to_path_buf(),
+            message: format!("generators: invalid {} config: {e}", kind.plugin_name()),
+        })?;
+        args.name = cfg.name().to_string();
+        args.namespace = cfg.namespace().to_string();
+        let r = generators::generate(kind, &args, None, dir, &self.loader, kfile)?;
+        ra.absorb(r)
+    }
+
+    fn run_transformer_plugin(&self, dir: &Path, cfg: &Resource, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+        if cfg.api_version() != "builtin" {
+            return Err(unsupported_plugin(kfile, "transformers", cfg.api_version(), cfg.kind()));
+        }
+        let bad = |e: serde_yaml::Error| KustomizeError::Kustomization {
+            file: kfile.to_path_buf(),
+            message: format!("transformers: invalid {} config: {e}", cfg.kind()),
+        };
+        let field = |name: &str| cfg.value.get(name).cloned().unwrap_or(Value::Null);
+        let specs = |name: &str| -> Result<Vec<FieldSpec>, KustomizeError> {
+            match field(name) {
+                Value::Null => Ok(Vec::new()),
+                v => serde_yaml::from_value(v).map_err(bad),
+            }
+        };
+        let string_map = |name: &str| -> Result<super::types::StringMap, KustomizeError> {
+            match field(name) {
+                Value::Null => Ok(Default::default()),
+                v => serde_yaml::from_value(v).map_err(bad),
+            }
+        };
+        match cfg.kind() {
+            "PatchTransformer" => {
+                let mut v = cfg.value.clone();
+                let m = v.as_mapping_mut().expect("object");
+                for f in ["apiVersion", "kind", "metadata"] {
+                    m.remove(f);
+                }
+                let p: Patch = serde_yaml::from_value(v).map_err(bad)?;
+                self.apply_patch(dir, &p, kfile, &mut ra.resources)
+            }
+            "PatchJson6902Transformer" => {
+                let target: Option<Selector> = match field("target") {
+                    Value::Null => None,
+                    v => Some(serde_yaml::from_value(v).map_err(bad)?),
+                };
+                let p = Patch {
+                    path: field("path").as_str().unwrap_or("").to_string(),
+                    patch: field("jsonOp").as_str().unwrap_or("").to_string(),
+                    target,
+                    ..Default::default()
+                };
+                self.apply_json_patch_entry(dir, &p, kfile, &mut ra.resources)
+            }
+            "NamespaceTransformer" => {
+                let extra = specs("fieldSpecs")?;
+                let unusual = extra.iter().any(|f| f.path != "metadata/namespace" && f.path != "subjects");
+                if unusual || !field("unsetOnly").is_null() || !field("setRoleBindingSubjects").is_null() {
+                    return Err(unsupported_plugin(kfile, "transformers", "builtin", "NamespaceTransformer with custom options"));
+                }
+                filters::namespace::apply(&mut ra.resources, cfg.namespace())
+            }
+            "LabelTransformer" => labels::apply(&mut ra.resources, &string_map("labels")?, &specs("fieldSpecs")?),
+            "AnnotationsTransformer" => labels::apply(&mut ra.resources, &string_map("annotations")?, &specs("fieldSpecs")?),
+            "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
+                let fss = specs("fieldSpecs")?;
+                if let Some(p) = field("prefix").as_str().filter(|p| !p.is_empty()) {
+                    prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Prefix(p), &fss)?;
+                }
+                if let Some(s) = field("suffix").as_str().filter(|s| !s.is_empty()) {
+                    prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Suffix(s), &fss)?;
+                }
+                Ok(())
+            }
+            "ImageTagTransformer" => {
+                let image: super::types::Image = serde_yaml::from_value(field("imageTag")).map_err(bad)?;
+                filters::images::apply(&mut ra.resources, &[image], &specs("fieldSpecs")?)
+            }
+            "ReplicaCountTransformer" => {
+                let rep: super::types::Replica = serde_yaml::from_value(field("replica")).map_err(bad)?;
+                filters::replicas::apply(&mut ra.resources, &[rep], &specs("fieldSpecs")?)
+            }
+            "ReplacementTransformer" => {
+                let reps: Vec<ReplacementField> = match field("replacements") {
+                    Value::Null => Vec::new(),
+                    v => serde_yaml::from_value(v).map_err(bad)?,
+                };
+                let reps = self.load_replacements(dir, &reps)?;
+                filters::replacements::apply(&mut ra.resources, &reps)
+            }
+            other => Err(unsupported_plugin(kfile, "transformers", "builtin", other)),
+        }
+    }
+}
+
+fn unsupported_plugin(kfile: &Path, field: &str, api: &str, kind: &str) -> KustomizeError {
+    KustomizeError::Unsupported {
+        field: field.to_string(),
+        file: kfile.to_path_buf(),
+        detail: format!("plugin {kind} ({api}) is not rendered natively"),
+    }
+}
+
+fn looks_empty(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---"
+    })
+}
+
+fn describe(p: &Patch) -> String {
+    if p.path.is_empty() { "(inline)".to_string() } else { format!("'{}'", p.path) }
+}
+
+fn apply_json(resources: &mut [Resource], target: &Selector, ops: &[patch_json6902::Operation], file: Option<&Path>) -> Result<(), KustomizeError> {
+    let sel = selector::CompiledSelector::new(target)?;
+    for r in resources.iter_mut() {
+        if sel.selects(r) {
+            patch_json6902::apply(&mut r.value, ops)?;
+            if let Some(f) = file {
+                r.origin.patched_by.push(f.to_path_buf());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A strategic-merge patch without a target applies to the one object whose id (current or earlier) it names.
+fn apply_sm_patch_by_id(resources: &mut Vec<Resource>, patch: &Resource, file: Option<&Path>) -> Result<(), KustomizeError> {
+    let id = patch.org_id();
+    let chosen: Vec<bool> = resources.iter().map(|r| r.all_ids().iter().any(|x| x.same_as(&id))).collect();
+    match chosen.iter().filter(|c| **c).count() {
+        1 => apply_sm_patch(resources, &chosen, patch, file),
+        0 => Err(KustomizeError::Transform { message: format!("no resource matches strategic merge patch {id}") }),
+        _ => Err(KustomizeError::Transform { message: format!("multiple matches for strategic merge patch {id}; failed to find unique target") }),
+    }
+}
+
+fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resource, file: Option<&Path>) -> Result<(), KustomizeError> {
+    let mut out = Vec::with_capacity(resources.len());
+    for (r, &c) in resources.drain(..).zip(chosen) {
+        if !c {
+            out.push(r);
+            continue;
+        }
+        let mut r = r;
+        let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
+        if patch.build.allow_name_change || patch.build.allow_kind_change {
+            r.store_previous_id();
+        }
+        // The patch adopts the target's apiVersion, as kustomize's ApplySmPatch does.
+        let mut p = patch.value.clone();
+        if let Some(m) = p.as_mapping_mut() {
+            m.insert("apiVersion".into(), Value::String(r.api_version().to_string()));
+        }
+        match patch_strategic::merge_object(&r.value, &p)? {
+            None => continue,
+            Some(v) if v.as_mapping().is_none_or(Mapping::is_empty) => continue,
+            Some(v) => r.value = v,
+        }
+        if r.is_empty() {
+            continue;
+        }
+        if !patch.build.allow_kind_change {
+            r.set_kind(&kind);
+        }
+        if !patch.build.allow_name_change {
+            r.set_name(&name);
+        }
+        if ns.is_empty() {
+            crate::resource::remove_path(&mut r.value, &["metadata", "namespace"]);
+        } else {
+            r.set_namespace(&ns);
+        }
+        if let Some(f) = file {
+            r.origin.patched_by.push(f.to_path_buf());
+        }
+        out.push(r);
+    }
+    *resources = out;
+    Ok(())
+}

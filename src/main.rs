@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(argocd_eso_plugin::cli::run());
+}
