@@ -48,14 +48,14 @@ impl Gvk {
             && (selector.kind.is_empty() || selector.kind == self.kind)
     }
 
-    /// The sort string kustomize uses (`group_version_kind` with `~G`, `~V`, `~K` for blanks).
+    /// kustomize's `Gvk.String()` (`Kind.version.group`), which its legacy sort compares.
     pub fn sort_string(&self) -> String {
         let blank = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
-        format!("{}_{}_{}", blank(&self.group, "~G"), blank(&self.version, "~V"), blank(&self.kind, "~K"))
+        format!("{}.{}.{}", blank(&self.kind, "[noKind]"), blank(&self.version, "[noVer]"), blank(&self.group, "[noGrp]"))
     }
 
     pub fn is_cluster_scoped(&self) -> bool {
-        crate::kustomize::specs::is_cluster_scoped_kind(&self.kind)
+        crate::kustomize::specs::is_cluster_scoped(&self.group, &self.kind)
     }
 }
 
@@ -84,9 +84,9 @@ impl ResId {
 
     /// kustomize's `ResId.String()`, used for the legacy sort and in messages.
     pub fn sort_string(&self) -> String {
-        let ns = if self.namespace.is_empty() { "~X" } else { &self.namespace };
-        let name = if self.name.is_empty() { "~N" } else { &self.name };
-        format!("{}|{}_{}", self.gvk.sort_string(), name, ns)
+        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        let name = if self.name.is_empty() { "[noName]" } else { &self.name };
+        format!("{}/{}.{}", self.gvk.sort_string(), name, ns)
     }
 }
 

@@ -164,7 +164,7 @@ pub fn generate(
     obj.insert("apiVersion".into(), "v1".into());
     obj.insert("kind".into(), Value::String(if kind == GeneratedKind::ConfigMap { "ConfigMap" } else { "Secret" }.into()));
     obj.insert("metadata".into(), Value::Mapping(metadata));
-    let b64 = |b: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(b));
+    let b64 = |b: &[u8]| Value::String(wrapped_base64(b));
     match kind {
         GeneratedKind::ConfigMap => {
             let mut text = Mapping::new();
@@ -212,4 +212,19 @@ pub fn generate(
         }
     };
     Ok(r)
+}
+
+/// kustomize writes generated base64 in lines of 70 characters, each ending in a newline, once it needs more than one.
+fn wrapped_base64(b: &[u8]) -> String {
+    const LINE: usize = 70;
+    let enc = base64::engine::general_purpose::STANDARD.encode(b);
+    if enc.len() / LINE == 0 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / LINE + 1);
+    for chunk in enc.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ascii"));
+        out.push('\n');
+    }
+    out
 }

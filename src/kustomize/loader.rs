@@ -3,7 +3,7 @@
 
 use super::KustomizeError;
 use crate::resource::{Origin, Resource};
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 use std::path::{Component, Path, PathBuf};
 
 /// Larger files are refused: kustomize inputs are manifests, not data dumps, and reading a 100 MB file into memory
@@ -232,8 +232,110 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
             message: "object has no 'kind' (missing Resource metadata)".into(),
         });
     }
+    let mut value = value;
+    stringify_metadata_maps(&mut value);
     out.push(Resource::new(value, origin));
     Ok(())
+}
+
+/// Labels and annotations are string maps in Kubernetes; kustomize reads `port: 8080` there as "8080".
+fn stringify_metadata_maps(v: &mut Value) {
+    for field in ["labels", "annotations"] {
+        if let Some(m) = v.get_mut("metadata").and_then(|m| m.get_mut(field)).and_then(Value::as_mapping_mut) {
+            for (_, val) in m.iter_mut() {
+                if let Value::Bool(_) | Value::Number(_) = val {
+                    *val = Value::String(crate::resource::scalar_string(val).unwrap_or_default());
+                }
+            }
+        }
+    }
+}
+
+/// Parse a YAML document the way Go's YAML-to-JSON decoding does for kustomization files: a key given twice keeps
+/// its last value instead of failing.
+pub fn parse_yaml_doc_lenient(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
+    match parse_yaml_doc(doc, file) {
+        Err(KustomizeError::Parse { message, .. }) if message.contains("duplicate entry") => {
+            let mut builder = LastKeyWins::default();
+            let mut parser = yaml_rust2::parser::Parser::new_from_str(doc.text);
+            parser.load(&mut builder, false).map_err(|e| KustomizeError::Parse {
+                file: file.to_path_buf(),
+                line: doc.line + e.marker().line() as u32,
+                message: e.to_string(),
+            })?;
+            Ok(builder.done.unwrap_or(Value::Null))
+        }
+        other => other,
+    }
+}
+
+/// Builds a value from parser events, letting a repeated key replace the earlier one.
+#[derive(Default)]
+struct LastKeyWins {
+    stack: Vec<(Value, Option<Value>)>,
+    anchors: std::collections::HashMap<usize, Value>,
+    done: Option<Value>,
+}
+
+impl LastKeyWins {
+    fn push_value(&mut self, v: Value) {
+        match self.stack.last_mut() {
+            None => self.done = Some(v),
+            Some((Value::Sequence(items), _)) => items.push(v),
+            Some((Value::Mapping(m), pending)) => match pending.take() {
+                None => *pending = Some(v),
+                Some(k) => {
+                    m.insert(k, v);
+                }
+            },
+            Some(_) => {}
+        }
+    }
+}
+
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Ok(i) = s.parse::<i64>() {
+        return Value::Number(i.into());
+    }
+    if s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.') {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Number(f.into());
+        }
+    }
+    Value::String(s.to_string())
+}
+
+impl yaml_rust2::parser::MarkedEventReceiver for LastKeyWins {
+    fn on_event(&mut self, ev: yaml_rust2::Event, _mark: yaml_rust2::scanner::Marker) {
+        use yaml_rust2::Event;
+        match ev {
+            Event::MappingStart(..) => self.stack.push((Value::Mapping(Mapping::new()), None)),
+            Event::SequenceStart(..) => self.stack.push((Value::Sequence(Vec::new()), None)),
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((v, _)) = self.stack.pop() {
+                    self.push_value(v);
+                }
+            }
+            Event::Scalar(s, style, anchor, _) => {
+                let v = if style == yaml_rust2::scanner::TScalarStyle::Plain { resolve_plain(&s) } else { Value::String(s) };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, v.clone());
+                }
+                self.push_value(v);
+            }
+            Event::Alias(id) => {
+                let v = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+                self.push_value(v);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// YAML tags (`!!str`, custom ones) carry no meaning for Kubernetes objects; keep the tagged value.

@@ -330,22 +330,20 @@ pub fn name_prefix() -> Vec<FieldSpec> {
 pub const PREFIX_SUFFIX_SKIP: &[(&str, &str)] =
     &[("", "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"), ("", "Namespace")];
 
-/// Cluster-scoped kinds of the Kubernetes API (kustomize reads scope from its built-in OpenAPI document).
-/// Unknown kinds (CRDs) count as namespaced, as in kustomize.
+/// Cluster-scoped kinds of the Kubernetes API as kustomize v5.5 knows them: its built-in OpenAPI document is
+/// Kubernetes 1.21, so later cluster-scoped kinds (ValidatingAdmissionPolicy, ...) get a namespace like any
+/// unknown kind (CRDs) does. Kept that way for parity with `kubectl kustomize`.
 const CLUSTER_SCOPED: &[&str] = &[
     "APIService",
     "CertificateSigningRequest",
     "ClusterRole",
     "ClusterRoleBinding",
-    "ClusterTrustBundle",
     "ComponentStatus",
     "CSIDriver",
     "CSINode",
     "CustomResourceDefinition",
     "FlowSchema",
     "IngressClass",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
     "MutatingWebhookConfiguration",
     "Namespace",
     "Node",
@@ -355,20 +353,18 @@ const CLUSTER_SCOPED: &[&str] = &[
     "PriorityLevelConfiguration",
     "RuntimeClass",
     "SelfSubjectAccessReview",
-    "SelfSubjectReview",
     "SelfSubjectRulesReview",
     "StorageClass",
     "StorageVersion",
     "SubjectAccessReview",
     "TokenReview",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
     "ValidatingWebhookConfiguration",
     "VolumeAttachment",
 ];
 
-pub fn is_cluster_scoped_kind(kind: &str) -> bool {
-    CLUSTER_SCOPED.contains(&kind)
+/// A kind is cluster-scoped only in a built-in API group: `Namespace` of servicebus.azure.com is namespaced.
+pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    BUILTIN_GROUPS.contains(&group) && CLUSTER_SCOPED.contains(&kind)
 }
 
 /// kustomize's legacy output order: these kinds first, in this order ...

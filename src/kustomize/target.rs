@@ -86,6 +86,37 @@ impl Accumulator {
         Ok(())
     }
 
+    /// kustomize's MergeVars: a kustomization's own vars bind to the one object they name, now; the binding
+    /// travels with the object, so a var keeps pointing at it whatever prefixes are added above.
+    fn bind_vars(&mut self, vars: &[Var], dir: &Path) -> Result<(), KustomizeError> {
+        for v in vars {
+            let gvk = if v.objref.api_version.is_empty() {
+                crate::resource::Gvk { group: v.objref.group.clone(), version: v.objref.version.clone(), kind: v.objref.kind.clone() }
+            } else {
+                crate::resource::Gvk::from_api_version(&v.objref.api_version, &v.objref.kind)
+            };
+            let target = crate::resource::ResId { gvk, name: v.objref.name.clone(), namespace: v.objref.namespace.clone() };
+            let exact = !target.namespace.is_empty() || target.is_cluster_scoped();
+            let matched: Vec<usize> = (0..self.resources.len())
+                .filter(|&i| {
+                    self.resources[i].all_ids().iter().any(|id| {
+                        if exact { id.same_as(&target) } else { id.gvk == target.gvk && id.name == target.name }
+                    })
+                })
+                .collect();
+            if matched.len() > 1 {
+                return Err(KustomizeError::Accumulate {
+                    dir: dir.to_path_buf(),
+                    message: format!("found {} resId matches for var {} (unable to disambiguate)", matched.len(), v.name),
+                });
+            }
+            if let Some(&i) = matched.first() {
+                self.resources[i].build.ref_var_names.push(v.name.clone());
+            }
+        }
+        self.merge_vars(vars, dir)
+    }
+
     fn merge_vars(&mut self, vars: &[Var], dir: &Path) -> Result<(), KustomizeError> {
         for v in vars {
             if self.vars.iter().any(|x| x.name == v.name) {
@@ -132,7 +163,10 @@ impl Accumulator {
                     }
                     r.origin = old.origin.clone();
                 }
+                // The new generator's hash option wins; the rename history stays the old object's.
+                let needs_hash = r.build.needs_hash_suffix;
                 r.build = old.build.clone();
+                r.build.needs_hash_suffix = needs_hash;
                 self.resources[matches[0]] = r;
                 Ok(())
             }
@@ -173,7 +207,11 @@ struct Builder {
 
 #[derive(PartialEq, Clone, Copy)]
 enum Expect {
-    Kustomization,
+    /// The directory given to the build: a Kustomization or a Component.
+    Top,
+    /// A directory listed in `resources`: a Kustomization.
+    Resource,
+    /// A directory listed in `components`.
     Component,
 }
 
@@ -183,8 +221,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
     let origin_base = opts.repo_root.as_ref().map(|r| absolute(r)).transpose()?.unwrap_or_else(|| dir.clone());
     let loader = Loader { restrictor: opts.load_restrictor, boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()), origin_base };
     let builder = Builder { loader };
-    let (kust, _) = builder.load_kustomization(&dir, Expect::Kustomization)?;
-    let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Kustomization)?;
+    let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
+    let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Top)?;
 
     // Hash suffixes come last, on the final content, then references follow the renames.
     for r in ra.resources.iter_mut() {
@@ -222,7 +260,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
 
     if kust.build_metadata.iter().any(|b| b == "managedByLabel") {
         let mut l = std::collections::BTreeMap::new();
-        l.insert("app.kubernetes.io/managed-by".to_string(), "kustomize-v5.5.0".to_string());
+        l.insert("app.kubernetes.io/managed-by".to_string(), "kustomize-(devel)".to_string());
         labels::apply(&mut ra.resources, &l, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])?;
     }
     for b in &kust.build_metadata {
@@ -277,7 +315,7 @@ impl Builder {
         let text = self.loader.read_string(&file)?;
         let docs = super::loader::split_documents(&text);
         let first = docs.iter().find(|d| !d.text.trim().is_empty()).unwrap_or(&docs[0]);
-        let mut value = super::loader::parse_yaml_doc(first, &file)?;
+        let mut value = super::loader::parse_yaml_doc_lenient(first, &file)?;
         if value.is_null() {
             value = Value::Mapping(Mapping::new());
         }
@@ -290,10 +328,10 @@ impl Builder {
         let api = kust.api_version.as_deref().unwrap_or("");
         match kind {
             "Component" => {
-                if api != "kustomize.config.k8s.io/v1alpha1" {
+                if !api.is_empty() && api != "kustomize.config.k8s.io/v1alpha1" {
                     return Err(kust_error(dir, "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1"));
                 }
-                if expect == Expect::Kustomization {
+                if expect == Expect::Resource {
                     return Err(kust_error(dir, "expected kind != 'Component' here: a Component belongs in 'components', not 'resources'"));
                 }
             }
@@ -369,7 +407,7 @@ impl Builder {
                 self.run_transformer_plugin(dir, &cfg, &kfile, &mut ra)?;
             }
         }
-        ra.merge_vars(&k.vars, dir)?;
+        ra.bind_vars(&k.vars, dir)?;
         Ok(ra)
     }
 
@@ -390,7 +428,7 @@ impl Builder {
         if path.is_dir() {
             self.check_cycle(&path, chain)?;
             chain.push(path.clone());
-            let sub = self.accumulate(&path, Accumulator::new(), chain, Expect::Kustomization)?;
+            let sub = self.accumulate(&path, Accumulator::new(), chain, Expect::Resource)?;
             chain.pop();
             for r in sub.resources {
                 ra.append(r, &path)?;
@@ -426,7 +464,7 @@ impl Builder {
             field_specs: Vec<FieldSpec>,
         }
         #[derive(serde::Deserialize, Default)]
-        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        #[serde(rename_all = "camelCase")]
         struct RawConfig {
             #[serde(default)]
             name_prefix: Vec<FieldSpec>,
@@ -652,7 +690,7 @@ impl Builder {
         }
         let path = self.loader.resolve(dir, entry, field)?;
         if path.is_dir() {
-            let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Kustomization)?;
+            let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Resource)?;
             return Ok(sub.resources);
         }
         self.loader.check_restriction(dir, &path)?;
@@ -667,9 +705,8 @@ impl Builder {
         };
         let mut v = cfg.value.clone();
         let m = v.as_mapping_mut().expect("object");
-        for f in ["apiVersion", "kind", "metadata"] {
-            m.remove(f);
-        }
+        const KNOWN: &[&str] = &["behavior", "literals", "files", "envs", "env", "options", "type"];
+        m.retain(|k, _| k.as_str().is_some_and(|k| KNOWN.contains(&k)));
         let mut args: super::types::GeneratorArgs = serde_yaml::from_value(v).map_err(|e| KustomizeError::Kustomization {
             file: kfile.to_path_buf(),
             message: format!("generators: invalid {} config: {e}", kind.plugin_name()),
@@ -696,10 +733,11 @@ impl Builder {
             }
         };
         let string_map = |name: &str| -> Result<super::types::StringMap, KustomizeError> {
-            match field(name) {
-                Value::Null => Ok(Default::default()),
-                v => serde_yaml::from_value(v).map_err(bad),
-            }
+            let m = field(name);
+            let Some(m) = m.as_mapping() else { return Ok(Default::default()) };
+            Ok(m.iter()
+                .filter_map(|(k, v)| Some((crate::resource::scalar_string(k)?, crate::resource::scalar_string(v)?)))
+                .collect())
         };
         match cfg.kind() {
             "PatchTransformer" => {
@@ -788,6 +826,8 @@ fn apply_json(resources: &mut [Resource], target: &Selector, ops: &[patch_json69
     let sel = selector::CompiledSelector::new(target)?;
     for r in resources.iter_mut() {
         if sel.selects(r) {
+            // A JSON patch may rename; kustomize records the id first so that references and later patches follow.
+            r.store_previous_id();
             patch_json6902::apply(&mut r.value, ops)?;
             if let Some(f) = file {
                 r.origin.patched_by.push(f.to_path_buf());
@@ -823,7 +863,10 @@ fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resour
         // The patch adopts the target's apiVersion, as kustomize's ApplySmPatch does.
         let mut p = patch.value.clone();
         if let Some(m) = p.as_mapping_mut() {
-            m.insert("apiVersion".into(), Value::String(r.api_version().to_string()));
+            match r.value.get("apiVersion") {
+                Some(av) => m.insert("apiVersion".into(), av.clone()),
+                None => m.remove("apiVersion"),
+            };
         }
         match patch_strategic::merge_object(&r.value, &p)? {
             None => continue,

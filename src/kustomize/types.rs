@@ -259,7 +259,7 @@ pub struct VarTarget {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FieldSelector {
-    #[serde(default)]
+    #[serde(default, alias = "fieldpath")]
     pub field_path: String,
 }
 

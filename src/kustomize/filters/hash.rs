@@ -68,7 +68,9 @@ fn field_or_empty(obj: &Value, key: &str) -> Value {
 /// The suffix for a generated ConfigMap or Secret, from its final name and content.
 pub fn suffix(obj: &Value) -> String {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    let name = obj.get("metadata").and_then(|m| m.get("name")).cloned().unwrap_or(Value::String(String::new()));
+    // kustomize looks the name up as the single key "metadata/name", which never exists: the name is always
+    // empty in the hash. Reproduced on purpose, or every generated name would differ from kubectl kustomize.
+    let name = Value::String(String::new());
     let mut m = serde_yaml::Mapping::new();
     m.insert("kind".into(), Value::String(kind.to_string()));
     m.insert("name".into(), name);

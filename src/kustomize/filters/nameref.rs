@@ -137,9 +137,10 @@ impl Ctx<'_> {
         };
         let mut candidates = self.could_be_referenced();
         if let Some(ns) = node.get("namespace").and_then(Value::as_str) {
-            let by_org: Vec<usize> = candidates.iter().copied().filter(|&i| self.all[i].org_id().namespace == ns).collect();
+            let eff = |id: &ResId| if id.namespace.is_empty() && !id.is_cluster_scoped() { "default".to_string() } else { id.namespace.clone() };
+            let by_org: Vec<usize> = candidates.iter().copied().filter(|&i| eff(&self.all[i].org_id()) == ns).collect();
             candidates = if by_org.is_empty() {
-                candidates.into_iter().filter(|&i| self.all[i].namespace() == ns).collect()
+                candidates.into_iter().filter(|&i| eff(&self.all[i].cur_id()) == ns).collect()
             } else {
                 by_org
             };

@@ -14,6 +14,10 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<(), Kustomiz
         if !gvk.is_cluster_scoped() {
             r.set_namespace(namespace);
         }
+        // A core Namespace object becomes the namespace itself.
+        if gvk.kind == "Namespace" && gvk.group.is_empty() {
+            r.set_name(namespace);
+        }
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
             if let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_sequence_mut) {
                 for s in subjects.iter_mut() {

@@ -203,10 +203,10 @@ fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: SchemaType, lis
         Directive::Replace => Ok(Some(Value::Sequence(patch_items))),
         Directive::Merge => match strategy {
             ListStrategy::MergeScalars => {
-                let mut out = dest_items;
-                for p in patch_items {
-                    if !out.contains(&p) {
-                        out.push(p);
+                let mut out: Vec<Value> = Vec::new();
+                for v in patch_items.into_iter().chain(dest_items) {
+                    if !out.contains(&v) {
+                        out.push(v);
                     }
                 }
                 Ok(Some(Value::Sequence(out)))
@@ -220,44 +220,41 @@ fn key_of(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(crate::resource::scalar_string)
 }
 
+/// kustomize merges with "prepend": the patch's elements come first, in patch order (merged with the target's
+/// element of the same key), then the target's other elements in their order. Patch elements without the key are
+/// dropped, target elements without it kept at the end, as kyaml does.
 fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: SchemaType, path: &str) -> Result<Vec<Value>, String> {
-    let mut out: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
-    let mut appended = Vec::new();
-    // Dest elements the patch does not mention are still walked.
-    let patched_keys: Vec<Option<String>> = patch.iter().map(|p| key_of(p, key)).collect();
-    for slot in out.iter_mut() {
-        let k = slot.as_ref().and_then(|d| key_of(d, key));
-        if k.is_none() || !patched_keys.contains(&k) {
-            if let Some(d) = slot.take() {
-                *slot = Some(clean(d, schema));
-            }
-        }
-    }
+    let mut dest: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for p in patch {
-        let Some(k) = key_of(&p, key) else {
-            appended.push(p);
+        let Some(k) = key_of(&p, key) else { continue };
+        if seen.contains(&k) {
             continue;
-        };
-        let idx = out.iter().position(|d| d.as_ref().and_then(|d| key_of(d, key)).as_deref() == Some(k.as_str()));
+        }
+        seen.push(k.clone());
+        let idx = dest.iter().position(|d| d.as_ref().and_then(|d| key_of(d, key)).as_deref() == Some(k.as_str()));
         let elem_path = format!("{path}[{key}={k}]");
-        match idx {
-            Some(i) => {
-                let merged = merge_map_value(out[i].take(), p, schema, &elem_path)?;
-                out[i] = merged.filter(|m| !m.as_mapping().is_some_and(Mapping::is_empty));
+        let existing = idx.and_then(|i| dest[i].take());
+        if let Some(mut v) = merge_map_value(existing, p, schema, &elem_path)? {
+            if v.as_mapping().is_some_and(Mapping::is_empty) {
+                continue;
             }
-            None => {
-                if let Some(mut v) = merge_map_value(None, p, schema, &elem_path)? {
-                    if let Some(m) = v.as_mapping_mut() {
-                        if !m.contains_key(key) {
-                            m.insert(key.into(), Value::String(k));
-                        }
-                    }
-                    appended.push(v);
+            if let Some(m) = v.as_mapping_mut() {
+                if !m.contains_key(key) {
+                    m.insert(key.into(), Value::String(k));
                 }
             }
+            out.push(v);
         }
     }
-    let mut result: Vec<Value> = out.into_iter().flatten().collect();
-    result.extend(appended);
-    Ok(result)
+    let mut keyless = Vec::new();
+    for d in dest.into_iter().flatten() {
+        match key_of(&d, key) {
+            Some(_) => out.push(clean(d, schema)),
+            None => keyless.push(clean(d, schema)),
+        }
+    }
+    out.extend(keyless);
+    Ok(out)
 }

@@ -15,7 +15,10 @@ pub fn legacy(resources: &mut [Resource], first: &[String], last: &[String]) {
     };
     resources.sort_by_cached_key(|r| {
         let id = r.cur_id();
-        (rank(&id.gvk.kind), id.gvk.sort_string(), id.sort_string())
+        // Within a kind, kustomize orders by "gvk|namespace|name", with "~X" standing for no namespace.
+        let ns = if id.namespace.is_empty() { "~X".to_string() } else { id.namespace.clone() };
+        let name = if id.name.is_empty() { "~N".to_string() } else { id.name.clone() };
+        (rank(&id.gvk.kind), id.gvk.sort_string(), format!("{}|{ns}|{name}", id.gvk.sort_string()))
     });
 }
 

@@ -4,7 +4,7 @@
 use crate::kustomize::fieldspec;
 use crate::kustomize::types::{FieldSpec, Var};
 use crate::kustomize::KustomizeError;
-use crate::resource::{Gvk, Resource};
+use crate::resource::Resource;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
@@ -17,7 +17,14 @@ pub fn lookup(v: &Value, path: &str) -> Option<Value> {
             _ => (part.as_str(), None),
         };
         if !name.is_empty() {
-            cur = cur.get(name)?;
+            cur = match (cur, name.parse::<usize>()) {
+                (Value::Sequence(items), Ok(i)) => items.get(i)?,
+                (Value::Sequence(items), Err(_)) if name.contains('=') => {
+                    let (k, v) = name.trim_start_matches('[').trim_end_matches(']').split_once('=')?;
+                    items.iter().find(|x| x.get(k).and_then(scalar_text).as_deref() == Some(v))?
+                }
+                _ => cur.get(name)?,
+            };
         }
         if let Some(idx) = index {
             cur = cur.get(idx.parse::<usize>().ok()?)?;
@@ -56,36 +63,11 @@ fn scalar_text(v: &Value) -> Option<String> {
 pub fn resolve_values(resources: &[Resource], vars: &[Var]) -> Result<BTreeMap<String, Value>, KustomizeError> {
     let mut out = BTreeMap::new();
     for var in vars {
-        let (group, version) = if !var.objref.api_version.is_empty() {
-            let g = Gvk::from_api_version(&var.objref.api_version, "");
-            (g.group, g.version)
-        } else {
-            (var.objref.group.clone(), var.objref.version.clone())
-        };
-        let want = Gvk { group, version, kind: var.objref.kind.clone() };
-        let matches: Vec<&Resource> = resources
-            .iter()
-            .filter(|r| {
-                r.all_ids().iter().any(|id| {
-                    id.name == var.objref.name
-                        && id.gvk.is_selected_by(&want)
-                        && (var.objref.namespace.is_empty() || id.namespace == var.objref.namespace)
-                })
-            })
-            .collect();
-        let r = match matches.len() {
-            1 => matches[0],
-            0 => {
-                return Err(KustomizeError::Transform {
-                    message: format!("var '{}' cannot be mapped to a field in the set of known resources", var.name),
-                });
+        let r = resources.iter().find(|r| r.build.ref_var_names.contains(&var.name)).ok_or_else(|| {
+            KustomizeError::Transform {
+                message: format!("var '{}' cannot be mapped to a field in the set of known resources", var.name),
             }
-            _ => {
-                return Err(KustomizeError::Transform {
-                    message: format!("var '{}' matches more than one resource", var.name),
-                });
-            }
-        };
+        })?;
         let path = if var.fieldref.field_path.is_empty() { "metadata.name" } else { &var.fieldref.field_path };
         let value = lookup(&r.value, path).ok_or_else(|| KustomizeError::Transform {
             message: format!("var '{}': field '{path}' not found in {}", var.name, r.cur_id()),
