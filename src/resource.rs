@@ -16,8 +16,10 @@ pub struct Origin {
     pub line: u32,
     /// Patch files applied to this object, in the order applied.
     pub patched_by: Vec<PathBuf>,
-    /// Set when the object was produced by a generator (configMapGenerator, ...) rather than read from a file.
+    /// Set when the object was produced by a generator (configMapGenerator, ...) rather than read from a file:
+    /// the generator's kind, and its name when it was configured by a plugin config object.
     pub generated_by: Option<String>,
+    pub generator_name: Option<String>,
 }
 
 /// group/version/kind. An empty group is the core group.

@@ -263,8 +263,16 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         l.insert("app.kubernetes.io/managed-by".to_string(), "kustomize-(devel)".to_string());
         labels::apply(&mut ra.resources, &l, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])?;
     }
+    if kust.build_metadata.iter().any(|b| b == "originAnnotations") {
+        for r in ra.resources.iter_mut() {
+            let text = origin_annotation(&r.origin, &builder.loader.origin_base, &dir);
+            let mut anns = crate::resource::get_path(&r.value, &["metadata", "annotations"]).and_then(Value::as_mapping).cloned().unwrap_or_default();
+            anns.insert("config.kubernetes.io/origin".into(), Value::String(text));
+            crate::resource::set_path(&mut r.value, &["metadata", "annotations"], Value::Mapping(anns));
+        }
+    }
     for b in &kust.build_metadata {
-        if b != "managedByLabel" {
+        if b != "managedByLabel" && b != "originAnnotations" {
             return Err(KustomizeError::Unsupported {
                 field: format!("buildMetadata: {b}"),
                 file: kustomization_file(&dir)?,
@@ -273,6 +281,36 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         }
     }
     Ok(ra.resources)
+}
+
+/// kustomize's `config.kubernetes.io/origin` text: where an object came from, relative to the built directory.
+fn origin_annotation(origin: &crate::resource::Origin, base: &Path, top: &Path) -> String {
+    let rel = relative_to(&normalize(&base.join(&origin.file)), top);
+    match &origin.generated_by {
+        None => format!("path: {}\n", rel.display()),
+        Some(kind) => {
+            let mut s = format!("configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n", rel.display());
+            if let Some(n) = &origin.generator_name {
+                s.push_str(&format!("  name: {n}\n"));
+            }
+            s
+        }
+    }
+}
+
+/// `path` relative to `from`, with `..` where it lies outside.
+fn relative_to(path: &Path, from: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = p.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, KustomizeError> {
@@ -705,15 +743,24 @@ impl Builder {
         };
         let mut v = cfg.value.clone();
         let m = v.as_mapping_mut().expect("object");
-        const KNOWN: &[&str] = &["behavior", "literals", "files", "envs", "env", "options", "type"];
+        const KNOWN: &[&str] = &["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type"];
         m.retain(|k, _| k.as_str().is_some_and(|k| KNOWN.contains(&k)));
         let mut args: super::types::GeneratorArgs = serde_yaml::from_value(v).map_err(|e| KustomizeError::Kustomization {
             file: kfile.to_path_buf(),
             message: format!("generators: invalid {} config: {e}", kind.plugin_name()),
         })?;
-        args.name = cfg.name().to_string();
-        args.namespace = cfg.namespace().to_string();
-        let r = generators::generate(kind, &args, None, dir, &self.loader, kfile)?;
+        // The generated object's name is the config's `name` field; metadata.name only names the generator.
+        if args.name.is_empty() {
+            args.name = cfg.name().to_string();
+        }
+        if args.namespace.is_empty() {
+            args.namespace = cfg.namespace().to_string();
+        }
+        let mut r = generators::generate(kind, &args, None, dir, &self.loader, kfile)?;
+        if cfg.origin.file != Path::new("<inline>") {
+            r.origin.file = cfg.origin.file.clone();
+        }
+        r.origin.generator_name = Some(cfg.name().to_string()).filter(|n| !n.is_empty());
         ra.absorb(r)
     }
 
