@@ -31,6 +31,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: Restrictor,
     },
+    /// Benchmark: render a synthetic repo of N overlays natively and time `kubectl kustomize` on a sample of them.
+    BenchRender {
+        /// Number of synthetic overlays.
+        #[arg(long, default_value_t = 1500)]
+        overlays: usize,
+        /// How many of them to time with `kubectl kustomize`.
+        #[arg(long, default_value_t = 20)]
+        sample: usize,
+    },
 }
 
 /// The repository root above `dir` (the nearest directory holding `.git`), if any.
@@ -76,5 +85,6 @@ fn execute(cli: Cli) -> Result<String, String> {
             let resources = kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
             crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())
         }
+        Command::BenchRender { overlays, sample } => crate::bench::run(overlays, sample),
     }
 }
