@@ -50,10 +50,10 @@ impl Gvk {
             && (selector.kind.is_empty() || selector.kind == self.kind)
     }
 
-    /// kustomize's `Gvk.String()` (`Kind.version.group`), which its legacy sort compares.
+    /// The string kustomize's legacy sort compares kinds by (`group_version_kind`, `~G` for the core group).
     pub fn sort_string(&self) -> String {
         let blank = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
-        format!("{}.{}.{}", blank(&self.kind, "[noKind]"), blank(&self.version, "[noVer]"), blank(&self.group, "[noGrp]"))
+        format!("{}_{}_{}", blank(&self.group, "~G"), blank(&self.version, "~V"), blank(&self.kind, "~K"))
     }
 
     pub fn is_cluster_scoped(&self) -> bool {

@@ -23,6 +23,8 @@ pub struct BuildOptions {
 struct TransformerConfig {
     name_prefix: Vec<FieldSpec>,
     common_labels: Vec<FieldSpec>,
+    /// Where `labels:` entries without includeSelectors write (metadata/labels, plus configured paths).
+    labels: Vec<FieldSpec>,
     template_labels: Vec<FieldSpec>,
     common_annotations: Vec<FieldSpec>,
     images: Vec<FieldSpec>,
@@ -36,6 +38,7 @@ impl TransformerConfig {
         TransformerConfig {
             name_prefix: specs::name_prefix(),
             common_labels: specs::common_labels(),
+            labels: vec![FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }],
             template_labels: specs::template_labels(),
             common_annotations: specs::common_annotations(),
             images: specs::images(),
@@ -48,6 +51,7 @@ impl TransformerConfig {
     fn merge(&mut self, other: &TransformerConfig) {
         self.name_prefix = labels::merge_specs(&self.name_prefix, &other.name_prefix);
         self.common_labels = labels::merge_specs(&self.common_labels, &other.common_labels);
+        self.labels = labels::merge_specs(&self.labels, &other.labels);
         self.template_labels = labels::merge_specs(&self.template_labels, &other.template_labels);
         self.common_annotations = labels::merge_specs(&self.common_annotations, &other.common_annotations);
         self.images = labels::merge_specs(&self.images, &other.images);
@@ -513,6 +517,8 @@ impl Builder {
             #[serde(default)]
             template_labels: Vec<FieldSpec>,
             #[serde(default)]
+            labels: Vec<FieldSpec>,
+            #[serde(default)]
             common_annotations: Vec<FieldSpec>,
             #[serde(default)]
             images: Vec<FieldSpec>,
@@ -540,6 +546,7 @@ impl Builder {
         Ok(TransformerConfig {
             name_prefix: raw.name_prefix,
             common_labels: raw.common_labels,
+            labels: raw.labels,
             template_labels: raw.template_labels,
             common_annotations: raw.common_annotations,
             images: raw.images,
@@ -588,7 +595,7 @@ impl Builder {
             let specs = if l.include_selectors {
                 labels::merge_specs(&l.fields, &ra.config.common_labels)
             } else {
-                let mut s = labels::merge_specs(&l.fields, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }]);
+                let mut s = labels::merge_specs(&l.fields, &ra.config.labels);
                 if l.include_templates {
                     s = labels::merge_specs(&s, &ra.config.template_labels);
                 }
