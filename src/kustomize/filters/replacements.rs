@@ -22,7 +22,7 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
         ..Default::default()
     };
     let compiled = CompiledSelector::new(&sel)?;
-    let found: Vec<&Resource> = resources.iter().filter(|r| compiled.selects(r)).collect();
+    let found: Vec<&Resource> = resources.iter().filter(|r| compiled.selects_any_id(r)).collect();
     let r = match found.len() {
         1 => found[0],
         0 => return Err(err(format!("nothing selected by source {}/{}", src.kind, src.name))),
@@ -147,16 +147,23 @@ fn split_field_path(path: &str) -> Vec<String> {
     out
 }
 
+/// kustomize compares `reject` selectors field by field, literally (no regular expressions), with the current id.
+fn rejected(sel: &Selector, r: &Resource) -> bool {
+    let id = r.cur_id();
+    let fields = [(&sel.group, &id.gvk.group), (&sel.version, &id.gvk.version), (&sel.kind, &id.gvk.kind), (&sel.name, &id.name), (&sel.namespace, &id.namespace)];
+    fields.iter().any(|(s, _)| !s.is_empty()) && fields.iter().all(|(s, v)| s.is_empty() || s == v)
+}
+
 pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> Result<(), KustomizeError> {
     for rep in replacements {
         let value = source_value(resources, rep)?;
         for target in &rep.targets {
             let select = target.select.as_ref().ok_or_else(|| err("a target needs 'select'".into()))?;
             let sel = CompiledSelector::new(select)?;
-            let rejects: Vec<CompiledSelector> = target.reject.iter().map(CompiledSelector::new).collect::<Result<_, _>>()?;
+            let rejects = &target.reject;
             let create = target.options.as_ref().is_some_and(|o| o.create);
             for r in resources.iter_mut() {
-                if !sel.selects(r) || rejects.iter().any(|x| x.selects(r)) {
+                if !sel.selects_any_id(r) || rejects.iter().any(|x| rejected(x, r)) {
                     continue;
                 }
                 for fp in &target.field_paths {

@@ -44,8 +44,15 @@ impl CompiledSelector {
 
     /// kustomize's resmap Select: the original or the current name/namespace may match.
     pub fn selects(&self, r: &Resource) -> bool {
-        let org = r.org_id();
-        let cur = r.cur_id();
+        self.selects_ids(r, &[r.org_id(), r.cur_id()])
+    }
+
+    /// Replacements select by any name the object has had, intermediate ones included.
+    pub fn selects_any_id(&self, r: &Resource) -> bool {
+        self.selects_ids(r, &r.all_ids())
+    }
+
+    fn selects_ids(&self, r: &Resource, ids: &[crate::resource::ResId]) -> bool {
         let eff = |id: &crate::resource::ResId| {
             if id.is_cluster_scoped() {
                 String::new()
@@ -55,10 +62,10 @@ impl CompiledSelector {
                 id.namespace.clone()
             }
         };
-        if !(matches(&self.namespace, &eff(&org)) || matches(&self.namespace, &eff(&cur))) {
+        if !ids.iter().any(|id| matches(&self.namespace, &eff(id))) {
             return false;
         }
-        if !(matches(&self.name, &org.name) || matches(&self.name, &cur.name)) {
+        if !ids.iter().any(|id| matches(&self.name, &id.name)) {
             return false;
         }
         let gvk = r.gvk();
