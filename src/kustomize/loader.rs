@@ -217,14 +217,13 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
         }
     }
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    if kind.ends_with("List") {
-        if let Some(items) = value.get("items").and_then(Value::as_sequence) {
+    if kind.ends_with("List")
+        && let Some(items) = value.get("items").and_then(Value::as_sequence) {
             for item in items.clone() {
                 push_objects(item, origin.clone(), abs, out)?;
             }
             return Ok(());
         }
-    }
     if kind.is_empty() {
         return Err(KustomizeError::Parse {
             file: abs.to_path_buf(),
@@ -303,11 +302,10 @@ fn resolve_plain(s: &str) -> Value {
     if let Ok(i) = s.parse::<i64>() {
         return Value::Number(i.into());
     }
-    if s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.') {
-        if let Ok(f) = s.parse::<f64>() {
+    if s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.')
+        && let Ok(f) = s.parse::<f64>() {
             return Value::Number(f.into());
         }
-    }
     Value::String(s.to_string())
 }
 

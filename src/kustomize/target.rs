@@ -646,12 +646,11 @@ impl Builder {
 
     /// A patchesStrategicMerge entry: inline YAML, or a path to a file of patches.
     fn load_sm_patch(&self, dir: &Path, entry: &str) -> Result<Vec<(Resource, Option<PathBuf>)>, KustomizeError> {
-        if let Ok(v) = serde_yaml::from_str::<Value>(entry) {
-            if v.is_mapping() {
+        if let Ok(v) = serde_yaml::from_str::<Value>(entry)
+            && v.is_mapping() {
                 let rs = super::loader::parse_resources(entry, Path::new("<inline patch>"), &dir.join("kustomization.yaml"))?;
                 return Ok(rs.into_iter().map(|r| (r, None)).collect());
             }
-        }
         let path = self.loader.resolve_file(dir, entry, "patchesStrategicMerge")?;
         let rel = self.loader.relative(&path);
         Ok(self.loader.load_resources(&path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
@@ -728,11 +727,10 @@ impl Builder {
 
     /// Entries of `generators:`/`transformers:`: a file or directory of plugin configs, or an inline config.
     fn plugin_configs(&self, dir: &Path, entry: &str, field: &str) -> Result<Vec<Resource>, KustomizeError> {
-        if let Ok(v) = serde_yaml::from_str::<Value>(entry) {
-            if v.is_mapping() {
+        if let Ok(v) = serde_yaml::from_str::<Value>(entry)
+            && v.is_mapping() {
                 return super::loader::parse_resources(entry, Path::new("<inline>"), &dir.join("kustomization.yaml"));
             }
-        }
         let path = self.loader.resolve(dir, entry, field)?;
         if path.is_dir() {
             let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Resource)?;

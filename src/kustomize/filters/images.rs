@@ -75,17 +75,15 @@ fn legacy_walk(v: &mut Value, up: &Updater) {
         Value::Mapping(m) => {
             for (k, child) in m.iter_mut() {
                 let is_containers = matches!(k.as_str(), Some("containers") | Some("initContainers"));
-                if is_containers {
-                    if let Some(items) = child.as_sequence_mut() {
+                if is_containers
+                    && let Some(items) = child.as_sequence_mut() {
                         for item in items {
-                            if let Some(Value::String(img)) = item.get_mut("image") {
-                                if let Some(new) = up.update(img) {
+                            if let Some(Value::String(img)) = item.get_mut("image")
+                                && let Some(new) = up.update(img) {
                                     *img = new;
                                 }
-                            }
                         }
                     }
-                }
                 legacy_walk(child, up);
             }
         }

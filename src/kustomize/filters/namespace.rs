@@ -18,8 +18,8 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<(), Kustomiz
         if gvk.kind == "Namespace" && gvk.group.is_empty() {
             r.set_name(namespace);
         }
-        if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
-            if let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_sequence_mut) {
+        if (gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding")
+            && let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_sequence_mut) {
                 for s in subjects.iter_mut() {
                     let is_default = s.get("name").and_then(Value::as_str) == Some("default");
                     if let (true, Some(m)) = (is_default, s.as_mapping_mut()) {
@@ -27,7 +27,6 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<(), Kustomiz
                     }
                 }
             }
-        }
         for fs in specs::namespace_fields() {
             if fieldspec::selects(&fs, &gvk) {
                 fieldspec::apply(&mut r.value, &fs, Some(CreateKind::Scalar), &mut |v| {

@@ -240,11 +240,10 @@ fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: SchemaTyp
             if v.as_mapping().is_some_and(Mapping::is_empty) {
                 continue;
             }
-            if let Some(m) = v.as_mapping_mut() {
-                if !m.contains_key(key) {
+            if let Some(m) = v.as_mapping_mut()
+                && !m.contains_key(key) {
                     m.insert(key.into(), Value::String(k));
                 }
-            }
             out.push(v);
         }
     }

@@ -30,15 +30,14 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
     };
     let path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
     let mut v = lookup(&r.value, path).ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
-    if let Some(opts) = &src.options {
-        if !opts.delimiter.is_empty() {
+    if let Some(opts) = &src.options
+        && !opts.delimiter.is_empty() {
             let s = crate::resource::scalar_string(&v).unwrap_or_default();
             let parts: Vec<&str> = s.split(opts.delimiter.as_str()).collect();
             let i = usize::try_from(opts.index).ok().filter(|&i| i < parts.len());
             let i = i.ok_or_else(|| err(format!("options.index {} is out of bounds for value {s}", opts.index)))?;
             v = Value::String(parts[i].to_string());
         }
-    }
     Ok(v)
 }
 
@@ -88,14 +87,13 @@ fn set_at(node: &mut Value, parts: &[String], value: &Value, opts: &Option<Field
             None => Ok(false),
         };
     }
-    if let Ok(idx) = head.parse::<usize>() {
-        if let Some(items) = node.as_sequence_mut() {
+    if let Ok(idx) = head.parse::<usize>()
+        && let Some(items) = node.as_sequence_mut() {
             return match items.get_mut(idx) {
                 Some(i) => set_at(i, rest, value, opts, create),
                 None => Ok(false),
             };
         }
-    }
     if node.is_null() && create {
         *node = Value::Mapping(Mapping::new());
     }

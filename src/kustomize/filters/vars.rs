@@ -80,12 +80,11 @@ pub fn resolve_values(resources: &[Resource], vars: &[Var]) -> Result<BTreeMap<S
 /// Expand `$(NAME)` like Kubernetes does: `$$` escapes, unknown names stay as written.
 fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> Value {
     // A string that is exactly one reference takes the var's value with its type (a port stays a number).
-    if let Some(name) = s.strip_prefix("$(").and_then(|r| r.strip_suffix(')')) {
-        if let Some(v) = values.get(name) {
+    if let Some(name) = s.strip_prefix("$(").and_then(|r| r.strip_suffix(')'))
+        && let Some(v) = values.get(name) {
             used.push(name.to_string());
             return v.clone();
         }
-    }
     let mut out = String::new();
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -96,8 +95,8 @@ fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> 
                 i += 2;
                 continue;
             }
-            if bytes[i + 1] == b'(' {
-                if let Some(end) = s[i + 2..].find(')') {
+            if bytes[i + 1] == b'('
+                && let Some(end) = s[i + 2..].find(')') {
                     let name = &s[i + 2..i + 2 + end];
                     if let Some(v) = values.get(name) {
                         used.push(name.to_string());
@@ -106,7 +105,6 @@ fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> 
                         continue;
                     }
                 }
-            }
         }
         let ch = s[i..].chars().next().expect("in bounds");
         out.push(ch);
