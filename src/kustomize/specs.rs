@@ -397,8 +397,8 @@ pub const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWeb
 
 /// How strategic merge treats a list: merged by key, merged as a set of scalars, or replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListStrategy {
-    MergeByKey(&'static str),
+pub enum ListStrategy<'a> {
+    MergeByKey(&'a str),
     MergeScalars,
 }
 
@@ -473,7 +473,7 @@ pub fn root_schema(group: &str, kind: &str) -> SchemaType {
 }
 
 /// The schema type of a map's field, and how a list at that field merges.
-pub fn field_schema(parent: SchemaType, field: &str) -> (SchemaType, Option<ListStrategy>) {
+pub fn field_schema(parent: SchemaType, field: &str) -> (SchemaType, Option<ListStrategy<'static>>) {
     use ListStrategy::*;
     use SchemaType::*;
     match (parent, field) {

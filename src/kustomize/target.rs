@@ -2,6 +2,7 @@
 //! at the top only, hash suffixes, name references, vars and the output order.
 
 use super::filters::{self, hash, labels, nameref, patch_json6902, patch_strategic, prefix_suffix, selector, sort};
+use super::filters::patch_strategic::CustomSchema;
 use super::generators::{self, GeneratedKind};
 use super::loader::{normalize, LoadRestrictor, Loader};
 use super::specs::{self, NameBackRef};
@@ -49,7 +50,12 @@ impl TransformerConfig {
     }
 
     fn merge(&mut self, other: &TransformerConfig) {
-        self.name_prefix = labels::merge_specs(&self.name_prefix, &other.name_prefix);
+        // Configured name-prefix specs replace the default (every object's metadata/name), as in kustomize.
+        if !other.name_prefix.is_empty() && self.name_prefix == specs::name_prefix() {
+            self.name_prefix = other.name_prefix.clone();
+        } else {
+            self.name_prefix = labels::merge_specs(&self.name_prefix, &other.name_prefix);
+        }
         self.common_labels = labels::merge_specs(&self.common_labels, &other.common_labels);
         self.labels = labels::merge_specs(&self.labels, &other.labels);
         self.template_labels = labels::merge_specs(&self.template_labels, &other.template_labels);
@@ -207,7 +213,20 @@ fn merge_metadata(new: &mut Resource, old: &Resource) {
 
 struct Builder {
     loader: Loader,
+    /// The schema strategic merge uses: the first `openapi:` met (the top kustomization first) wins for the build.
+    openapi: std::cell::RefCell<OpenApi>,
 }
+
+#[derive(Default)]
+enum OpenApi {
+    #[default]
+    Unset,
+    Builtin,
+    Custom(std::rc::Rc<CustomSchema>),
+}
+
+/// The only built-in schema version kustomize v5.5 ships.
+const BUILTIN_OPENAPI_VERSION: &str = "v1.21.2";
 
 #[derive(PartialEq, Clone, Copy)]
 enum Expect {
@@ -224,7 +243,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
     let dir = absolute(dir)?;
     let origin_base = opts.repo_root.as_ref().map(|r| absolute(r)).transpose()?.unwrap_or_else(|| dir.clone());
     let loader = Loader { restrictor: opts.load_restrictor, boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()), origin_base };
-    let builder = Builder { loader };
+    let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
     let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Top)?;
 
@@ -387,6 +406,7 @@ impl Builder {
             }
             other => return Err(kust_error(dir, &format!("unknown kustomization kind '{other}'"))),
         }
+        self.choose_openapi(dir, &kust)?;
         if let Some(field) = kust.unsupported_fields().first() {
             return Err(KustomizeError::Unsupported {
                 field: field.to_string(),
@@ -395,6 +415,32 @@ impl Builder {
             });
         }
         Ok((kust, file))
+    }
+
+    fn choose_openapi(&self, dir: &Path, k: &Kustomization) -> Result<(), KustomizeError> {
+        if k.openapi.is_empty() || !matches!(*self.openapi.borrow(), OpenApi::Unset) {
+            return Ok(());
+        }
+        let chosen = if let Some(path) = k.openapi.get("path") {
+            let file = self.loader.resolve_file(dir, path, "openapi")?;
+            let text = self.loader.read_string(&file)?;
+            let doc: serde_json::Value = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Parse { file: file.clone(), line: 0, message: e.to_string() })?;
+            let schema = CustomSchema::parse(doc).map_err(|message| KustomizeError::Kustomization { file: file.clone(), message })?;
+            OpenApi::Custom(std::rc::Rc::new(schema))
+        } else if k.openapi.get("version").map(String::as_str) == Some(BUILTIN_OPENAPI_VERSION) {
+            OpenApi::Builtin
+        } else {
+            return Err(kust_error(dir, "the specified OpenAPI version is not built in"));
+        };
+        *self.openapi.borrow_mut() = chosen;
+        Ok(())
+    }
+
+    fn custom_schema(&self) -> Option<std::rc::Rc<CustomSchema>> {
+        match &*self.openapi.borrow() {
+            OpenApi::Custom(c) => Some(c.clone()),
+            _ => None,
+        }
     }
 
     fn accumulate(&self, dir: &Path, mut ra: Accumulator, chain: &mut Vec<PathBuf>, expect: Expect) -> Result<Accumulator, KustomizeError> {
@@ -417,17 +463,6 @@ impl Builder {
                 detail: "name references declared in CRD schemas are not rendered natively".into(),
             });
         }
-        for c in &k.components {
-            let path = self.loader.resolve(dir, c, "components")?;
-            if !path.is_dir() {
-                return Err(KustomizeError::Accumulate { dir: dir.to_path_buf(), message: format!("component '{c}' must be a directory") });
-            }
-            self.check_cycle(&path, chain)?;
-            chain.push(path.clone());
-            ra = self.accumulate(&path, ra, chain, Expect::Component)?;
-            chain.pop();
-        }
-
         // Generators.
         for args in &k.config_map_generator {
             let r = generators::generate(GeneratedKind::ConfigMap, args, k.generator_options.as_ref(), dir, &self.loader, &kfile)?;
@@ -441,6 +476,18 @@ impl Builder {
             for cfg in self.plugin_configs(dir, g, "generators")? {
                 self.run_generator_plugin(dir, &cfg, &kfile, &mut ra)?;
             }
+        }
+
+        // Components come after the resources and generators, before the transformers (kustomize v5's order).
+        for c in &k.components {
+            let path = self.loader.resolve(dir, c, "components")?;
+            if !path.is_dir() {
+                return Err(KustomizeError::Accumulate { dir: dir.to_path_buf(), message: format!("component '{c}' must be a directory") });
+            }
+            self.check_cycle(&path, chain)?;
+            chain.push(path.clone());
+            ra = self.accumulate(&path, ra, chain, Expect::Component)?;
+            chain.pop();
         }
 
         self.run_builtin_transformers(dir, &k, &kfile, &mut ra)?;
@@ -575,7 +622,7 @@ impl Builder {
                 return Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: "patchesStrategicMerge: patch appears to be empty".into() });
             }
             for (patch, file) in &patches {
-                apply_sm_patch_by_id(&mut ra.resources, patch, file.as_deref())?;
+                apply_sm_patch_by_id(&mut ra.resources, patch, file.as_deref(), self.custom_schema().as_deref())?;
             }
         }
         for p in &k.patches {
@@ -677,15 +724,23 @@ impl Builder {
         };
         let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
         if let Some(patches) = sm {
+            let deletes = patches.iter().filter(|r| r.value.get("$patch").and_then(Value::as_str) == Some("delete")).count();
+            if patches.len() > 1 && deletes > 0 {
+                return Err(KustomizeError::Unsupported {
+                    field: "patches".into(),
+                    file: file.clone(),
+                    detail: "several documents in one patch with '$patch: delete' (kustomize v5.5 crashes on it): split them into one patch each".into(),
+                });
+            }
             for mut patch in patches {
                 patch.build.allow_name_change = p.options.get("allowNameChange").copied().unwrap_or(false);
                 patch.build.allow_kind_change = p.options.get("allowKindChange").copied().unwrap_or(false);
                 match &p.target {
-                    None => apply_sm_patch_by_id(resources, &patch, rel.as_deref())?,
+                    None => apply_sm_patch_by_id(resources, &patch, rel.as_deref(), self.custom_schema().as_deref())?,
                     Some(t) => {
                         let sel = selector::CompiledSelector::new(t)?;
                         let chosen: Vec<bool> = resources.iter().map(|r| sel.selects(r)).collect();
-                        apply_sm_patch(resources, &chosen, &patch, rel.as_deref())?;
+                        apply_sm_patch(resources, &chosen, &patch, rel.as_deref(), self.custom_schema().as_deref())?;
                     }
                 }
             }
@@ -890,17 +945,17 @@ fn apply_json(resources: &mut [Resource], target: &Selector, ops: &[patch_json69
 }
 
 /// A strategic-merge patch without a target applies to the one object whose id (current or earlier) it names.
-fn apply_sm_patch_by_id(resources: &mut Vec<Resource>, patch: &Resource, file: Option<&Path>) -> Result<(), KustomizeError> {
+fn apply_sm_patch_by_id(resources: &mut Vec<Resource>, patch: &Resource, file: Option<&Path>, custom: Option<&CustomSchema>) -> Result<(), KustomizeError> {
     let id = patch.org_id();
     let chosen: Vec<bool> = resources.iter().map(|r| r.all_ids().iter().any(|x| x.same_as(&id))).collect();
     match chosen.iter().filter(|c| **c).count() {
-        1 => apply_sm_patch(resources, &chosen, patch, file),
+        1 => apply_sm_patch(resources, &chosen, patch, file, custom),
         0 => Err(KustomizeError::Transform { message: format!("no resource matches strategic merge patch {id}") }),
         _ => Err(KustomizeError::Transform { message: format!("multiple matches for strategic merge patch {id}; failed to find unique target") }),
     }
 }
 
-fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resource, file: Option<&Path>) -> Result<(), KustomizeError> {
+fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resource, file: Option<&Path>, custom: Option<&CustomSchema>) -> Result<(), KustomizeError> {
     let mut out = Vec::with_capacity(resources.len());
     for (r, &c) in resources.drain(..).zip(chosen) {
         if !c {
@@ -920,7 +975,7 @@ fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resour
                 None => m.remove("apiVersion"),
             };
         }
-        match patch_strategic::merge_object(&r.value, &p)? {
+        match patch_strategic::merge_object(&r.value, &p, custom)? {
             None => continue,
             Some(v) if v.as_mapping().is_none_or(Mapping::is_empty) => continue,
             Some(v) => r.value = v,

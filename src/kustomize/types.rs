@@ -90,9 +90,6 @@ impl Kustomization {
         if !self.validators.is_empty() {
             out.push("validators");
         }
-        if !self.openapi.is_empty() {
-            out.push("openapi");
-        }
         out
     }
 }

@@ -5,6 +5,97 @@
 use crate::kustomize::specs::{self, ListStrategy, SchemaType};
 use crate::kustomize::KustomizeError;
 use serde_yaml::{Mapping, Value};
+use std::collections::HashMap;
+
+/// A custom OpenAPI document (kustomization `openapi: {path: ...}`): definitions and the GVKs they describe.
+#[derive(Debug, Default)]
+pub struct CustomSchema {
+    definitions: serde_json::Map<String, serde_json::Value>,
+    by_gvk: HashMap<(String, String, String), String>,
+}
+
+impl CustomSchema {
+    pub fn parse(doc: serde_json::Value) -> Result<CustomSchema, String> {
+        let definitions = doc.get("definitions").and_then(|d| d.as_object()).cloned().ok_or("no 'definitions' in the OpenAPI document")?;
+        let mut by_gvk = HashMap::new();
+        for (name, def) in &definitions {
+            for gvk in def.get("x-kubernetes-group-version-kind").and_then(|g| g.as_array()).into_iter().flatten() {
+                let get = |k: &str| gvk.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                by_gvk.insert((get("group"), get("version"), get("kind")), name.clone());
+            }
+        }
+        Ok(CustomSchema { definitions, by_gvk })
+    }
+
+    /// A node's schema: its own definition, or, for a `$ref` into Kubernetes types the document does not define,
+    /// kustomize's built-in schema (a custom document adds to the built-in one).
+    fn schema_of<'a>(&'a self, node: &'a serde_json::Value) -> Schema<'a> {
+        let resolved = self.resolve(node);
+        match resolved.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/definitions/")) {
+            Some(name) => builtin_definition(name).map(Schema::Builtin).unwrap_or(Schema::Unknown),
+            None => Schema::Custom(self, resolved),
+        }
+    }
+
+    fn resolve<'a>(&'a self, node: &'a serde_json::Value) -> &'a serde_json::Value {
+        let mut cur = node;
+        for _ in 0..32 {
+            match cur.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/definitions/")) {
+                Some(name) => match self.definitions.get(name) {
+                    Some(d) => cur = d,
+                    None => return cur,
+                },
+                None => return cur,
+            }
+        }
+        cur
+    }
+}
+
+fn builtin_definition(name: &str) -> Option<SchemaType> {
+    Some(match name.rsplit('.').next()? {
+        "ObjectMeta" => SchemaType::ObjectMeta,
+        "PodTemplateSpec" => SchemaType::PodTemplateSpec,
+        "PodSpec" => SchemaType::PodSpec,
+        "Container" => SchemaType::Container,
+        "JobTemplateSpec" => SchemaType::JobTemplateSpec,
+        "JobSpec" => SchemaType::JobSpec,
+        "ServiceSpec" => SchemaType::ServiceSpec,
+        _ => return None,
+    })
+}
+
+/// Where a node sits in the schema: the built-in Kubernetes table, a custom OpenAPI node, or nowhere.
+#[derive(Clone, Copy)]
+pub enum Schema<'a> {
+    Builtin(SchemaType),
+    Custom(&'a CustomSchema, &'a serde_json::Value),
+    Unknown,
+}
+
+impl<'a> Schema<'a> {
+    fn field(self, key: &Value) -> (Schema<'a>, Option<ListStrategy<'a>>) {
+        let Some(k) = key.as_str() else { return (Schema::Unknown, None) };
+        match self {
+            Schema::Builtin(t) => {
+                let (child, list) = specs::field_schema(t, k);
+                (Schema::Builtin(child), list)
+            }
+            Schema::Custom(cs, node) => {
+                let Some(prop) = cs.resolve(node).get("properties").and_then(|p| p.get(k)) else { return (Schema::Unknown, None) };
+                let prop = cs.resolve(prop);
+                let merge = prop.get("x-kubernetes-patch-strategy").and_then(|v| v.as_str()).is_some_and(|s| s.split(',').any(|x| x == "merge"));
+                let list = merge.then(|| match prop.get("x-kubernetes-patch-merge-key").and_then(|v| v.as_str()) {
+                    Some(key) => ListStrategy::MergeByKey(key),
+                    None => ListStrategy::MergeScalars,
+                });
+                let child = prop.get("items").unwrap_or(prop);
+                (cs.schema_of(child), list)
+            }
+            Schema::Unknown => (Schema::Unknown, None),
+        }
+    }
+}
 
 const DIRECTIVE: &str = "$patch";
 
@@ -34,10 +125,18 @@ fn list_directive(items: &mut Vec<Value>) -> Result<Directive, String> {
 }
 
 /// Merge `patch` into `target` (a whole object). Returns None when the patch deletes the object.
-pub fn merge_object(target: &Value, patch: &Value) -> Result<Option<Value>, KustomizeError> {
-    let group = target.get("apiVersion").and_then(Value::as_str).and_then(|a| a.rsplit_once('/')).map(|(g, _)| g).unwrap_or("");
+/// A custom OpenAPI document adds its definitions to kustomize's built-in schema for the whole build.
+pub fn merge_object(target: &Value, patch: &Value, custom: Option<&CustomSchema>) -> Result<Option<Value>, KustomizeError> {
+    let api = target.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
     let kind = target.get("kind").and_then(Value::as_str).unwrap_or("");
-    let schema = specs::root_schema(group, kind);
+    let schema = match custom {
+        None => Schema::Builtin(specs::root_schema(group, kind)),
+        Some(cs) => match cs.by_gvk.get(&(group.to_string(), version.to_string(), kind.to_string())).and_then(|n| cs.definitions.get(n)) {
+            Some(def) => Schema::Custom(cs, def),
+            None => Schema::Builtin(specs::root_schema(group, kind)),
+        },
+    };
     merge_map_value(Some(target.clone()), patch.clone(), schema, "")
         .map_err(|message| KustomizeError::Transform { message: format!("strategic merge patch: {message}") })
 }
@@ -52,7 +151,7 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Walk a node. `dest` is absent when only the patch has the field.
-fn merge_value(dest: Option<Value>, patch: Option<Value>, schema: SchemaType, list: Option<ListStrategy>, path: &str) -> Result<Option<Value>, String> {
+fn merge_value(dest: Option<Value>, patch: Option<Value>, schema: Schema<'_>, list: Option<ListStrategy<'_>>, path: &str) -> Result<Option<Value>, String> {
     // The first present, non-null source decides the kind of node, as in kyaml's walker.
     let lead = [dest.as_ref(), patch.as_ref()].into_iter().flatten().find(|v| !v.is_null()).cloned();
     match lead {
@@ -89,7 +188,7 @@ fn check_kind(dest: &Option<Value>, patch: &Option<Value>, want: &str, path: &st
 }
 
 /// A dest-only subtree is still walked by kyaml: its null fields disappear and directives are dropped.
-fn clean(v: Value, schema: SchemaType) -> Value {
+fn clean(v: Value, schema: Schema<'_>) -> Value {
     match v {
         Value::Mapping(m) => {
             let mut out = Mapping::new();
@@ -97,7 +196,7 @@ fn clean(v: Value, schema: SchemaType) -> Value {
                 if child.is_null() {
                     continue;
                 }
-                let (child_schema, list) = field_schema(schema, &k);
+                let (child_schema, list) = schema.field(&k);
                 let child = match child {
                     Value::Sequence(items) if list.is_some() => {
                         Value::Sequence(items.into_iter().map(|i| clean(i, child_schema)).collect())
@@ -113,14 +212,9 @@ fn clean(v: Value, schema: SchemaType) -> Value {
     }
 }
 
-fn field_schema(parent: SchemaType, key: &Value) -> (SchemaType, Option<ListStrategy>) {
-    match key.as_str() {
-        Some(k) => specs::field_schema(parent, k),
-        None => (SchemaType::Unknown, None),
-    }
-}
 
-fn merge_map_value(dest: Option<Value>, patch: Value, schema: SchemaType, path: &str) -> Result<Option<Value>, String> {
+
+fn merge_map_value(dest: Option<Value>, patch: Value, schema: Schema<'_>, path: &str) -> Result<Option<Value>, String> {
     let Value::Mapping(mut patch) = patch else {
         return if patch.is_null() { Ok(None) } else { Err(format!("field '{path}': expected a map")) };
     };
@@ -143,11 +237,11 @@ fn merge_map_value(dest: Option<Value>, patch: Value, schema: SchemaType, path: 
     }
 }
 
-fn merge_fields(dest: Mapping, mut patch: Mapping, schema: SchemaType, path: &str) -> Result<Mapping, String> {
+fn merge_fields(dest: Mapping, mut patch: Mapping, schema: Schema<'_>, path: &str) -> Result<Mapping, String> {
     let mut out = Mapping::new();
     for (k, dv) in dest {
         let pv = patch.remove(&k);
-        let (child_schema, list) = field_schema(schema, &k);
+        let (child_schema, list) = schema.field(&k);
         let child_path = child_path(path, &k);
         if let Some(v) = merge_value(Some(dv), pv, child_schema, list, &child_path)? {
             out.insert(k, v);
@@ -160,7 +254,7 @@ fn merge_fields(dest: Mapping, mut patch: Mapping, schema: SchemaType, path: &st
         if k.as_str().is_some_and(|s| s.starts_with("$setElementOrder/") || s.starts_with("$retainKeys") || s.starts_with("$deleteFromPrimitiveList/")) {
             continue;
         }
-        let (child_schema, list) = field_schema(schema, &k);
+        let (child_schema, list) = schema.field(&k);
         let child_path = child_path(path, &k);
         if let Some(v) = merge_value(None, Some(pv), child_schema, list, &child_path)? {
             out.insert(k, v);
@@ -174,7 +268,7 @@ fn child_path(path: &str, k: &Value) -> String {
     if path.is_empty() { k.to_string() } else { format!("{path}.{k}") }
 }
 
-fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: SchemaType, list: Option<ListStrategy>, path: &str) -> Result<Option<Value>, String> {
+fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: Schema<'_>, list: Option<ListStrategy<'_>>, path: &str) -> Result<Option<Value>, String> {
     let dest_items = match dest {
         Some(Value::Sequence(s)) => Some(s),
         _ => None,
@@ -223,7 +317,7 @@ fn key_of(v: &Value, key: &str) -> Option<String> {
 /// kustomize merges with "prepend": the patch's elements come first, in patch order (merged with the target's
 /// element of the same key), then the target's other elements in their order. Patch elements without the key are
 /// dropped, target elements without it kept at the end, as kyaml does.
-fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: SchemaType, path: &str) -> Result<Vec<Value>, String> {
+fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: Schema<'_>, path: &str) -> Result<Vec<Value>, String> {
     let mut dest: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
     let mut out = Vec::new();
     let mut seen: Vec<String> = Vec::new();
