@@ -31,6 +31,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: Restrictor,
     },
+    /// Lint every environment of a repo: render each overlay, check the ESO objects and their consumers.
+    Lint {
+        /// The repository root (where .argocd-eso-plugin.yaml lives).
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        #[arg(short, long, value_enum, default_value = "text")]
+        output: crate::output::Format,
+        /// Exit 1 when a finding reaches this severity.
+        #[arg(long, value_enum, default_value = "error")]
+        fail_on: crate::rules::Severity,
+        /// Only these environments (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+    },
+    /// Explain a rule (`explain REF001`), or list every rule.
+    Explain {
+        code: Option<String>,
+    },
     /// Benchmark: render a synthetic repo of N overlays natively and time `kubectl kustomize` on a sample of them.
     BenchRender {
         /// Number of synthetic overlays.
@@ -58,12 +76,12 @@ pub fn run() -> i32 {
         }
     };
     match execute(cli) {
-        Ok(out) => {
+        Ok((out, code)) => {
             let mut stdout = std::io::stdout().lock();
             if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
                 return 2;
             }
-            0
+            code
         }
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -72,7 +90,13 @@ pub fn run() -> i32 {
     }
 }
 
-fn execute(cli: Cli) -> Result<String, String> {
+fn color_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// The command's complete stdout and its exit code; Err is a usage or internal error (exit 2, nothing on stdout).
+fn execute(cli: Cli) -> Result<(String, i32), String> {
     match cli.command {
         Command::Render { dir, load_restrictor } => {
             let opts = BuildOptions {
@@ -83,8 +107,34 @@ fn execute(cli: Cli) -> Result<String, String> {
                 repo_root: find_repo_root(&dir),
             };
             let resources = kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
-            crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())
+            Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0))
         }
-        Command::BenchRender { overlays, sample } => crate::bench::run(overlays, sample),
+        Command::Lint { repo, output, fail_on, envs } => {
+            if !repo.is_dir() {
+                return Err(format!("{} is not a directory", repo.display()));
+            }
+            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
+            let config = crate::config::Config::load(&repo)?;
+            let opts = crate::lint::LintOptions { repo: repo.clone(), config, only_envs: envs };
+            let report = crate::lint::lint(&opts)?;
+            let ctx = crate::output::Context { repo: &repo, color: color_stdout() };
+            let text = crate::output::render(output, &report, &ctx)?;
+            let failed = report.worst().is_some_and(|w| w >= fail_on);
+            Ok((text, if failed { 1 } else { 0 }))
+        }
+        Command::Explain { code } => match code {
+            None => {
+                let mut s = String::new();
+                for r in crate::rules::all() {
+                    s.push_str(&format!("{}  {:<8} {:<34} {}\n", r.code, r.severity.as_str(), r.name, r.summary));
+                }
+                Ok((s, 0))
+            }
+            Some(c) => {
+                let r = crate::rules::by_code(&c).ok_or_else(|| format!("no rule {c}; `argocd-eso-plugin explain` lists them"))?;
+                Ok((format!("{} {} (default severity: {})\n\n{}.\n\n{}\n", r.code, r.name, r.severity.as_str(), r.summary, r.explanation), 0))
+            }
+        },
+        Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
     }
 }

@@ -3,6 +3,12 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
+pub mod eso;
 pub mod kustomize;
+pub mod lint;
 pub mod output;
+pub mod positions;
 pub mod resource;
+pub mod rules;
+pub mod scan;

@@ -1,0 +1,107 @@
+//! `.argocd-eso-plugin.yaml` at the repo root: environments, stores managed outside the repo, rule severities and
+//! ignores. Every field is optional; unknown fields are errors, so that a typo does not silently disable a check.
+
+use crate::rules::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".argocd-eso-plugin.yaml";
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Config {
+    /// Explicit environments; when absent, environments come from the `overlays/<env>` convention.
+    #[serde(default)]
+    pub environments: Vec<EnvironmentConfig>,
+    /// Stores that exist in the clusters but are not rendered from this repo.
+    #[serde(default)]
+    pub external_stores: Vec<ExternalStore>,
+    /// Per-rule severity: error, warning, info, or off.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSetting>,
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EnvironmentConfig {
+    pub name: String,
+    /// Globs of kustomization directories, relative to the repo root (`apps/*/overlays/prod`).
+    #[serde(default)]
+    pub overlays: Vec<String>,
+    /// `az keyvault secret list -o json` outputs for this environment's vaults.
+    #[serde(default)]
+    pub vault_inventory: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExternalStore {
+    pub name: String,
+    /// `ClusterSecretStore` (default) or `SecretStore`.
+    #[serde(default = "cluster_store")]
+    pub kind: String,
+    /// For a SecretStore: its namespace.
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub vault_url: String,
+    /// Environments the store exists in; all when empty.
+    #[serde(default)]
+    pub environments: Vec<String>,
+}
+
+fn cluster_store() -> String {
+    "ClusterSecretStore".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+impl RuleSetting {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleSetting::Error => Some(Severity::Error),
+            RuleSetting::Warning => Some(Severity::Warning),
+            RuleSetting::Info => Some(Severity::Info),
+            RuleSetting::Off => None,
+        }
+    }
+}
+
+/// Drop findings of `code` (or every code, when absent) in files matching `path` and/or objects `Kind/ns/name`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    pub code: Option<String>,
+    pub path: Option<String>,
+    pub object: Option<String>,
+}
+
+impl Config {
+    /// The repo's config file, or defaults when it has none.
+    pub fn load(repo: &Path) -> Result<Config, String> {
+        let file = repo.join(FILE_NAME);
+        if !file.exists() {
+            return Ok(Config::default());
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let config: Config = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        for code in config.rules.keys() {
+            if crate::rules::by_code(code).is_none() {
+                return Err(format!("{}: rules: unknown rule code '{code}' (see `argocd-eso-plugin explain`)", file.display()));
+            }
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,240 @@
+//! The External Secrets Operator objects of a rendered environment, as typed read-only views over resources,
+//! and the workloads that consume the Secrets they produce.
+
+pub mod consumers;
+pub mod crds;
+pub mod schema;
+
+use crate::resource::{get_path, Resource};
+use serde_yaml::Value;
+
+pub const GROUP: &str = "external-secrets.io";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EsoKind {
+    ExternalSecret,
+    SecretStore,
+    ClusterSecretStore,
+    ClusterExternalSecret,
+    PushSecret,
+}
+
+impl EsoKind {
+    pub fn of(r: &Resource) -> Option<EsoKind> {
+        if r.gvk().group != GROUP {
+            return None;
+        }
+        Some(match r.kind() {
+            "ExternalSecret" => EsoKind::ExternalSecret,
+            "SecretStore" => EsoKind::SecretStore,
+            "ClusterSecretStore" => EsoKind::ClusterSecretStore,
+            "ClusterExternalSecret" => EsoKind::ClusterExternalSecret,
+            "PushSecret" => EsoKind::PushSecret,
+            _ => return None,
+        })
+    }
+
+    pub fn is_cluster_scoped(self) -> bool {
+        matches!(self, EsoKind::ClusterSecretStore | EsoKind::ClusterExternalSecret)
+    }
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    get_path(v, path).and_then(Value::as_str)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRef {
+    pub name: String,
+    /// `SecretStore` or `ClusterSecretStore`.
+    pub kind: String,
+    /// Where the reference is written, for positions.
+    pub path: String,
+}
+
+/// One `spec.data[]` entry.
+#[derive(Debug, Clone)]
+pub struct DataEntry {
+    pub index: usize,
+    pub secret_key: String,
+    pub key: String,
+    pub version: Option<String>,
+    pub property: Option<String>,
+    /// A per-entry `sourceRef.storeRef`, overriding the ExternalSecret's store.
+    pub store: Option<StoreRef>,
+}
+
+/// One `spec.dataFrom[]` entry.
+#[derive(Debug, Clone)]
+pub struct DataFromEntry {
+    pub index: usize,
+    pub extract_key: Option<String>,
+    pub find_name_regexp: Option<String>,
+    pub find_tags: Vec<(String, String)>,
+    pub is_find: bool,
+    pub store: Option<StoreRef>,
+}
+
+/// An ExternalSecret (or the spec template inside a ClusterExternalSecret, with `prefix` "spec.externalSecretSpec").
+pub struct ExternalSecretView<'a> {
+    pub resource: &'a Resource,
+    spec: &'a Value,
+    prefix: &'static str,
+}
+
+fn store_ref_at(v: &Value, path: &str) -> Option<StoreRef> {
+    let m = v.as_mapping()?;
+    Some(StoreRef {
+        name: m.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
+        kind: m.get("kind").and_then(Value::as_str).unwrap_or("SecretStore").to_string(),
+        path: path.to_string(),
+    })
+}
+
+impl<'a> ExternalSecretView<'a> {
+    pub fn new(resource: &'a Resource) -> Option<ExternalSecretView<'a>> {
+        match EsoKind::of(resource)? {
+            EsoKind::ExternalSecret => Some(ExternalSecretView { resource, spec: get_path(&resource.value, &["spec"])?, prefix: "spec" }),
+            EsoKind::ClusterExternalSecret => Some(ExternalSecretView {
+                resource,
+                spec: get_path(&resource.value, &["spec", "externalSecretSpec"])?,
+                prefix: "spec.externalSecretSpec",
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn path(&self, rest: &str) -> String {
+        if rest.is_empty() { self.prefix.to_string() } else { format!("{}.{rest}", self.prefix) }
+    }
+
+    pub fn spec(&self) -> &'a Value {
+        self.spec
+    }
+
+    pub fn store_ref(&self) -> Option<StoreRef> {
+        store_ref_at(self.spec.get("secretStoreRef")?, &self.path("secretStoreRef.name"))
+    }
+
+    /// The Secret this ExternalSecret writes: `spec.target.name`, defaulting to its own name.
+    pub fn target_name(&self) -> String {
+        str_at(self.spec, &["target", "name"]).map(str::to_string).unwrap_or_else(|| self.resource.name().to_string())
+    }
+
+    pub fn creation_policy(&self) -> &'a str {
+        str_at(self.spec, &["target", "creationPolicy"]).unwrap_or("Owner")
+    }
+
+    pub fn deletion_policy(&self) -> &'a str {
+        str_at(self.spec, &["target", "deletionPolicy"]).unwrap_or("Retain")
+    }
+
+    pub fn refresh_interval(&self) -> Option<&'a Value> {
+        self.spec.get("refreshInterval")
+    }
+
+    pub fn refresh_policy(&self) -> Option<&'a str> {
+        str_at(self.spec, &["refreshPolicy"])
+    }
+
+    pub fn data(&self) -> Vec<DataEntry> {
+        let items = self.spec.get("data").and_then(Value::as_sequence).map(Vec::as_slice).unwrap_or(&[]);
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| DataEntry {
+                index,
+                secret_key: str_at(item, &["secretKey"]).unwrap_or("").to_string(),
+                key: str_at(item, &["remoteRef", "key"]).unwrap_or("").to_string(),
+                version: str_at(item, &["remoteRef", "version"]).map(str::to_string),
+                property: str_at(item, &["remoteRef", "property"]).map(str::to_string),
+                store: get_path(item, &["sourceRef", "storeRef"])
+                    .and_then(|s| store_ref_at(s, &self.path(&format!("data[{index}].sourceRef.storeRef.name")))),
+            })
+            .collect()
+    }
+
+    pub fn data_from(&self) -> Vec<DataFromEntry> {
+        let items = self.spec.get("dataFrom").and_then(Value::as_sequence).map(Vec::as_slice).unwrap_or(&[]);
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| DataFromEntry {
+                index,
+                extract_key: str_at(item, &["extract", "key"]).map(str::to_string),
+                find_name_regexp: str_at(item, &["find", "name", "regexp"]).map(str::to_string),
+                find_tags: get_path(item, &["find", "tags"])
+                    .and_then(Value::as_mapping)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), crate::resource::scalar_string(v)?)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                is_find: item.get("find").is_some(),
+                store: get_path(item, &["sourceRef", "storeRef"])
+                    .and_then(|s| store_ref_at(s, &self.path(&format!("dataFrom[{index}].sourceRef.storeRef.name")))),
+            })
+            .collect()
+    }
+
+    /// The keys the target Secret will hold, when they can be known from the manifest: the template's keys if it
+    /// has `data`, else every `data[].secretKey`. None when `dataFrom` or `templateFrom` make them unknowable.
+    pub fn produced_keys(&self) -> Option<std::collections::BTreeSet<String>> {
+        let template = get_path(self.spec, &["target", "template"]);
+        if template.and_then(|t| t.get("templateFrom")).is_some() {
+            return None;
+        }
+        if let Some(m) = template.and_then(|t| t.get("data")).and_then(Value::as_mapping) {
+            return Some(m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect());
+        }
+        if self.spec.get("dataFrom").and_then(Value::as_sequence).is_some_and(|s| !s.is_empty()) {
+            return None;
+        }
+        Some(self.data().into_iter().map(|d| d.secret_key).collect())
+    }
+}
+
+/// A SecretStore or ClusterSecretStore.
+pub struct StoreView<'a> {
+    pub resource: &'a Resource,
+    pub kind: EsoKind,
+}
+
+impl<'a> StoreView<'a> {
+    pub fn new(resource: &'a Resource) -> Option<StoreView<'a>> {
+        let kind = EsoKind::of(resource)?;
+        matches!(kind, EsoKind::SecretStore | EsoKind::ClusterSecretStore).then_some(StoreView { resource, kind })
+    }
+
+    pub fn azurekv(&self) -> Option<&'a Value> {
+        get_path(&self.resource.value, &["spec", "provider", "azurekv"])
+    }
+
+    pub fn vault_url(&self) -> Option<&'a str> {
+        self.azurekv().and_then(|a| a.get("vaultUrl")).and_then(Value::as_str)
+    }
+
+    /// Whether a ClusterSecretStore admits ExternalSecrets from `namespace` (its `spec.conditions`; none = all).
+    pub fn admits_namespace(&self, namespace: &str, namespace_labels: &[(String, String)]) -> bool {
+        let Some(conditions) = get_path(&self.resource.value, &["spec", "conditions"]).and_then(Value::as_sequence) else {
+            return true;
+        };
+        if conditions.is_empty() {
+            return true;
+        }
+        conditions.iter().any(|c| {
+            let listed = c.get("namespaces").and_then(Value::as_sequence).is_some_and(|ns| ns.iter().any(|n| n.as_str() == Some(namespace)));
+            let regex = c.get("namespaceRegexes").and_then(Value::as_sequence).is_some_and(|rs| {
+                rs.iter().filter_map(Value::as_str).any(|r| regex::Regex::new(r).is_ok_and(|re| re.is_match(namespace)))
+            });
+            let selector = c.get("namespaceSelector").and_then(|s| s.get("matchLabels")).and_then(Value::as_mapping).is_some_and(|m| {
+                !m.is_empty()
+                    && m.iter().all(|(k, v)| {
+                        namespace_labels.iter().any(|(lk, lv)| Some(lk.as_str()) == k.as_str() && Some(lv.as_str()) == v.as_str())
+                    })
+            });
+            listed || regex || selector
+        })
+    }
+}

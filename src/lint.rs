@@ -1,0 +1,194 @@
+//! The lint pipeline: environments -> native render of every overlay -> rules per environment -> findings located
+//! in the source, suppressed, re-graded and de-duplicated across environments.
+
+use crate::config::Config;
+use crate::kustomize::{self, BuildOptions};
+use crate::positions::Positions;
+use crate::resource::Resource;
+use crate::rules::{self, EnvView, Finding, RawFinding, Severity, Subject};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Annotation on an object: a comma-separated list of rule codes not to report for it.
+pub const IGNORE_ANNOTATION: &str = "argocd-eso-plugin.io/ignore";
+
+pub struct LintOptions {
+    pub repo: PathBuf,
+    pub config: Config,
+    /// Only these environments (all when empty).
+    pub only_envs: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub environments: Vec<String>,
+    pub overlays: usize,
+}
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// A rendered environment: its objects, and the overlays that failed to render.
+pub struct RenderedEnv {
+    pub name: String,
+    pub resources: Vec<Resource>,
+    pub failures: Vec<(PathBuf, String)>,
+    pub overlays: usize,
+}
+
+/// Render every overlay of every selected environment (in parallel).
+pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, String> {
+    let envs = crate::scan::environments(&opts.repo, &opts.config)?;
+    let selected: Vec<(String, Vec<PathBuf>)> =
+        envs.into_iter().filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e)).collect();
+    for want in &opts.only_envs {
+        if !selected.iter().any(|(e, _)| e == want) {
+            return Err(format!("no environment '{want}' in {}", opts.repo.display()));
+        }
+    }
+    let build = BuildOptions { repo_root: Some(opts.repo.clone()), ..Default::default() };
+    Ok(selected
+        .into_par_iter()
+        .map(|(name, dirs)| {
+            let results: Vec<(PathBuf, Result<Vec<Resource>, String>)> = dirs
+                .par_iter()
+                .map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build).map_err(|e| e.to_string())))
+                .collect();
+            let mut env = RenderedEnv { name, resources: Vec::new(), failures: Vec::new(), overlays: dirs.len() };
+            for (dir, r) in results {
+                match r {
+                    Ok(rs) => env.resources.extend(rs),
+                    Err(e) => env.failures.push((dir, e)),
+                }
+            }
+            env
+        })
+        .collect())
+}
+
+fn ignored_by_annotation(r: &Resource, code: &str) -> bool {
+    r.annotations().iter().any(|(k, v)| k == IGNORE_ANNOTATION && v.split(',').any(|c| c.trim().eq_ignore_ascii_case(code)))
+}
+
+fn ignored_by_config(config: &Config, f: &Finding) -> bool {
+    config.ignore.iter().any(|ig| {
+        let code_ok = ig.code.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.code));
+        let path_ok = ig.path.as_deref().is_none_or(|p| {
+            globset::Glob::new(p).map(|g| g.compile_matcher().is_match(&f.file)).unwrap_or(false)
+        });
+        let object_ok = ig.object.as_deref().is_none_or(|o| o == f.object);
+        code_ok && path_ok && object_ok
+    })
+}
+
+/// Turn a rule's raw finding into a located one, with the field path it is about (part of its root cause).
+fn locate(raw: RawFinding<'_>, rule: &rules::Rule, severity: Severity, env: &str, positions: &mut Positions) -> Option<(Finding, String)> {
+    let (object, file, line, column, path) = match raw.subject {
+        Subject::Field { resource, path, at_key } => {
+            if ignored_by_annotation(resource, rule.code) {
+                return None;
+            }
+            let loc = positions.locate(resource, &path, at_key);
+            (rules::object_label(resource), loc.file, loc.line, loc.column, path)
+        }
+        Subject::File { file, line, column, object } => (object, file, line, column, String::new()),
+    };
+    let finding = Finding {
+        code: rule.code,
+        rule: rule.name,
+        severity,
+        environments: vec![env.to_string()],
+        object,
+        file,
+        line,
+        column,
+        message: raw.message,
+        hint: raw.hint,
+    };
+    Some((finding, path))
+}
+
+/// The file a render error names, relative to the repo, and its line if it gives one.
+fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
+    let root = repo.display().to_string();
+    if let Some(start) = message.find(&root) {
+        let rest = &message[start + root.len()..];
+        let rest = rest.trim_start_matches('/');
+        let end = rest.find(|c: char| c == ':' || c.is_whitespace() || c == '\'').unwrap_or(rest.len());
+        let file = PathBuf::from(&rest[..end]);
+        let line = rest[end..].strip_prefix(':').and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse().ok()).unwrap_or(1);
+        if repo.join(&file).is_file() {
+            return (file, line);
+        }
+    }
+    let kfile = crate::kustomize::kustomization_file(&repo.join(dir)).ok().and_then(|f| f.strip_prefix(repo).ok().map(Path::to_path_buf));
+    (kfile.unwrap_or_else(|| dir.to_path_buf()), 1)
+}
+
+pub fn lint(opts: &LintOptions) -> Result<Report, String> {
+    let envs = render_environments(opts)?;
+    let mut positions = Positions::new(&opts.repo);
+    // One finding per root cause: the same rule at the same source position and field, whatever the environment.
+    let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
+    let mut overlays = 0;
+    let severity_of = |rule: &rules::Rule| match opts.config.rules.get(rule.code) {
+        Some(setting) => setting.severity(),
+        None => Some(rule.severity),
+    };
+    for env in &envs {
+        let mut found: Vec<(Finding, String)> = Vec::new();
+        let render_rule = rules::by_code(rules::RENDER_FAILED).expect("registered");
+        for (dir, message) in &env.failures {
+            let (file, line) = error_location(&opts.repo, dir, message);
+            let raw = RawFinding {
+                subject: Subject::File { file, line, column: 1, object: format!("overlay {}", dir.display()) },
+                message: message.replace(&format!("{}/", opts.repo.display()), ""),
+                hint: "fix the overlay so that `argocd-eso-plugin render` (or kubectl kustomize) builds it".into(),
+            };
+            if let Some(sev) = severity_of(render_rule) {
+                found.extend(locate(raw, render_rule, sev, &env.name, &mut positions));
+            }
+        }
+        overlays += env.overlays;
+        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &opts.config.external_stores };
+        for rule in rules::all() {
+            let Some(sev) = severity_of(rule) else { continue };
+            for raw in (rule.check)(&view) {
+                found.extend(locate(raw, rule, sev, &env.name, &mut positions));
+            }
+        }
+        for (f, path) in found {
+            if ignored_by_config(&opts.config, &f) {
+                continue;
+            }
+            let key = (f.file.clone(), f.line, f.column, f.code, if path.is_empty() { f.message.clone() } else { path });
+            match merged.get_mut(&key) {
+                Some(existing) => {
+                    if !existing.environments.contains(&env.name) {
+                        existing.environments.push(env.name.clone());
+                    }
+                }
+                None => {
+                    merged.insert(key, f);
+                }
+            }
+        }
+    }
+    let mut findings: Vec<Finding> = merged.into_values().collect();
+    for f in &mut findings {
+        f.environments.sort();
+        if f.environments.len() > 1 {
+            // One root cause seen in several environments: say so once, without naming a single one.
+            for e in &f.environments {
+                f.message = f.message.replace(&format!("environment '{e}'"), "these environments");
+            }
+        }
+    }
+    findings.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
+    Ok(Report { findings, environments: envs.iter().map(|e| e.name.clone()).collect(), overlays })
+}

@@ -1,0 +1,43 @@
+//! ESO001: every ESO object validates against the OpenAPI schema of its CRD.
+
+use super::{RawFinding, Rule, Severity};
+use crate::eso::{crds, EsoKind};
+
+pub const RULE: Rule = Rule {
+    code: "ESO001",
+    name: "crd-schema",
+    severity: Severity::Error,
+    summary: "an ESO object does not match its CRD's OpenAPI schema",
+    explanation: "Checks ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret and PushSecret objects \
+against the OpenAPI schema of the External Secrets Operator CRDs (v2.9.0, carried in the binary): unknown fields, \
+wrong types, values outside an enum, strings that do not match a pattern, and missing required fields. The API \
+server rejects such an object, or silently drops an unknown field, so the typo shows up as a Degraded app.\n\n\
+Example (the field is `refreshInterval`, and a Go duration is a string):\n\n\
+    spec:\n      refreshIntervall: 1h      # ESO001: unknown field 'refreshIntervall'\n      target:\n        creationPolicy: Own     # ESO001: \"Own\" is not one of: Owner, Orphan, Merge, None\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let mut out = Vec::new();
+    for r in env.resources {
+        let Some(kind) = EsoKind::of(r) else { continue };
+        let _ = kind;
+        let Some(crd) = crds::crd_for(r.kind()) else { continue };
+        let version = r.gvk().version;
+        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.schema.as_ref()) else {
+            continue; // unserved or unknown versions are ESO002's
+        };
+        for v in crate::eso::schema::validate(&r.value, schema) {
+            let hint = if v.message.starts_with("unknown field") {
+                "remove the field or fix its spelling; `argocd-eso-plugin explain ESO001` lists what the rule checks"
+            } else if v.message.starts_with("required") {
+                "add the field"
+            } else {
+                "fix the value to match the CRD schema"
+            };
+            let at_key = v.message.starts_with("unknown") || v.message.starts_with("required");
+            out.push(if at_key { RawFinding::at_key(r, v.path, v.message, hint) } else { RawFinding::at(r, v.path, v.message, hint) });
+        }
+    }
+    out
+}

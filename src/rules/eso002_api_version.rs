@@ -1,0 +1,40 @@
+//! ESO002: the object uses an ESO API version the operator no longer serves.
+
+use super::{RawFinding, Rule, Severity};
+use crate::eso::{crds, EsoKind};
+
+pub const RULE: Rule = Rule {
+    code: "ESO002",
+    name: "unserved-api-version",
+    severity: Severity::Error,
+    summary: "an ESO object uses an API version that is not served (external-secrets.io/v1beta1)",
+    explanation: "`external-secrets.io/v1beta1` has not been served since ESO v0.17.0 (May 2025): the API server \
+rejects such objects. Most manifests written from older articles use it. The v1 schema is compatible for the fields \
+an Azure Key Vault setup uses, so the fix is usually only the apiVersion line.\n\n\
+Example:\n\n\
+    apiVersion: external-secrets.io/v1beta1   # ESO002: use external-secrets.io/v1\n    kind: ExternalSecret\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let mut out = Vec::new();
+    for r in env.resources {
+        if EsoKind::of(r).is_none() {
+            continue;
+        }
+        let Some(crd) = crds::crd_for(r.kind()) else { continue };
+        let version = r.gvk().version;
+        if crd.versions.iter().any(|v| v.name == version && v.served) {
+            continue;
+        }
+        let served: Vec<&str> = crd.versions.iter().filter(|v| v.served).map(|v| v.name.as_str()).collect();
+        let Some(current) = served.first() else { continue };
+        out.push(RawFinding::at(
+            r,
+            "apiVersion",
+            format!("{}/{version} is not served by the External Secrets Operator (since v0.17.0)", crd.group),
+            format!("use `apiVersion: {}/{current}`; the {} fields keep their meaning in {current}", crd.group, r.kind()),
+        ));
+    }
+    out
+}

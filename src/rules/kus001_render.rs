@@ -1,0 +1,23 @@
+//! KUS001: an overlay does not render.
+
+use super::{RawFinding, Rule, Severity};
+
+pub const CODE: &str = "KUS001";
+
+pub const RULE: Rule = Rule {
+    code: CODE,
+    name: "render-failed",
+    severity: Severity::Error,
+    summary: "an overlay does not render (kustomize error or an unsupported kustomize feature)",
+    explanation: "The overlay could not be rendered: a missing file, a YAML error, a patch that matches nothing, or a \
+kustomize feature the native renderer refuses (remote bases, helmCharts, ...). Argo CD would fail to generate \
+manifests for the app. The message is the renderer's error, with the file it names.\n\n\
+Example:\n\n\
+    resources:\n    - deployment.yaml\n    - servce.yaml      # KUS001: 'servce.yaml' does not exist\n",
+    check,
+};
+
+/// Render failures are reported by the lint pipeline, which sees them before any rule runs.
+fn check<'a>(_env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    Vec::new()
+}

@@ -1,0 +1,274 @@
+//! Lint rules: one file per rule, each with a stable code, a default severity, its documentation (printed by
+//! `explain CODE`) and a check over one rendered environment. Rules report a path inside an object; the pipeline
+//! turns it into file:line:column of the source that wrote it.
+
+use crate::config::ExternalStore;
+use crate::eso::{EsoKind, ExternalSecretView, StoreRef, StoreView};
+use crate::resource::Resource;
+use serde::Serialize;
+use std::path::PathBuf;
+
+mod eso001_schema;
+mod eso002_api_version;
+mod eso003_data_required;
+mod eso004_duplicate_secret_key;
+mod eso005_policy_combination;
+mod eso006_refresh_interval;
+mod eso007_remote_key_name;
+mod eso008_cluster_scoped_namespace;
+mod git001_secret_in_git;
+mod kus001_render;
+mod ref001_store_ref;
+mod ref002_target_conflict;
+mod sto001_vault_url;
+mod sto002_tenant_id;
+mod sto003_service_principal;
+mod sto004_workload_identity_sa;
+mod sto005_cluster_store_auth_namespace;
+mod sto006_store_auth_namespace;
+mod wrk001_unprovided_secret;
+mod wrk002_missing_secret_key;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a finding points at: a field of a rendered object, or a place in a file.
+pub enum Subject<'a> {
+    Field { resource: &'a Resource, path: String, at_key: bool },
+    File { file: PathBuf, line: u32, column: u32, object: String },
+}
+
+pub struct RawFinding<'a> {
+    pub subject: Subject<'a>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl<'a> RawFinding<'a> {
+    pub fn at(resource: &'a Resource, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> RawFinding<'a> {
+        RawFinding { subject: Subject::Field { resource, path: path.into(), at_key: false }, message: message.into(), hint: hint.into() }
+    }
+    /// Points at the field's key rather than its value (unknown or missing fields).
+    pub fn at_key(resource: &'a Resource, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> RawFinding<'a> {
+        RawFinding { subject: Subject::Field { resource, path: path.into(), at_key: true }, message: message.into(), hint: hint.into() }
+    }
+}
+
+/// A finding as formatters print it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub environments: Vec<String>,
+    /// `Kind/namespace/name` of the rendered object.
+    pub object: String,
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    pub hint: String,
+}
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// What the rule checks, why, and an example that triggers it.
+    pub explanation: &'static str,
+    pub check: for<'a> fn(&EnvView<'a>) -> Vec<RawFinding<'a>>,
+}
+
+/// Every rule, in code order.
+pub fn all() -> &'static [&'static Rule] {
+    &[
+        &eso001_schema::RULE,
+        &eso002_api_version::RULE,
+        &eso003_data_required::RULE,
+        &eso004_duplicate_secret_key::RULE,
+        &eso005_policy_combination::RULE,
+        &eso006_refresh_interval::RULE,
+        &eso007_remote_key_name::RULE,
+        &eso008_cluster_scoped_namespace::RULE,
+        &git001_secret_in_git::RULE,
+        &kus001_render::RULE,
+        &ref001_store_ref::RULE,
+        &ref002_target_conflict::RULE,
+        &sto001_vault_url::RULE,
+        &sto002_tenant_id::RULE,
+        &sto003_service_principal::RULE,
+        &sto004_workload_identity_sa::RULE,
+        &sto005_cluster_store_auth_namespace::RULE,
+        &sto006_store_auth_namespace::RULE,
+        &wrk001_unprovided_secret::RULE,
+        &wrk002_missing_secret_key::RULE,
+    ]
+}
+
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    all().iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+pub use kus001_render::CODE as RENDER_FAILED;
+
+/// One environment's rendered objects, with the lookups rules share.
+pub struct EnvView<'a> {
+    pub name: &'a str,
+    pub resources: &'a [Resource],
+    pub external_stores: &'a [ExternalStore],
+}
+
+/// Where a secretStoreRef leads.
+pub enum StoreTarget<'a> {
+    Rendered(StoreView<'a>),
+    External(&'a ExternalStore),
+}
+
+impl<'a> StoreTarget<'a> {
+    /// The vault URL of an azurekv store.
+    pub fn vault_url(&self) -> Option<&'a str> {
+        match self {
+            StoreTarget::Rendered(s) => s.vault_url(),
+            StoreTarget::External(e) => Some(e.vault_url.as_str()).filter(|u| !u.is_empty()),
+        }
+    }
+    pub fn is_azurekv(&self) -> bool {
+        match self {
+            StoreTarget::Rendered(s) => s.azurekv().is_some(),
+            StoreTarget::External(e) => !e.vault_url.is_empty(),
+        }
+    }
+}
+
+impl<'a> EnvView<'a> {
+    pub fn external_secrets(&self) -> impl Iterator<Item = ExternalSecretView<'a>> + '_ {
+        self.resources.iter().filter_map(ExternalSecretView::new)
+    }
+
+    pub fn stores(&self) -> impl Iterator<Item = StoreView<'a>> + '_ {
+        self.resources.iter().filter_map(StoreView::new)
+    }
+
+    pub fn of_kind(&self, kind: EsoKind) -> impl Iterator<Item = &'a Resource> + '_ {
+        self.resources.iter().filter(move |r| EsoKind::of(r) == Some(kind))
+    }
+
+    fn namespace_labels(&self, ns: &str) -> Vec<(String, String)> {
+        self.resources
+            .iter()
+            .find(|r| r.kind() == "Namespace" && r.gvk().group.is_empty() && r.name() == ns)
+            .map(Resource::labels)
+            .unwrap_or_default()
+    }
+
+    /// Resolve a store reference made from `namespace`: a SecretStore must be in that namespace, a
+    /// ClusterSecretStore must admit it. Err holds the names of stores of that kind that would be visible, for a
+    /// did-you-mean.
+    pub fn resolve_store(&self, namespace: &str, r: &StoreRef) -> Result<StoreTarget<'a>, Vec<String>> {
+        let cluster = r.kind == "ClusterSecretStore";
+        let labels = self.namespace_labels(namespace);
+        let mut visible = Vec::new();
+        for s in self.stores() {
+            let kind_ok = if cluster { s.kind == EsoKind::ClusterSecretStore } else { s.kind == EsoKind::SecretStore };
+            if !kind_ok {
+                continue;
+            }
+            let scope_ok = if cluster { s.admits_namespace(namespace, &labels) } else { s.resource.namespace() == namespace };
+            if !scope_ok {
+                continue;
+            }
+            if s.resource.name() == r.name {
+                return Ok(StoreTarget::Rendered(s));
+            }
+            visible.push(s.resource.name().to_string());
+        }
+        for e in self.external_stores {
+            let env_ok = e.environments.is_empty() || e.environments.iter().any(|x| x == self.name);
+            let scope_ok = cluster || e.namespace.as_deref() == Some(namespace);
+            if e.kind == r.kind && env_ok && scope_ok {
+                if e.name == r.name {
+                    return Ok(StoreTarget::External(e));
+                }
+                visible.push(e.name.clone());
+            }
+        }
+        Err(visible)
+    }
+
+    /// The store an ExternalSecret data entry reads from (its own sourceRef, else the ExternalSecret's).
+    pub fn store_of(&self, es: &ExternalSecretView<'a>, entry_store: Option<&StoreRef>) -> Option<StoreTarget<'a>> {
+        let r = entry_store.cloned().or_else(|| es.store_ref())?;
+        self.resolve_store(es.resource.namespace(), &r).ok()
+    }
+}
+
+/// `Kind/namespace/name` (namespace left out when empty).
+pub fn object_label(r: &Resource) -> String {
+    r.cur_id().to_string()
+}
+
+/// The closest candidate, for a "did you mean" hint.
+pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
+        .min_by_key(|(d, c)| (*d, (*c).clone()))
+        .map(|(_, c)| c.clone())
+}
+
+/// Go's time.ParseDuration syntax ("1h", "30m", "1h30m", "0").
+pub fn is_go_duration(s: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$").expect("valid"));
+    re.is_match(s) && s.chars().any(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        for ok in ["1h", "30m", "1h30m", "0", "1.5h", "300ms", "10s"] {
+            assert!(is_go_duration(ok), "{ok}");
+        }
+        for bad in ["1 hour", "1d", "h", "", "1hour", "60"] {
+            assert!(!is_go_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        let c = vec!["azure-kv".to_string(), "vault-backend".to_string()];
+        assert_eq!(did_you_mean("azure-kvv", &c).as_deref(), Some("azure-kv"));
+        assert_eq!(did_you_mean("completely-else", &c), None);
+    }
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let mut codes: Vec<&str> = all().iter().map(|r| r.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all().len());
+        for r in all() {
+            assert!(r.explanation.contains("Example"), "{} has no example", r.code);
+        }
+    }
+}

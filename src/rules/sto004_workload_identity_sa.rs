@@ -1,0 +1,57 @@
+//! STO004: a WorkloadIdentity store's service account is rendered, with its client-id annotation.
+
+use super::{RawFinding, Rule, Severity};
+use crate::eso::EsoKind;
+use crate::resource::get_path;
+use serde_yaml::Value;
+
+pub const RULE: Rule = Rule {
+    code: "STO004",
+    name: "workload-identity-service-account",
+    severity: Severity::Warning,
+    summary: "a WorkloadIdentity store names a ServiceAccount that is not rendered, or lacks its client-id",
+    explanation: "With `authType: WorkloadIdentity`, ESO exchanges the token of `serviceAccountRef` for an Entra \
+token; the ServiceAccount needs the `azure.workload.identity/client-id` annotation (unless \
+`authSecretRef.clientId` is given). A warning, not an error, when the account is not rendered in the environment: \
+it may be created outside the repo.\n\n\
+Example:\n\n\
+    azurekv:\n      authType: WorkloadIdentity\n      serviceAccountRef:\n        name: workload-identity-sa    # STO004: no ServiceAccount of that name in the namespace\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let mut out = Vec::new();
+    for s in env.stores() {
+        let Some(az) = s.azurekv() else { continue };
+        if az.get("authType").and_then(Value::as_str) != Some("WorkloadIdentity") {
+            continue;
+        }
+        let Some(name) = get_path(az, &["serviceAccountRef", "name"]).and_then(Value::as_str) else { continue };
+        let ns = get_path(az, &["serviceAccountRef", "namespace"]).and_then(Value::as_str).map(str::to_string).or_else(|| {
+            (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string())
+        });
+        // A ClusterSecretStore without a namespace uses each ExternalSecret's namespace: nothing to check here.
+        let Some(ns) = ns else { continue };
+        let sa = env.resources.iter().find(|r| r.kind() == "ServiceAccount" && r.gvk().group.is_empty() && r.name() == name && r.namespace() == ns);
+        match sa {
+            None => out.push(RawFinding::at(
+                s.resource,
+                "spec.provider.azurekv.serviceAccountRef.name",
+                format!("ServiceAccount '{name}' is not rendered in namespace '{ns}' of environment '{}'", env.name),
+                "render the ServiceAccount with the azure.workload.identity/client-id annotation, or make sure it exists in the cluster",
+            )),
+            Some(sa) => {
+                let annotated = sa.annotations().iter().any(|(k, v)| k == "azure.workload.identity/client-id" && !v.is_empty());
+                if !annotated && get_path(az, &["authSecretRef", "clientId"]).is_none() {
+                    out.push(RawFinding::at(
+                        sa,
+                        "metadata",
+                        format!("ServiceAccount '{name}' has no azure.workload.identity/client-id annotation"),
+                        "annotate it with the managed identity's client ID (az identity show --query clientId)",
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

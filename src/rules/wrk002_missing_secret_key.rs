@@ -1,0 +1,42 @@
+//! WRK002: a secretKeyRef reads a key the providing ExternalSecret does not produce.
+
+use super::{RawFinding, Rule, Severity};
+use crate::eso::consumers::{secret_uses, HowRead};
+
+pub const RULE: Rule = Rule {
+    code: "WRK002",
+    name: "missing-secret-key",
+    severity: Severity::Error,
+    summary: "a secretKeyRef reads a key that the ExternalSecret providing the Secret does not produce",
+    explanation: "The keys of an ExternalSecret's target Secret are its `data[].secretKey`s, or the keys of \
+`target.template.data` when a template is used. A `secretKeyRef` to another key fails the pod with \
+CreateContainerConfigError. Unknown (and not reported) when the ExternalSecret uses `dataFrom` or `templateFrom`, or \
+when the reference is `optional: true`.\n\n\
+Example:\n\n\
+    env:\n    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: orders-db, key: PASSWORD}   # WRK002: orders-db has POSTGRES_PASSWORD\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let mut out = Vec::new();
+    for r in env.resources {
+        for u in secret_uses(r).into_iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
+            let Some(key) = &u.key else { continue };
+            let provider = env
+                .external_secrets()
+                .find(|es| es.resource.kind() == "ExternalSecret" && es.resource.namespace() == r.namespace() && es.target_name() == u.secret);
+            let Some(es) = provider else { continue };
+            let Some(keys) = es.produced_keys() else { continue };
+            if !keys.contains(key) {
+                let list: Vec<String> = keys.iter().cloned().collect();
+                let hint = match super::did_you_mean(key, &list) {
+                    Some(s) => format!("did you mean '{s}'? it produces: {}", list.join(", ")),
+                    None => format!("it produces: {}", list.join(", ")),
+                };
+                let path = u.path.replace(".name", ".key");
+                out.push(RawFinding::at(r, path, format!("key '{key}' is not in Secret '{}': ExternalSecret '{}' does not produce it", u.secret, es.resource.name()), hint));
+            }
+        }
+    }
+    out
+}
