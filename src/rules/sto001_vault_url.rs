@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn urls() {
         assert_eq!(problem("https://kv-contoso-prod.vault.azure.net/", ""), None);
-        assert_eq!(problem("https://kv.vault.usgovcloudapi.net", "USGovernmentCloud"), None);
+        assert_eq!(problem("https://kv-gov.vault.usgovcloudapi.net", "USGovernmentCloud"), None);
         assert!(problem("http://kv-contoso.vault.azure.net/", "").is_some());
         assert!(problem("https://<VAULT_NAME>.vault.azure.net/", "").is_some());
         assert!(problem("https://kv-contoso.vault.azure.net/", "ChinaCloud").is_some());
