@@ -113,21 +113,33 @@ fn locate(raw: RawFinding<'_>, rule: &rules::Rule, severity: Severity, env: &str
     Some((finding, path))
 }
 
-/// The file a render error names, relative to the repo, and its line if it gives one.
+/// The file a render error names, relative to the repo, and its line if it gives one. A named file that does not
+/// exist is located at the kustomization line that lists it.
 fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
-    let root = repo.display().to_string();
-    if let Some(start) = message.find(&root) {
+    let root = format!("{}/", repo.display());
+    let kfile = crate::kustomize::kustomization_file(&repo.join(dir)).ok();
+    let krel = kfile.as_ref().and_then(|f| f.strip_prefix(repo).ok().map(Path::to_path_buf)).unwrap_or_else(|| dir.to_path_buf());
+    let mut missing = Vec::new();
+    for (start, _) in message.match_indices(&root) {
         let rest = &message[start + root.len()..];
-        let rest = rest.trim_start_matches('/');
-        let end = rest.find(|c: char| c == ':' || c.is_whitespace() || c == '\'').unwrap_or(rest.len());
+        let end = rest.find(|c: char| c == ':' || c.is_whitespace() || c == '\'' || c == '"').unwrap_or(rest.len());
         let file = PathBuf::from(&rest[..end]);
-        let line = rest[end..].strip_prefix(':').and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse().ok()).unwrap_or(1);
         if repo.join(&file).is_file() {
-            return (file, line);
+            let line = rest[end..].strip_prefix(':').and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse().ok());
+            return (file, line.unwrap_or(1));
+        }
+        if !repo.join(&file).exists() {
+            missing.push(file);
         }
     }
-    let kfile = crate::kustomize::kustomization_file(&repo.join(dir)).ok().and_then(|f| f.strip_prefix(repo).ok().map(Path::to_path_buf));
-    (kfile.unwrap_or_else(|| dir.to_path_buf()), 1)
+    let text = kfile.as_ref().and_then(|k| std::fs::read_to_string(k).ok()).unwrap_or_default();
+    for file in missing {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
+        if let Some(i) = text.lines().position(|l| l.contains(name)) {
+            return (krel, i as u32 + 1);
+        }
+    }
+    (krel, 1)
 }
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {

@@ -22,7 +22,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     for r in env.resources {
         let Some(kind) = EsoKind::of(r) else { continue };
         if kind.is_cluster_scoped() && !r.namespace().is_empty() {
-            out.push(RawFinding::at(
+            out.push(RawFinding::at_key(
                 r,
                 "metadata.namespace",
                 format!("{} is cluster-scoped but is rendered with namespace '{}'", r.kind(), r.namespace()),

@@ -1,0 +1,57 @@
+//! Every rule has a failing and a passing case under testdata/rules/<CODE>/. A failing case marks each line that
+//! must carry a finding with `# expect: CODE`; the lint must report exactly those (code, file, line), and nothing
+//! for the passing case.
+
+use argocd_eso_plugin::config::Config;
+use argocd_eso_plugin::lint::{lint, LintOptions};
+use argocd_eso_plugin::rules;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn cases_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules")
+}
+
+fn run(repo: &Path) -> BTreeSet<(String, String, u32)> {
+    let opts = LintOptions { repo: repo.to_path_buf(), config: Config::load(repo).unwrap(), only_envs: vec![] };
+    lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.file.display().to_string(), f.line)).collect()
+}
+
+fn expected(repo: &Path) -> BTreeSet<(String, String, u32)> {
+    let mut out = BTreeSet::new();
+    for e in walkdir::WalkDir::new(repo).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let rel = e.path().strip_prefix(repo).unwrap().display().to_string();
+        for (i, line) in std::fs::read_to_string(e.path()).unwrap().lines().enumerate() {
+            if let Some((_, code)) = line.split_once("# expect: ") {
+                out.insert((code.trim().to_string(), rel.clone(), i as u32 + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_has_a_failing_and_a_passing_case() {
+    for rule in rules::all() {
+        let dir = cases_root().join(rule.code);
+        assert!(dir.join("fail").is_dir() && dir.join("pass").is_dir(), "no testdata for {}", rule.code);
+        let want = expected(&dir.join("fail"));
+        assert!(want.iter().any(|(c, _, _)| c == rule.code), "{}: the failing case marks no '# expect: {}'", rule.code, rule.code);
+    }
+}
+
+#[test]
+fn failing_cases_report_exactly_the_marked_findings() {
+    for rule in rules::all() {
+        let dir = cases_root().join(rule.code).join("fail");
+        assert_eq!(run(&dir), expected(&dir), "{}: findings differ from the '# expect:' markers", rule.code);
+    }
+}
+
+#[test]
+fn passing_cases_are_clean() {
+    for rule in rules::all() {
+        let dir = cases_root().join(rule.code).join("pass");
+        assert_eq!(run(&dir), BTreeSet::new(), "{}: the passing case has findings", rule.code);
+    }
+}
