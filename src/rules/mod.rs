@@ -189,7 +189,7 @@ impl<'a> EnvView<'a> {
             if !kind_ok {
                 continue;
             }
-            let scope_ok = if cluster { s.admits_namespace(namespace, &labels) } else { s.resource.namespace() == namespace };
+            let scope_ok = if cluster { s.admits_namespace(namespace, &labels) } else { same_ns(s.resource.namespace(), namespace) };
             if !scope_ok {
                 continue;
             }
@@ -200,7 +200,7 @@ impl<'a> EnvView<'a> {
         }
         for e in self.external_stores {
             let env_ok = e.environments.is_empty() || e.environments.iter().any(|x| x == self.name);
-            let scope_ok = cluster || e.namespace.as_deref() == Some(namespace);
+            let scope_ok = cluster || e.namespace.as_deref().is_some_and(|n| same_ns(n, namespace));
             if e.kind == r.kind && env_ok && scope_ok {
                 if e.name == r.name {
                     return Ok(StoreTarget::External(e));
@@ -216,6 +216,14 @@ impl<'a> EnvView<'a> {
         let r = entry_store.cloned().or_else(|| es.store_ref())?;
         self.resolve_store(es.resource.namespace(), &r).ok()
     }
+}
+
+/// Namespaces compare as Kubernetes applies them: no namespace is the default one.
+pub fn same_ns(a: &str, b: &str) -> bool {
+    fn eff(s: &str) -> &str {
+        if s.is_empty() { "default" } else { s }
+    }
+    eff(a) == eff(b)
 }
 
 /// `Kind/namespace/name` (namespace left out when empty).

@@ -16,6 +16,10 @@ Example:\n\n\
     check,
 };
 
+fn effective(ns: &str) -> String {
+    if ns.is_empty() { "default".into() } else { ns.into() }
+}
+
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     let mut writers: BTreeMap<(String, String), Vec<(&'a crate::resource::Resource, String)>> = BTreeMap::new();
@@ -23,10 +27,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if matches!(es.creation_policy(), "Merge" | "None") || es.resource.kind() != "ExternalSecret" {
             continue;
         }
-        writers.entry((es.resource.namespace().to_string(), es.target_name())).or_default().push((es.resource, es.path("target.name")));
+        writers.entry((effective(es.resource.namespace()), es.target_name())).or_default().push((es.resource, es.path("target.name")));
     }
     for r in env.resources.iter().filter(|r| r.kind() == "Secret" && r.gvk().group.is_empty()) {
-        if let Some(list) = writers.get_mut(&(r.namespace().to_string(), r.name().to_string())) {
+        if let Some(list) = writers.get_mut(&(effective(r.namespace()), r.name().to_string())) {
             list.push((r, "metadata.name".into()));
         }
     }

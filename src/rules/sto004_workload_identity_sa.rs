@@ -32,12 +32,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         });
         // A ClusterSecretStore without a namespace uses each ExternalSecret's namespace: nothing to check here.
         let Some(ns) = ns else { continue };
-        let sa = env.resources.iter().find(|r| r.kind() == "ServiceAccount" && r.gvk().group.is_empty() && r.name() == name && r.namespace() == ns);
+        let sa = env.resources.iter().find(|r| r.kind() == "ServiceAccount" && r.gvk().group.is_empty() && r.name() == name && super::same_ns(r.namespace(), &ns));
         match sa {
             None => out.push(RawFinding::at(
                 s.resource,
                 "spec.provider.azurekv.serviceAccountRef.name",
-                format!("ServiceAccount '{name}' is not rendered in namespace '{ns}' of environment '{}'", env.name),
+                format!("ServiceAccount '{name}' is not rendered in namespace '{}' of environment '{}'", if ns.is_empty() { "default" } else { &ns }, env.name),
                 "render the ServiceAccount with the azure.workload.identity/client-id annotation, or make sure it exists in the cluster",
             )),
             Some(sa) => {

@@ -33,9 +33,9 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                 continue;
             }
             let ns = r.namespace().to_string();
-            let known = provided.iter().any(|(n, s)| *n == ns && *s == u.secret) || anywhere.contains(&u.secret);
+            let known = provided.iter().any(|(n, s)| super::same_ns(n, &ns) && *s == u.secret) || anywhere.contains(&u.secret);
             if !known {
-                let candidates: Vec<String> = provided.iter().filter(|(n, _)| *n == ns).map(|(_, s)| s.clone()).collect();
+                let candidates: Vec<String> = provided.iter().filter(|(n, _)| super::same_ns(n, &ns)).map(|(_, s)| s.clone()).collect();
                 let hint = match super::did_you_mean(&u.secret, &candidates) {
                     Some(s) => format!("did you mean '{s}'?"),
                     None => "add an ExternalSecret with this target name, or mark the reference optional".to_string(),

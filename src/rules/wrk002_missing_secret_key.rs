@@ -24,7 +24,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             let Some(key) = &u.key else { continue };
             let provider = env
                 .external_secrets()
-                .find(|es| es.resource.kind() == "ExternalSecret" && es.resource.namespace() == r.namespace() && es.target_name() == u.secret);
+                .find(|es| es.resource.kind() == "ExternalSecret" && super::same_ns(es.resource.namespace(), r.namespace()) && es.target_name() == u.secret);
             let Some(es) = provider else { continue };
             let Some(keys) = es.produced_keys() else { continue };
             if !keys.contains(key) {
