@@ -167,6 +167,11 @@ impl Positions {
     /// Where `path` of the rendered `r` was written: in the last patch that sets it, else in the object's own
     /// document (at the nearest enclosing field that exists there), else at the document's start.
     pub fn locate(&mut self, r: &Resource, path: &str, prefer_key: bool) -> Location {
+        // A field (or an enclosing one) last set by a JSON patch operation is located at that operation.
+        let covers = |f: &str| path == f || path.starts_with(&format!("{f}.")) || path.starts_with(&format!("{f}["));
+        if let Some(f) = r.origin.patched_fields.iter().rev().find(|f| covers(&f.path)) {
+            return Location { file: f.file.clone(), line: f.line, column: f.column };
+        }
         for patch in r.origin.patched_by.iter().rev() {
             let found = self.docs(patch).iter().find_map(|d| if prefer_key { d.key(path) } else { d.get(path) });
             if let Some(p) = found {

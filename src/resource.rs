@@ -16,10 +16,22 @@ pub struct Origin {
     pub line: u32,
     /// Patch files applied to this object, in the order applied.
     pub patched_by: Vec<PathBuf>,
+    /// Fields set by JSON patches, with where each operation is written (inline patches included), in order.
+    pub patched_fields: Vec<PatchedField>,
     /// Set when the object was produced by a generator (configMapGenerator, ...) rather than read from a file:
     /// the generator's kind, and its name when it was configured by a plugin config object.
     pub generated_by: Option<String>,
     pub generator_name: Option<String>,
+}
+
+/// A field a JSON patch operation set, and the place in a file (patch file or kustomization) that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchedField {
+    /// Dotted path in the object (`spec.provider.azurekv.vaultUrl`).
+    pub path: String,
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// group/version/kind. An empty group is the core group.

@@ -751,7 +751,9 @@ impl Builder {
             file: kfile.to_path_buf(),
             message: format!("patches: a JSON patch needs a target ({})", describe(p)),
         })?;
-        apply_json(resources, target, &ops, rel.as_deref())
+        // An inline patch is written in the kustomization file: locate its operations there.
+        let source_text = if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
+        apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
     }
 
     fn apply_json_patch_entry(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut [Resource]) -> Result<(), KustomizeError> {
@@ -765,7 +767,9 @@ impl Builder {
             message: "patchesJson6902: must specify a target".into(),
         })?;
         let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
-        apply_json(resources, target, &ops, rel.as_deref())
+        // An inline patch is written in the kustomization file: locate its operations there.
+        let source_text = if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
+        apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
     }
 
     fn patch_text(&self, dir: &Path, p: &Patch, kfile: &Path, field: &str) -> Result<(String, PathBuf), KustomizeError> {
@@ -929,8 +933,56 @@ fn describe(p: &Patch) -> String {
     if p.path.is_empty() { "(inline)".to_string() } else { format!("'{}'", p.path) }
 }
 
-fn apply_json(resources: &mut [Resource], target: &Selector, ops: &[patch_json6902::Operation], file: Option<&Path>) -> Result<(), KustomizeError> {
+/// Where a JSON patch operation that sets `op_path` is written in `text`: its `value`, else its `path`.
+fn op_position(text: &str, op_path: &str) -> Option<(u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let i = lines.iter().position(|l| {
+        let t = l.trim_start().trim_start_matches("- ");
+        (t.starts_with("path:") || t.starts_with("\"path\"")) && l.contains(op_path) && !l.contains(&format!("{op_path}/"))
+    })?;
+    for (j, l) in lines.iter().enumerate().skip(i.saturating_sub(2)).take(5) {
+        if let Some(k) = l.find("value:") {
+            let rest = &l[k + 6..];
+            let col = k + 6 + (rest.len() - rest.trim_start().len());
+            return Some((j as u32 + 1, col as u32 + 1));
+        }
+    }
+    Some((i as u32 + 1, lines[i].len() as u32 - lines[i].trim_start().len() as u32 + 1))
+}
+
+fn pointer_to_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for tok in pointer.trim_start_matches('/').split('/') {
+        let tok = tok.replace("~1", "/").replace("~0", "~");
+        if tok.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{tok}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&tok);
+        }
+    }
+    out
+}
+
+fn apply_json(
+    resources: &mut [Resource],
+    target: &Selector,
+    ops: &[patch_json6902::Operation],
+    file: Option<&Path>,
+    source: &Path,
+    text: &str,
+) -> Result<(), KustomizeError> {
     let sel = selector::CompiledSelector::new(target)?;
+    let fields: Vec<crate::resource::PatchedField> = ops
+        .iter()
+        .filter(|op| matches!(op.op.as_str(), "add" | "replace" | "copy" | "move"))
+        .filter_map(|op| {
+            let (line, column) = op_position(text, &op.path)?;
+            Some(crate::resource::PatchedField { path: pointer_to_path(&op.path), file: source.to_path_buf(), line, column })
+        })
+        .collect();
     for r in resources.iter_mut() {
         if sel.selects(r) {
             // A JSON patch may rename; kustomize records the id first so that references and later patches follow.
@@ -939,6 +991,7 @@ fn apply_json(resources: &mut [Resource], target: &Selector, ops: &[patch_json69
             if let Some(f) = file {
                 r.origin.patched_by.push(f.to_path_buf());
             }
+            r.origin.patched_fields.extend(fields.iter().cloned());
         }
     }
     Ok(())

@@ -1,0 +1,139 @@
+//! `lint` and `explain` as CI runs them: exit codes, --fail-on, each output format read back by a parser of that
+//! format, the config file's severities and ignores, and the per-object ignore annotation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn case(code: &str, kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules").join(code).join(kind)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let clean = bin(&["lint", s(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))]);
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("no findings in 3 environment(s), 9 overlay(s)"));
+
+    let error = bin(&["lint", s(&case("REF001", "fail"))]);
+    assert_eq!(error.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&error.stdout);
+    assert!(text.contains("error[REF001]: ClusterSecretStore 'azure-kvv' does not resolve in environment 'test'"), "{text}");
+    assert!(text.contains("--> overlays/test/objects.yaml:7:11"), "{text}");
+    assert!(text.contains("help: did you mean 'azure-kv'?"), "{text}");
+
+    // A warning fails only when asked to.
+    let warning = case("WRK001", "fail");
+    assert_eq!(bin(&["lint", s(&warning)]).status.code(), Some(0));
+    assert_eq!(bin(&["lint", s(&warning), "--fail-on", "warning"]).status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2_with_nothing_on_stdout() {
+    let out = bin(&["lint", "/nonexistent/repo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = bin(&["lint", s(&case("REF001", "fail")), "--env", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = bin(&["explain", "XYZ999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_output() {
+    let out = bin(&["lint", s(&case("WRK002", "fail")), "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "WRK002");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["file"], "overlays/test/objects.yaml");
+    assert_eq!(f["line"], 36);
+    assert_eq!(f["environments"], serde_json::json!(["test"]));
+    assert!(f["hint"].as_str().unwrap().contains("did you mean 'PASSWORD'"));
+}
+
+#[test]
+fn sarif_output_reads_back_as_sarif_2_1_0() {
+    let out = bin(&["lint", s(&case("ESO006", "fail")), "-o", "sarif"]);
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_slice(&out.stdout).expect("valid SARIF");
+    assert_eq!(sarif.version, serde_json::json!("2.1.0"));
+    let run = &sarif.runs[0];
+    let rules = run.tool.driver.rules.as_ref().unwrap();
+    assert_eq!(rules.len(), argocd_eso_plugin::rules::all().len());
+    let results = run.results.as_ref().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].rule_id.as_deref(), Some("ESO006"));
+    let region = results[0].locations.as_ref().unwrap()[0].physical_location.as_ref().unwrap().region.as_ref().unwrap();
+    assert_eq!(region.start_line, Some(6));
+}
+
+#[test]
+fn junit_output_reads_back() {
+    let out = bin(&["lint", s(&case("ESO004", "fail")), "-o", "junit"]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+    assert_eq!(report.test_suites.len(), 1);
+    assert_eq!(report.test_suites[0].failures, 1);
+    let clean = bin(&["lint", s(&case("ESO004", "pass")), "-o", "junit"]);
+    let report = quick_junit::Report::deserialize_from_str(&String::from_utf8(clean.stdout).unwrap()).unwrap();
+    assert_eq!(report.test_suites[0].failures, 0);
+    assert_eq!(report.test_suites[0].tests, 1);
+}
+
+#[test]
+fn github_output_is_workflow_commands() {
+    let out = bin(&["lint", s(&case("GIT001", "fail")), "-o", "github"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.starts_with("::error file=overlays/test/") && l.contains(",title=GIT001 secret-in-git::")), "{text}");
+}
+
+#[test]
+fn explain_lists_and_documents_rules() {
+    let list = String::from_utf8(bin(&["explain"]).stdout).unwrap();
+    assert_eq!(list.lines().count(), argocd_eso_plugin::rules::all().len());
+    let one = String::from_utf8(bin(&["explain", "ref001"]).stdout).unwrap();
+    assert!(one.starts_with("REF001 store-ref (default severity: error)"));
+    assert!(one.contains("Example"));
+}
+
+#[test]
+fn config_severities_ignores_and_the_ignore_annotation() {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(case("REF001", "fail")).into_iter().filter_map(Result::ok) {
+        let dest = tmp.path().join(e.path().strip_prefix(case("REF001", "fail")).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let cfg = tmp.path().join(".argocd-eso-plugin.yaml");
+    std::fs::write(&cfg, "rules:\n  REF001: warning\n").unwrap();
+    let out = bin(&["lint", s(tmp.path()), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "downgraded to a warning");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["severity"], "warning");
+
+    std::fs::write(&cfg, "ignore:\n- code: REF001\n  path: overlays/**\n").unwrap();
+    assert_eq!(bin(&["lint", s(tmp.path())]).status.code(), Some(0));
+
+    std::fs::write(&cfg, "rules:\n  NOPE01: off\n").unwrap();
+    let out = bin(&["lint", s(tmp.path())]);
+    assert_eq!(out.status.code(), Some(2), "an unknown code in the config is an error");
+
+    std::fs::remove_file(&cfg).unwrap();
+    let objects = tmp.path().join("overlays/test/objects.yaml");
+    let text = std::fs::read_to_string(&objects).unwrap();
+    std::fs::write(&objects, text.replacen("  name: app-db\n", "  name: app-db\n  annotations:\n    argocd-eso-plugin.io/ignore: REF001\n", 1)).unwrap();
+    assert_eq!(bin(&["lint", s(tmp.path())]).status.code(), Some(0), "suppressed by annotation");
+}

@@ -1,0 +1,63 @@
+//! `lint` of the bundled examples is clean; planting one defect of each class in a copy of them yields exactly
+//! that finding, once (one root cause, whatever the number of environments it reaches).
+
+use argocd_eso_plugin::config::Config;
+use argocd_eso_plugin::lint::{lint, LintOptions};
+use std::path::{Path, PathBuf};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn codes(repo: &Path) -> Vec<(String, String)> {
+    let opts = LintOptions { repo: repo.to_path_buf(), config: Config::load(repo).unwrap(), only_envs: vec![] };
+    lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.file.display().to_string())).collect()
+}
+
+#[test]
+fn examples_are_clean() {
+    assert_eq!(codes(&examples()), vec![]);
+}
+
+/// (expected code, file, text to replace, replacement)
+const DEFECTS: &[(&str, &str, &str, &str)] = &[
+    ("ESO001", "apps/orders-api/base/external-secrets.yaml", "  refreshInterval: 1h\n  secretStoreRef:\n    name: azure-kv\n    kind: ClusterSecretStore\n  target:\n    name: orders-db\n", "  refreshInterval: 1h\n  secretStoreRef:\n    name: azure-kv\n    kind: ClusterSecretStore\n  target:\n    nam: orders-db\n"),
+    ("ESO002", "apps/payments/base/external-secrets.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: ledger-signing", "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: ledger-signing"),
+    ("ESO004", "apps/orders-api/base/external-secrets.yaml", "  - secretKey: POSTGRES_HOST", "  - secretKey: POSTGRES_USER"),
+    ("ESO006", "apps/payments/base/external-secrets.yaml", "refreshInterval: 30m", "refreshInterval: 30 minutes"),
+    ("ESO007", "apps/orders-api/base/external-secrets.yaml", "key: orders-db-host", "key: orders_db_host"),
+    ("GIT001", "apps/orders-api/base/service.yaml", "", "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: debug-credentials\nstringData:\n  password: hunter2\n"),
+    ("REF001", "apps/payments/base/external-secrets.yaml", "    name: azure-kv\n    kind: ClusterSecretStore\n  target:\n    name: ledger-tls", "    name: azure-kvv\n    kind: ClusterSecretStore\n  target:\n    name: ledger-tls"),
+    ("REF002", "apps/orders-api/base/external-secrets.yaml", "", "---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: orders-db-legacy\nspec:\n  secretStoreRef:\n    name: azure-kv\n    kind: ClusterSecretStore\n  target:\n    name: orders-db\n  data:\n  - secretKey: LEGACY_DSN\n    remoteRef:\n      key: orders-db-legacy-dsn\n"),
+    ("STO001", "platform/cluster-secret-stores/overlays/prod/kustomization.yaml", "https://kv-contoso-prod.vault.azure.net/", "https://<KV_NAME>.vault.azure.net/"),
+    ("STO002", "platform/cluster-secret-stores/base/cluster-secret-store.yaml", "tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a", "tenantId: contoso.onmicrosoft.com"),
+    ("WRK001", "apps/orders-api/base/deployment.yaml", "            name: orders-db\n", "            name: orders-dbb\n"),
+    ("WRK002", "apps/payments/base/statefulset.yaml", "key: signing-key", "key: signing_key"),
+];
+
+#[test]
+fn each_planted_defect_yields_exactly_its_finding() {
+    for (code, file, from, to) in DEFECTS {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&examples(), tmp.path());
+        let path = tmp.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let planted = if from.is_empty() { format!("{text}{to}") } else { text.replacen(from, to, 1) };
+        assert_ne!(planted, text, "{code}: the defect was not planted in {file}");
+        std::fs::write(&path, planted).unwrap();
+        let got = codes(tmp.path());
+        // Exactly that finding, located in the file the defect was planted in.
+        assert_eq!(got, vec![(code.to_string(), file.to_string())], "{code} planted in {file}");
+    }
+}
