@@ -44,6 +44,8 @@ pub enum Command {
         /// Only these environments (repeatable).
         #[arg(long = "env")]
         envs: Vec<String>,
+        #[command(flatten)]
+        vault: VaultArgs,
     },
     /// Explain a rule (`explain REF001`), or list every rule.
     Explain {
@@ -58,6 +60,55 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sample: usize,
     },
+}
+
+/// The Key Vault stage's options, shared by every command that checks vaults.
+#[derive(clap::Args, Debug, Clone)]
+pub struct VaultArgs {
+    /// Do not contact Azure; use only the inventory files.
+    #[arg(long)]
+    pub offline: bool,
+    /// The JSON of `az keyvault secret list --vault-name X -o json` (repeatable); the vault is inferred from the ids.
+    #[arg(long = "vault-inventory", value_name = "FILE")]
+    pub vault_inventory: Vec<PathBuf>,
+    /// Which Azure credential to use for live checks.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub azure_auth: crate::vault::live::AuthChoice,
+    /// Warn about secrets expiring within this many days.
+    #[arg(long, default_value_t = 30)]
+    pub expiry_warning_days: i64,
+    /// Give up on a vault after this many seconds (retries included); Argo CD allows a plugin 60 s in all.
+    #[arg(long, default_value_t = 20)]
+    pub vault_timeout: u64,
+    /// Connect to HOST:PORT at ADDR, like curl's --resolve (private endpoints, split-horizon DNS). Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Also trust the CA certificates of this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl VaultArgs {
+    pub fn options(&self) -> Result<crate::vault::stage::VaultOptions, String> {
+        let mut o = crate::vault::stage::VaultOptions {
+            offline: self.offline,
+            inventory_files: self.vault_inventory.clone(),
+            expiry_warning_days: self.expiry_warning_days,
+            ..Default::default()
+        };
+        o.live.auth = self.azure_auth;
+        o.live.timeout = std::time::Duration::from_secs(self.vault_timeout.max(1));
+        for r in &self.resolve {
+            let (host, addr) = r.split_once(':').ok_or_else(|| format!("--resolve {r}: expected HOST:PORT:ADDR"))?;
+            let (port, ip) = addr.split_once(':').ok_or_else(|| format!("--resolve {r}: expected HOST:PORT:ADDR"))?;
+            let sock: std::net::SocketAddr = format!("{ip}:{port}").parse().map_err(|e| format!("--resolve {r}: {e}"))?;
+            o.live.resolve.push((host.to_string(), sock));
+        }
+        if let Some(ca) = &self.ca_file {
+            o.live.extra_ca_pem = Some(std::fs::read(ca).map_err(|e| format!("--ca-file {}: {e}", ca.display()))?);
+        }
+        Ok(o)
+    }
 }
 
 /// The repository root above `dir` (the nearest directory holding `.git`), if any.
@@ -109,13 +160,13 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let resources = kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
             Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0))
         }
-        Command::Lint { repo, output, fail_on, envs } => {
+        Command::Lint { repo, output, fail_on, envs, vault } => {
             if !repo.is_dir() {
                 return Err(format!("{} is not a directory", repo.display()));
             }
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
             let config = crate::config::Config::load(&repo)?;
-            let opts = crate::lint::LintOptions { repo: repo.clone(), config, only_envs: envs };
+            let opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
             let report = crate::lint::lint(&opts)?;
             let ctx = crate::output::Context { repo: &repo, color: color_stdout() };
             let text = crate::output::render(output, &report, &ctx)?;

@@ -12,3 +12,4 @@ pub mod positions;
 pub mod resource;
 pub mod rules;
 pub mod scan;
+pub mod vault;

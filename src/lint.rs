@@ -18,6 +18,38 @@ pub struct LintOptions {
     pub config: Config,
     /// Only these environments (all when empty).
     pub only_envs: Vec<String>,
+    pub vault: crate::vault::stage::VaultOptions,
+}
+
+impl LintOptions {
+    /// Options for a repo with its config file: inventory files named there are added to `vault`'s.
+    pub fn new(repo: PathBuf, config: Config, only_envs: Vec<String>, mut vault: crate::vault::stage::VaultOptions) -> LintOptions {
+        for env in &config.environments {
+            for f in &env.vault_inventory {
+                let p = repo.join(f);
+                if !vault.inventory_files.contains(&p) {
+                    vault.inventory_files.push(p);
+                }
+            }
+        }
+        LintOptions { repo, config, only_envs, vault }
+    }
+}
+
+/// What the environments ask of each vault, so that each is asked once.
+pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, crate::vault::stage::Demand> {
+    let mut demands: BTreeMap<String, crate::vault::stage::Demand> = BTreeMap::new();
+    for env in envs {
+        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &config.external_stores, vault: None };
+        let (keys, finds) = crate::vault::references::collect(&view);
+        for k in keys.into_iter().filter(|k| k.object != "key") {
+            demands.entry(k.vault).or_default().names.insert(k.name.to_lowercase());
+        }
+        for f in finds {
+            demands.entry(f.vault).or_default().needs_listing = true;
+        }
+    }
+    demands
 }
 
 #[derive(Debug, Default)]
@@ -144,6 +176,8 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let envs = render_environments(opts)?;
+    let demands = vault_demands(&envs, &opts.config);
+    let vault = crate::vault::stage::run(&demands, &opts.vault)?;
     let mut positions = Positions::new(&opts.repo);
     // One finding per root cause: the same rule at the same source position and field, whatever the environment.
     let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
@@ -167,7 +201,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
             }
         }
         overlays += env.overlays;
-        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &opts.config.external_stores };
+        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &opts.config.external_stores, vault: Some(&vault) };
         for rule in rules::all() {
             let Some(sev) = severity_of(rule) else { continue };
             for raw in (rule.check)(&view) {
@@ -192,6 +226,24 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
     }
     let mut findings: Vec<Finding> = merged.into_values().collect();
+    if !vault.skipped.is_empty() {
+        if let Some(rule) = rules::by_code(rules::VAULT_SKIPPED).filter(|r| severity_of(r).is_some()) {
+            let names: usize = vault.skipped.iter().map(|v| demands.get(v).map_or(0, |d| d.names.len())).sum();
+            let file = if opts.repo.join(crate::config::FILE_NAME).exists() { PathBuf::from(crate::config::FILE_NAME) } else { PathBuf::from(".") };
+            findings.push(Finding {
+                code: rule.code,
+                rule: rule.name,
+                severity: severity_of(rule).expect("filtered"),
+                environments: envs.iter().map(|e| e.name.clone()).collect(),
+                object: "Key Vault stage".into(),
+                file,
+                line: 1,
+                column: 1,
+                message: format!("Key Vault stage skipped (--offline): {names} reference(s) to {} vault(s) not checked: {}", vault.skipped.len(), vault.skipped.join(", ")),
+                hint: "give an inventory per vault (--vault-inventory, from `az keyvault secret list -o json`), or run without --offline".into(),
+            });
+        }
+    }
     for f in &mut findings {
         f.environments.sort();
         if f.environments.len() > 1 {

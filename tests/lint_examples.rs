@@ -3,6 +3,7 @@
 
 use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::lint::{lint, LintOptions};
+use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::path::{Path, PathBuf};
 
 fn examples() -> PathBuf {
@@ -21,7 +22,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn codes(repo: &Path) -> Vec<(String, String)> {
-    let opts = LintOptions { repo: repo.to_path_buf(), config: Config::load(repo).unwrap(), only_envs: vec![] };
+    // Offline: the examples carry an inventory for each environment's vault.
+    let opts = LintOptions::new(repo.to_path_buf(), Config::load(repo).unwrap(), vec![], VaultOptions { offline: true, ..Default::default() });
     lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.file.display().to_string())).collect()
 }
 

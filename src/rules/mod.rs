@@ -18,6 +18,16 @@ mod eso007_remote_key_name;
 mod eso008_cluster_scoped_namespace;
 mod git001_secret_in_git;
 mod kus001_render;
+mod kv000_offline;
+mod kv001_missing_key;
+mod kv002_disabled;
+mod kv003_expired;
+mod kv004_expiring;
+mod kv005_not_yet_valid;
+mod kv006_pinned_version;
+mod kv007_find_no_match;
+mod kv008_unchecked_object;
+mod kv009_vault_unavailable;
 mod ref001_store_ref;
 mod ref002_target_conflict;
 mod sto001_vault_url;
@@ -108,6 +118,16 @@ pub fn all() -> &'static [&'static Rule] {
         &eso008_cluster_scoped_namespace::RULE,
         &git001_secret_in_git::RULE,
         &kus001_render::RULE,
+        &kv000_offline::RULE,
+        &kv001_missing_key::RULE,
+        &kv002_disabled::RULE,
+        &kv003_expired::RULE,
+        &kv004_expiring::RULE,
+        &kv005_not_yet_valid::RULE,
+        &kv006_pinned_version::RULE,
+        &kv007_find_no_match::RULE,
+        &kv008_unchecked_object::RULE,
+        &kv009_vault_unavailable::RULE,
         &ref001_store_ref::RULE,
         &ref002_target_conflict::RULE,
         &sto001_vault_url::RULE,
@@ -126,12 +146,15 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 }
 
 pub use kus001_render::CODE as RENDER_FAILED;
+pub use kv000_offline::CODE as VAULT_SKIPPED;
 
 /// One environment's rendered objects, with the lookups rules share.
 pub struct EnvView<'a> {
     pub name: &'a str,
     pub resources: &'a [Resource],
     pub external_stores: &'a [ExternalStore],
+    /// The vault stage's inventories; None when the stage did not run.
+    pub vault: Option<&'a crate::vault::stage::VaultData>,
 }
 
 /// Where a secretStoreRef leads.
@@ -157,6 +180,16 @@ impl<'a> StoreTarget<'a> {
 }
 
 impl<'a> EnvView<'a> {
+    /// The inventory of a vault, when the stage got one.
+    pub fn inventory(&self, vault: &str) -> Option<&'a crate::vault::Inventory> {
+        self.vault?.inventories.get(vault)?.as_ref().ok()
+    }
+
+    /// Each Key Vault secret reference of the environment with the inventory of its vault, when there is one.
+    pub fn key_refs(&self) -> Vec<(crate::vault::references::KeyRef<'a>, &'a crate::vault::Inventory)> {
+        crate::vault::references::collect(self).0.into_iter().filter_map(|k| self.inventory(&k.vault).map(|i| (k, i))).collect()
+    }
+
     pub fn external_secrets(&self) -> impl Iterator<Item = ExternalSecretView<'a>> + '_ {
         self.resources.iter().filter_map(ExternalSecretView::new)
     }

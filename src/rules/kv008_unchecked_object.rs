@@ -1,0 +1,30 @@
+//! KV008: a `key/` reference, which the secrets listing cannot see.
+
+use super::{RawFinding, Rule, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KV008",
+    name: "key-object-not-checked",
+    severity: Severity::Info,
+    summary: "a remoteRef.key of the form key/<name> (a Key Vault key) was not checked",
+    explanation: "`key/<name>` reads a Key Vault *key* (as a JWK), which the secrets API does not list, so its \
+existence is not checked. `cert/<name>` references are checked: a certificate has a secret of the same name.\n\n\
+Example:\n\n\
+    remoteRef:\n      key: key/signing-key     # KV008\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    env.key_refs()
+        .into_iter()
+        .filter(|(k, _)| k.object == "key")
+        .map(|(k, _)| {
+            RawFinding::at(
+                k.external_secret,
+                k.path,
+                format!("Key Vault key '{}' in {} was not checked (keys are not listed with secrets)", k.name, k.vault),
+                "check it with: az keyvault key show --vault-name <vault> --name <name>",
+            )
+        })
+        .collect()
+}

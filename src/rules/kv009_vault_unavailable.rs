@@ -1,0 +1,36 @@
+//! KV009: the vault could not be inventoried.
+
+use super::{RawFinding, Rule, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KV009",
+    name: "vault-unavailable",
+    severity: Severity::Error,
+    summary: "a vault the environment reads could not be queried (access denied, unknown host, timeout)",
+    explanation: "The Key Vault stage could not list the vault: 401/403 (the identity lacks the permission to list \
+secrets: the 'Key Vault Secrets User' role or an access policy with List), an unknown host (a wrong vaultUrl), or no \
+answer within the timeout. Nothing about its keys is known, so the run cannot vouch for them. Use `--offline` with \
+an inventory file where Azure is not reachable.\n\n\
+Example:\n\n\
+    # access to https://kv-contoso-prod.vault.azure.net/ was denied (403)\n",
+    check,
+};
+
+fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let Some(vd) = env.vault else { return Vec::new() };
+    let (keys, _) = crate::vault::references::collect(env);
+    let mut reported = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for k in keys {
+        let Some(Err(e)) = vd.inventories.get(&k.vault) else { continue };
+        if !reported.insert(k.vault.clone()) {
+            continue;
+        }
+        let hint = "fix access (or the vaultUrl), or lint with --offline and an inventory file";
+        out.push(match k.store {
+            Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", e.clone(), hint),
+            None => RawFinding::at(k.external_secret, k.path, e.clone(), hint),
+        });
+    }
+    out
+}

@@ -1,0 +1,342 @@
+//! Live inventories through the Azure SDK (azure_identity + azure_security_keyvault_secrets): secret properties
+//! and version listings only, which carry no values. Bounded: connect and overall timeouts, a few retries with
+//! exponential backoff (Key Vault may send 429 without Retry-After), and a guard against a nextLink that repeats
+//! (the SDK's pager would follow it forever).
+
+use super::{normalize_vault_url, Completeness, Inventory, SecretMeta};
+use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_identity::{
+    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions, ManagedIdentityCredential,
+    ManagedIdentityCredentialOptions, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+};
+use azure_security_keyvault_secrets::models::{SecretClientListSecretPropertiesOptions, SecretProperties};
+use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthChoice {
+    /// Workload identity when AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set; else a client
+    /// secret when AZURE_CLIENT_SECRET is set; else managed identity when its endpoint variables are set; else az CLI.
+    #[default]
+    Auto,
+    WorkloadIdentity,
+    ClientSecret,
+    ManagedIdentity,
+    AzureCli,
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub auth: AuthChoice,
+    pub connect_timeout: Duration,
+    /// For a whole vault's inventory, retries included.
+    pub timeout: Duration,
+    pub max_retries: u32,
+    /// Version listings in flight per vault.
+    pub concurrency: usize,
+    /// `host:port` -> address, like curl's --resolve (split-horizon DNS, private endpoints, tests).
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// PEM certificates to trust in addition to the system's.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Check that the 401 challenge's resource matches the vault's domain (the SDK's default).
+    pub verify_challenge_resource: bool,
+}
+
+impl Default for LiveOptions {
+    fn default() -> LiveOptions {
+        LiveOptions {
+            auth: AuthChoice::Auto,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            max_retries: 3,
+            concurrency: 8,
+            resolve: Vec::new(),
+            extra_ca_pem: None,
+            verify_challenge_resource: true,
+        }
+    }
+}
+
+/// What to ask a vault for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// One paged listing of every secret's properties: cheapest when many names are referenced.
+    ListAll,
+    /// One version listing per name: cheapest when few are, and it yields version ids.
+    Names(Vec<String>),
+}
+
+/// Listing costs one request per 25 secrets of the vault, version listings one per referenced name. The vault's
+/// size is unknown before listing, so few names (or wanting version ids) pick version listings.
+pub fn choose_plan(names: &[String], needs_listing: bool, want_versions: bool) -> Plan {
+    const FEW: usize = 10;
+    if needs_listing || (!want_versions && names.len() > FEW) {
+        Plan::ListAll
+    } else {
+        let mut n: Vec<String> = names.iter().map(|s| s.to_lowercase()).collect();
+        n.sort();
+        n.dedup();
+        Plan::Names(n)
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn transport(opts: &LiveOptions) -> Result<Transport, String> {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(opts.connect_timeout)
+        .read_timeout(opts.timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    for (host, addr) in &opts.resolve {
+        b = b.resolve(host, *addr);
+    }
+    if let Some(pem) = &opts.extra_ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("extra CA certificates: {e}"))?;
+        b = b.tls_certs_merge(certs);
+    }
+    let client = b.build().map_err(|e| format!("HTTP client: {e}"))?;
+    Ok(Transport::new(Arc::new(client)))
+}
+
+fn client_options(opts: &LiveOptions, t: &Transport) -> ClientOptions {
+    let mut retry = ExponentialRetryOptions::default();
+    retry.max_retries = opts.max_retries;
+    retry.initial_delay = azure_core::time::Duration::milliseconds(200);
+    retry.max_delay = azure_core::time::Duration::seconds(4);
+    retry.max_total_elapsed = azure_core::time::Duration::seconds(opts.timeout.as_secs() as i64);
+    ClientOptions { transport: Some(t.clone()), retry: RetryOptions::exponential(retry), ..Default::default() }
+}
+
+/// The credential `choice` selects, and a description of it for stderr (never a secret).
+pub fn credential(choice: AuthChoice, opts: &ClientOptions) -> Result<(Arc<dyn TokenCredential>, String), String> {
+    let choice = match choice {
+        AuthChoice::Auto => {
+            if env("AZURE_FEDERATED_TOKEN_FILE").is_some() && env("AZURE_CLIENT_ID").is_some() && env("AZURE_TENANT_ID").is_some() {
+                AuthChoice::WorkloadIdentity
+            } else if env("AZURE_CLIENT_SECRET").is_some() {
+                AuthChoice::ClientSecret
+            } else if ["IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT"].iter().any(|v| env(v).is_some()) {
+                AuthChoice::ManagedIdentity
+            } else {
+                AuthChoice::AzureCli
+            }
+        }
+        other => other,
+    };
+    let fail = |what: &str, e: azure_core::Error| format!("{what} credential: {}", error_text(&e));
+    match choice {
+        AuthChoice::WorkloadIdentity => {
+            let o = WorkloadIdentityCredentialOptions {
+                credential_options: ClientAssertionCredentialOptions { client_options: opts.clone() },
+                ..Default::default()
+            };
+            let c = WorkloadIdentityCredential::new(Some(o)).map_err(|e| fail("workload identity", e))?;
+            let desc = format!("workload identity (client {}, tenant {})", env("AZURE_CLIENT_ID").unwrap_or_default(), env("AZURE_TENANT_ID").unwrap_or_default());
+            Ok((c, desc))
+        }
+        AuthChoice::ClientSecret => {
+            let tenant = env("AZURE_TENANT_ID").ok_or("client secret credential: AZURE_TENANT_ID is not set")?;
+            let client = env("AZURE_CLIENT_ID").ok_or("client secret credential: AZURE_CLIENT_ID is not set")?;
+            let secret = env("AZURE_CLIENT_SECRET").ok_or("client secret credential: AZURE_CLIENT_SECRET is not set")?;
+            let o = ClientSecretCredentialOptions { client_options: opts.clone() };
+            let c = ClientSecretCredential::new(&tenant, client.clone(), Secret::new(secret), Some(o)).map_err(|e| fail("client secret", e))?;
+            Ok((c, format!("client secret (client {client}, tenant {tenant})")))
+        }
+        AuthChoice::ManagedIdentity => {
+            let o = ManagedIdentityCredentialOptions { client_options: opts.clone(), ..Default::default() };
+            let c = ManagedIdentityCredential::new(Some(o)).map_err(|e| fail("managed identity", e))?;
+            Ok((c, "managed identity".to_string()))
+        }
+        AuthChoice::AzureCli | AuthChoice::Auto => {
+            let c = AzureCliCredential::new(None).map_err(|e| fail("Azure CLI", e))?;
+            Ok((c, "Azure CLI (az login)".to_string()))
+        }
+    }
+}
+
+/// An SDK error as one line: the useful cause is often several `source()`s down.
+pub fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn describe(e: &azure_core::Error, vault: &str) -> String {
+    match e.http_status().map(u16::from) {
+        Some(401) | Some(403) => format!(
+            "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Secrets User' role, or an access policy with List)",
+            u16::from(e.http_status().expect("matched"))
+        ),
+        Some(status) => format!("{vault} answered HTTP {status}: {}", error_text(e)),
+        None => format!("cannot query {vault}: {}", error_text(e)),
+    }
+}
+
+fn meta_of(p: &SecretProperties) -> Option<(String, Option<String>, SecretMeta)> {
+    let id = p.id.as_deref()?;
+    let rest = id.split_once("/secrets/")?.1;
+    let mut parts = rest.trim_end_matches('/').split('/');
+    let name = parts.next()?.to_string();
+    let version = parts.next().map(str::to_string).filter(|v| !v.is_empty());
+    let a = p.attributes.clone().unwrap_or_default();
+    let meta = SecretMeta {
+        name: name.clone(),
+        enabled: a.enabled.unwrap_or(true),
+        created: a.created.map(|t| t.unix_timestamp()),
+        updated: a.updated.map(|t| t.unix_timestamp()),
+        expires: a.expires.map(|t| t.unix_timestamp()),
+        not_before: a.not_before.map(|t| t.unix_timestamp()),
+        version: version.clone(),
+        versions: None,
+        content_type: p.content_type.clone(),
+        managed: p.managed.unwrap_or(false),
+        tags: p.tags.clone().unwrap_or_default().into_iter().collect(),
+    };
+    Some((name, version, meta))
+}
+
+const MAX_PAGES: usize = 100_000;
+
+async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String, SecretMeta>, String> {
+    let options = SecretClientListSecretPropertiesOptions { maxresults: Some(25), ..Default::default() };
+    let mut pages = client.list_secret_properties(Some(options)).map_err(|e| describe(&e, vault))?.into_pages();
+    let mut seen_links = HashSet::new();
+    let mut out = BTreeMap::new();
+    let mut count = 0;
+    while let Some(page) = pages.try_next().await.map_err(|e| describe(&e, vault))? {
+        let model = page.into_model().map_err(|e| describe(&e, vault))?;
+        for p in &model.value {
+            if let Some((name, _, meta)) = meta_of(p) {
+                out.insert(name.to_lowercase(), meta);
+            }
+        }
+        count += 1;
+        match model.next_link.as_deref().filter(|l| !l.is_empty()) {
+            None => break,
+            Some(link) if !seen_links.insert(link.to_string()) => {
+                return Err(format!("{vault} returned the same nextLink twice ({link}); stopped listing"));
+            }
+            Some(_) if count >= MAX_PAGES => return Err(format!("{vault}: more than {MAX_PAGES} pages; stopped listing")),
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// All versions of one secret; None when the vault has no secret of that name.
+async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<Option<SecretMeta>, String> {
+    let pager = match client.list_secret_properties_versions(name, None) {
+        Ok(p) => p,
+        Err(e) => return Err(describe(&e, vault)),
+    };
+    let mut pages = pager.into_pages();
+    let mut seen_links = HashSet::new();
+    let mut versions: Vec<SecretMeta> = Vec::new();
+    loop {
+        let page = match pages.try_next().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) if e.http_status().map(u16::from) == Some(404) => return Ok(None),
+            Err(e) => return Err(describe(&e, vault)),
+        };
+        let model = page.into_model().map_err(|e| describe(&e, vault))?;
+        versions.extend(model.value.iter().filter_map(meta_of).map(|(_, _, m)| m));
+        match model.next_link.as_deref().filter(|l| !l.is_empty()) {
+            None => break,
+            Some(link) if !seen_links.insert(link.to_string()) => {
+                return Err(format!("{vault} returned the same nextLink twice listing versions of '{name}'; stopped"));
+            }
+            Some(_) => {}
+        }
+    }
+    if versions.is_empty() {
+        return Ok(None);
+    }
+    // The current version is the newest one: what a read without a version returns.
+    versions.sort_by_key(|m| (m.created, m.updated, m.version.clone()));
+    let ids: Vec<String> = versions.iter().filter_map(|m| m.version.clone()).collect();
+    let mut current = versions.pop().expect("non-empty");
+    current.versions = Some(ids);
+    Ok(Some(current))
+}
+
+/// Everything needed to talk to vaults of one cloud.
+pub struct Connection {
+    transport: Transport,
+    credential: Arc<dyn TokenCredential>,
+    pub credential_description: String,
+    opts: LiveOptions,
+}
+
+impl Connection {
+    pub fn new(opts: &LiveOptions) -> Result<Connection, String> {
+        let t = transport(opts)?;
+        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t))?;
+        Ok(Connection { transport: t, credential, credential_description, opts: opts.clone() })
+    }
+
+    /// The inventory of one vault under `plan`, within the configured overall timeout.
+    pub async fn inventory(&self, vault_url: &str, plan: &Plan) -> Result<Inventory, String> {
+        let vault = normalize_vault_url(vault_url);
+        let options = SecretClientOptions {
+            client_options: client_options(&self.opts, &self.transport),
+            verify_challenge_resource: Some(self.opts.verify_challenge_resource),
+            ..Default::default()
+        };
+        let client = SecretClient::new(&vault, self.credential.clone(), Some(options)).map_err(|e| describe(&e, &vault))?;
+        let work = async {
+            match plan {
+                Plan::ListAll => Ok(Inventory {
+                    vault: vault.clone(),
+                    secrets: list_all(&client, &vault).await?,
+                    completeness: Completeness::Full,
+                    missing: Vec::new(),
+                    source: "live".into(),
+                }),
+                Plan::Names(names) => {
+                    let results: Vec<(String, Result<Option<SecretMeta>, String>)> = futures::stream::iter(names.iter().cloned())
+                        .map(|n| {
+                            let client = &client;
+                            let vault = &vault;
+                            async move {
+                                let r = versions_of(client, vault, &n).await;
+                                (n, r)
+                            }
+                        })
+                        .buffer_unordered(self.opts.concurrency.max(1))
+                        .collect()
+                        .await;
+                    let mut inv = Inventory { vault: vault.clone(), secrets: BTreeMap::new(), completeness: Completeness::Partial, missing: Vec::new(), source: "live".into() };
+                    for (name, r) in results {
+                        match r? {
+                            Some(meta) => {
+                                inv.secrets.insert(name.to_lowercase(), meta);
+                            }
+                            None => inv.missing.push(name),
+                        }
+                    }
+                    inv.missing.sort();
+                    Ok(inv)
+                }
+            }
+        };
+        match tokio::time::timeout(self.opts.timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("{vault} did not answer within {} s", self.opts.timeout.as_secs())),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The Key Vault stage: for every vault an environment references, an inventory of secret *properties* (names,
+//! versions, dates, enabled, tags), from `az keyvault secret list` output or live through the Azure SDK.
+//! There is no field for a secret value anywhere in this module: values are never read.
+
+pub mod inventory_file;
+pub mod live;
+pub mod references;
+pub mod stage;
+
+use std::collections::BTreeMap;
+
+/// The properties of one secret (its current version).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretMeta {
+    pub name: String,
+    pub enabled: bool,
+    /// Unix seconds.
+    pub created: Option<i64>,
+    pub updated: Option<i64>,
+    pub expires: Option<i64>,
+    pub not_before: Option<i64>,
+    /// The current version's id, when the source gives it (version listings do; `az keyvault secret list` does not).
+    pub version: Option<String>,
+    /// Every known version id, when listed.
+    pub versions: Option<Vec<String>>,
+    pub content_type: Option<String>,
+    /// Set for a certificate's backing secret.
+    pub managed: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl SecretMeta {
+    /// What identifies the current value without reading it: the version id, else the last update time.
+    pub fn revision(&self) -> String {
+        match (&self.version, self.updated) {
+            (Some(v), _) => v.clone(),
+            (None, Some(u)) => format!("updated:{u}"),
+            (None, None) => "unknown".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    /// Every secret of the vault is listed: a name that is absent does not exist.
+    Full,
+    /// Only the asked-for names were looked up; `missing` lists those the vault does not have.
+    Partial,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// Normalised vault URL: `https://<host>/`.
+    pub vault: String,
+    /// Keyed by lower-cased name: Key Vault names are case-insensitive.
+    pub secrets: BTreeMap<String, SecretMeta>,
+    pub completeness: Completeness,
+    /// Names looked up and not found (Partial inventories).
+    pub missing: Vec<String>,
+    /// Where it came from, for messages: a file path or "live".
+    pub source: String,
+}
+
+impl Inventory {
+    pub fn get(&self, name: &str) -> Option<&SecretMeta> {
+        self.secrets.get(&name.to_lowercase())
+    }
+
+    /// Whether the absence of `name` is known (rather than not looked up).
+    pub fn known_missing(&self, name: &str) -> bool {
+        self.get(name).is_none()
+            && (self.completeness == Completeness::Full || self.missing.iter().any(|m| m.eq_ignore_ascii_case(name)))
+    }
+}
+
+/// `https://Name.vault.azure.net` -> `https://name.vault.azure.net/`.
+pub fn normalize_vault_url(url: &str) -> String {
+    let rest = url.trim().trim_start_matches("https://").trim_start_matches("http://");
+    let host = rest.split('/').next().unwrap_or("").to_lowercase();
+    format!("https://{host}/")
+}
+
+/// The secret name a remoteRef.key reads, and its object kind: `secret/x`, `key/x`, `cert/x`, or `x`.
+pub fn split_key(key: &str) -> (&'static str, &str) {
+    if let Some(n) = key.strip_prefix("key/") {
+        ("key", n)
+    } else if let Some(n) = key.strip_prefix("cert/") {
+        ("cert", n)
+    } else if let Some(n) = key.strip_prefix("secret/") {
+        ("secret", n)
+    } else {
+        ("secret", key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_urls_and_keys() {
+        assert_eq!(normalize_vault_url("https://KV-Contoso.vault.azure.net"), "https://kv-contoso.vault.azure.net/");
+        assert_eq!(normalize_vault_url("https://kv.vault.azure.net/secrets/x"), "https://kv.vault.azure.net/");
+        assert_eq!(split_key("cert/tls"), ("cert", "tls"));
+        assert_eq!(split_key("db-password"), ("secret", "db-password"));
+    }
+}

@@ -1,0 +1,89 @@
+//! Which Key Vault secrets an environment reads: every ExternalSecret key (data and dataFrom) whose store resolves
+//! to an azurekv store, with the vault it reads from.
+
+use super::{normalize_vault_url, split_key};
+use crate::resource::Resource;
+use crate::rules::{EnvView, StoreTarget};
+
+/// One `remoteRef.key` (data) or `extract.key` (dataFrom) read from an Azure Key Vault.
+pub struct KeyRef<'a> {
+    pub vault: String,
+    /// `secret`, `key` or `cert`.
+    pub object: &'static str,
+    pub name: String,
+    pub version: Option<String>,
+    pub external_secret: &'a Resource,
+    /// Path of the key in the ExternalSecret.
+    pub path: String,
+    /// The rendered store, when it is rendered (not declared in the config file).
+    pub store: Option<&'a Resource>,
+}
+
+/// A `dataFrom.find` against an Azure Key Vault.
+pub struct FindRef<'a> {
+    pub vault: String,
+    pub name_regexp: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub external_secret: &'a Resource,
+    pub path: String,
+}
+
+fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a Resource>)> {
+    let t = target.as_ref()?;
+    if !t.is_azurekv() {
+        return None;
+    }
+    let url = t.vault_url()?;
+    let store = match t {
+        StoreTarget::Rendered(s) => Some(s.resource),
+        StoreTarget::External(_) => None,
+    };
+    Some((normalize_vault_url(url), store))
+}
+
+pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
+    let mut keys = Vec::new();
+    let mut finds = Vec::new();
+    for es in env.external_secrets() {
+        for d in es.data() {
+            let Some((vault, store)) = vault_of(&env.store_of(&es, d.store.as_ref())) else { continue };
+            if d.key.is_empty() {
+                continue;
+            }
+            let (object, name) = split_key(&d.key);
+            keys.push(KeyRef {
+                vault,
+                object,
+                name: name.to_string(),
+                version: d.version.clone(),
+                external_secret: es.resource,
+                path: es.path(&format!("data[{}].remoteRef.key", d.index)),
+                store,
+            });
+        }
+        for f in es.data_from() {
+            let Some((vault, store)) = vault_of(&env.store_of(&es, f.store.as_ref())) else { continue };
+            if let Some(key) = &f.extract_key {
+                let (object, name) = split_key(key);
+                keys.push(KeyRef {
+                    vault,
+                    object,
+                    name: name.to_string(),
+                    version: None,
+                    external_secret: es.resource,
+                    path: es.path(&format!("dataFrom[{}].extract.key", f.index)),
+                    store,
+                });
+            } else if f.is_find {
+                finds.push(FindRef {
+                    vault,
+                    name_regexp: f.find_name_regexp.clone(),
+                    tags: f.find_tags.clone(),
+                    external_secret: es.resource,
+                    path: es.path(&format!("dataFrom[{}].find", f.index)),
+                });
+            }
+        }
+    }
+    (keys, finds)
+}

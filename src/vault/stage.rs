@@ -1,0 +1,102 @@
+//! Running the vault stage for a set of environments: inventories from files first, then live for the vaults left
+//! (all in parallel, each asked once, with the cheaper plan), unless offline.
+
+use super::live::{choose_plan, Connection, LiveOptions};
+use super::{inventory_file, Inventory};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct VaultOptions {
+    /// Skip live access; inventories from files are still used.
+    pub offline: bool,
+    pub inventory_files: Vec<PathBuf>,
+    pub live: LiveOptions,
+    pub expiry_warning_days: i64,
+    /// Unix seconds; "now" for expiry checks.
+    pub now: i64,
+    /// Rollout stamping needs version ids: prefer version listings.
+    pub want_versions: bool,
+}
+
+impl Default for VaultOptions {
+    fn default() -> VaultOptions {
+        VaultOptions {
+            offline: false,
+            inventory_files: Vec::new(),
+            live: LiveOptions::default(),
+            expiry_warning_days: 30,
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+            want_versions: false,
+        }
+    }
+}
+
+/// What one vault is asked for across all environments of a run.
+#[derive(Debug, Default, Clone)]
+pub struct Demand {
+    pub names: BTreeSet<String>,
+    pub needs_listing: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct VaultData {
+    /// Per normalised vault URL: its inventory, or why it could not be had.
+    pub inventories: BTreeMap<String, Result<Inventory, String>>,
+    /// Vaults referenced but not checked (offline, no inventory file).
+    pub skipped: Vec<String>,
+    pub expiry_warning_days: i64,
+    pub now: i64,
+    /// The live credential used, for the record.
+    pub credential: Option<String>,
+}
+
+/// Load inventories and fetch what is missing. Err only for unusable input (an inventory file that does not parse).
+pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<VaultData, String> {
+    let mut data = VaultData { expiry_warning_days: opts.expiry_warning_days, now: opts.now, ..Default::default() };
+    let mut from_files: BTreeMap<String, Inventory> = BTreeMap::new();
+    for f in &opts.inventory_files {
+        let inv = inventory_file::load(f)?;
+        if let Some(existing) = from_files.get(&inv.vault) {
+            return Err(format!("{}: vault {} already has an inventory ({})", f.display(), inv.vault, existing.source));
+        }
+        from_files.insert(inv.vault.clone(), inv);
+    }
+    let mut live: Vec<(String, super::live::Plan)> = Vec::new();
+    for (vault, demand) in demands {
+        if let Some(inv) = from_files.remove(vault) {
+            data.inventories.insert(vault.clone(), Ok(inv));
+        } else if opts.offline {
+            data.skipped.push(vault.clone());
+        } else {
+            let names: Vec<String> = demand.names.iter().cloned().collect();
+            live.push((vault.clone(), choose_plan(&names, demand.needs_listing, opts.want_versions)));
+        }
+    }
+    if live.is_empty() {
+        return Ok(data);
+    }
+    let connection = match Connection::new(&opts.live) {
+        Ok(c) => c,
+        Err(e) => {
+            for (vault, _) in live {
+                data.inventories.insert(vault, Err(e.clone()));
+            }
+            return Ok(data);
+        }
+    };
+    eprintln!("argocd-eso-plugin: Key Vault credential: {}", connection.credential_description);
+    data.credential = Some(connection.credential_description.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let results = runtime.block_on(async {
+        let futures = live.iter().map(|(vault, plan)| {
+            let c = &connection;
+            async move { (vault.clone(), c.inventory(vault, plan).await) }
+        });
+        futures::future::join_all(futures).await
+    });
+    for (vault, r) in results {
+        data.inventories.insert(vault, r);
+    }
+    Ok(data)
+}
