@@ -299,3 +299,67 @@ for code, (fail, ok, kust, store_separate) in cases.items():
         open(os.path.join(d, "platform/overlays/test/store.yaml"), "w").write(STORE)
         open(os.path.join(d, "overlays/test/objects.yaml"), "w").write(objects)
         open(os.path.join(d, "overlays/test/kustomization.yaml"), "w").write(k)
+
+# --- Key Vault rules: each case has an inventory (az JSON) and a config naming it. "Now" is 2026-06-01 in the test.
+import json
+KV_CONFIG = """environments:
+- name: test
+  overlays: [overlays/test, platform/overlays/test]
+  vaultInventory: [inventory.json]
+"""
+VAULT = "https://kv-rules-test.vault.azure.net"
+def secret(name, enabled=True, expires=None, nbf=None, created="2026-01-10T00:00:00+00:00", version=None, tags=None):
+    sid = f"{VAULT}/secrets/{name}" + (f"/{version}" if version else "")
+    return {"attributes": {"created": created, "enabled": enabled, "expires": expires, "notBefore": nbf,
+                           "recoverableDays": 90, "recoveryLevel": "Recoverable+Purgeable", "updated": created},
+            "contentType": None, "id": sid, "managed": None, "name": name, "tags": tags or {"team": "orders"}}
+def es_key(key, extra=""):
+    return es(body=f"""  secretStoreRef: {{name: azure-kv, kind: ClusterSecretStore}}
+  data:
+  - secretKey: PASSWORD
+    remoteRef:
+      key: {key}{extra}
+""")
+kv_cases = {
+    "KV000": (es_key("app-db-password"), es_key("app-db-password"), [secret("app-db-password")]),
+    "KV001": (es_key("app-db-pasword   # expect: KV001"), es_key("app-db-password"), [secret("app-db-password")]),
+    "KV002": (es_key("app-db-password   # expect: KV002"), es_key("app-db-password"), ([secret("app-db-password", enabled=False)], [secret("app-db-password")])),
+    "KV003": (es_key("app-db-password   # expect: KV003"), es_key("app-db-password"), ([secret("app-db-password", expires="2026-01-01T00:00:00+00:00")], [secret("app-db-password", expires="2027-01-01T00:00:00+00:00")])),
+    "KV004": (es_key("app-db-password   # expect: KV004"), es_key("app-db-password"), ([secret("app-db-password", expires="2026-06-10T00:00:00+00:00")], [secret("app-db-password", expires="2026-09-01T00:00:00+00:00")])),
+    "KV005": (es_key("app-db-password   # expect: KV005"), es_key("app-db-password"), ([secret("app-db-password", nbf="2026-07-01T00:00:00+00:00")], [secret("app-db-password", nbf="2026-05-01T00:00:00+00:00")])),
+    "KV006": (es_key("app-db-password", "\n      version: cccc   # expect: KV006"), es_key("app-db-password", "\n      version: aaaa"),
+              [secret("app-db-password", version="aaaa", created="2026-01-01T00:00:00+00:00"), secret("app-db-password", version="bbbb", created="2026-02-01T00:00:00+00:00")]),
+    "KV007": (es(body="""  secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}
+  dataFrom:
+  - find:
+      tags:   # expect: KV007
+        team: orderz
+"""), es(body="""  secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}
+  dataFrom:
+  - find:
+      tags:
+        team: orders
+"""), [secret("app-db-password")]),
+    "KV008": (es_key("key/app-signing   # expect: KV008"), es_key("cert/app-tls"), [secret("app-db-password"), secret("app-tls")]),
+    "KV009": (es_key("app-db-password"), es_key("app-db-password"), [secret("app-db-password")]),
+}
+for code, (fail, ok, inventory) in kv_cases.items():
+    fail_inv, pass_inv = inventory if isinstance(inventory, tuple) else (inventory, inventory)
+    for kind, objects, inv in (("fail", fail, fail_inv), ("pass", ok, pass_inv)):
+        d = os.path.join(ROOT, code, kind)
+        for sub in ("overlays/test", "platform/overlays/test"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        open(os.path.join(d, "overlays/test/kustomization.yaml"), "w").write(KUST)
+        open(os.path.join(d, "overlays/test/objects.yaml"), "w").write(objects)
+        open(os.path.join(d, "platform/overlays/test/kustomization.yaml"), "w").write(PLATFORM_KUST)
+        store = STORE
+        config = KV_CONFIG
+        if kind == "fail" and code == "KV009":
+            # No inventory: the test runs this case live, against a closed port.
+            store = STORE.replace("vaultUrl: https://kv-rules-test.vault.azure.net/", "vaultUrl: https://kv-rules-test.vault.azure.net/   # expect: KV009")
+            config = KV_CONFIG.replace("  vaultInventory: [inventory.json]\n", "")
+        if kind == "fail" and code == "KV000":
+            config = "# expect: KV000\n" + KV_CONFIG.replace("  vaultInventory: [inventory.json]\n", "")
+        open(os.path.join(d, "platform/overlays/test/store.yaml"), "w").write(store)
+        open(os.path.join(d, ".argocd-eso-plugin.yaml"), "w").write(config)
+        open(os.path.join(d, "inventory.json"), "w").write(json.dumps(inv, indent=2) + "\n")

@@ -15,10 +15,14 @@ Example:\n\n\
 };
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
-    env.key_refs()
+    if env.vault.is_none() {
+        return Vec::new();
+    }
+    crate::vault::references::collect(env)
+        .0
         .into_iter()
-        .filter(|(k, _)| k.object == "key")
-        .map(|(k, _)| {
+        .filter(|k| k.object == "key")
+        .map(|k| {
             RawFinding::at(
                 k.external_secret,
                 k.path,

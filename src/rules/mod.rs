@@ -30,7 +30,7 @@ mod kv008_unchecked_object;
 mod kv009_vault_unavailable;
 mod ref001_store_ref;
 mod ref002_target_conflict;
-mod sto001_vault_url;
+pub(crate) mod sto001_vault_url;
 mod sto002_tenant_id;
 mod sto003_service_principal;
 mod sto004_workload_identity_sa;

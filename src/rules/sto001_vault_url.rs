@@ -26,7 +26,7 @@ pub fn suffix_for(environment_type: &str) -> Option<&'static str> {
     }
 }
 
-fn problem(url: &str, env_type: &str) -> Option<String> {
+pub fn problem(url: &str, env_type: &str) -> Option<String> {
     if url.contains('<') || url.contains('>') || url.contains("${") || url.contains("{{") {
         return Some(format!("vaultUrl '{url}' still holds a placeholder"));
     }

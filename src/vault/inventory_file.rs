@@ -1,5 +1,7 @@
 //! Offline inventories: exactly the JSON `az keyvault secret list --vault-name X -o json` prints. The vault is
-//! inferred from the secrets' ids. A value field, if someone pastes `az keyvault secret show` output, is ignored.
+//! inferred from the secrets' ids. Entries of `az keyvault secret list-versions` (ids ending in a version) may be
+//! added for a secret: its versions are then known, and the newest is current. A value field, if someone pastes
+//! `az keyvault secret show` output, is never read.
 
 use super::{normalize_vault_url, Completeness, Inventory, SecretMeta};
 use serde::Deserialize;
@@ -76,7 +78,22 @@ pub fn parse(text: &str, source: &str) -> Result<Inventory, String> {
             managed: item.managed.unwrap_or(false),
             tags: item.tags.unwrap_or_default(),
         };
-        secrets.insert(name.to_lowercase(), meta);
+        let key = name.to_lowercase();
+        match secrets.remove(&key) {
+            None => {
+                let mut meta = meta;
+                meta.versions = meta.version.clone().map(|v| vec![v]);
+                secrets.insert(key, meta);
+            }
+            Some(previous) => {
+                // Several entries for one name: its versions. The newest (by creation) is the current one.
+                let mut versions: Vec<String> = previous.versions.clone().unwrap_or_default();
+                versions.extend(meta.version.clone());
+                let mut current = if (meta.created, meta.updated) >= (previous.created, previous.updated) { meta } else { previous };
+                current.versions = Some(versions);
+                secrets.insert(key, current);
+            }
+        }
     }
     let vault = vault.ok_or_else(|| format!("{source}: an empty list names no vault; add at least one secret, or drop the file"))?;
     Ok(Inventory { vault, secrets, completeness: Completeness::Full, missing: Vec::new(), source: source.to_string() })
@@ -112,6 +129,19 @@ mod tests {
         let old = inv.get("old-key").unwrap();
         assert!(!old.enabled);
         assert!(inv.known_missing("nope"));
+    }
+
+    #[test]
+    fn version_listings_give_versions_and_the_newest_is_current() {
+        let text = r#"[
+          {"id": "https://kv.vault.azure.net/secrets/db/aaaa", "name": "db", "attributes": {"created": "2026-01-01T00:00:00+00:00", "enabled": true}},
+          {"id": "https://kv.vault.azure.net/secrets/db/bbbb", "name": "db", "attributes": {"created": "2026-02-01T00:00:00+00:00", "enabled": false}}
+        ]"#;
+        let inv = parse(text, "v.json").unwrap();
+        let db = inv.get("db").unwrap();
+        assert_eq!(db.version.as_deref(), Some("bbbb"));
+        assert!(!db.enabled);
+        assert_eq!(db.versions.as_deref(), Some(&["aaaa".to_string(), "bbbb".to_string()][..]));
     }
 
     #[test]

@@ -34,10 +34,17 @@ fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a 
         return None;
     }
     let url = t.vault_url()?;
-    let store = match t {
-        StoreTarget::Rendered(s) => Some(s.resource),
-        StoreTarget::External(_) => None,
+    let (store, env_type) = match t {
+        StoreTarget::Rendered(s) => {
+            let env_type = s.azurekv().and_then(|a| a.get("environmentType")).and_then(serde_yaml::Value::as_str).unwrap_or("");
+            (Some(s.resource), env_type)
+        }
+        StoreTarget::External(_) => (None, ""),
     };
+    // A vaultUrl that is no Key Vault URL is STO001's finding; there is no vault to ask.
+    if crate::rules::sto001_vault_url::problem(url, env_type).is_some() {
+        return None;
+    }
     Some((normalize_vault_url(url), store))
 }
 
