@@ -80,9 +80,9 @@ pub struct VaultArgs {
     /// Give up on a vault after this many seconds (retries included); Argo CD allows a plugin 60 s in all.
     #[arg(long, default_value_t = 20)]
     pub vault_timeout: u64,
-    /// Connect to HOST:PORT at ADDR, like curl's --resolve (private endpoints, split-horizon DNS). Repeatable.
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub resolve: Vec<String>,
+    /// Connect to IP:PORT whenever HOST is asked for (private endpoints, split-horizon DNS). Repeatable.
+    #[arg(long, value_name = "HOST=IP:PORT")]
+    pub connect_to: Vec<String>,
     /// Also trust the CA certificates of this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
@@ -98,10 +98,9 @@ impl VaultArgs {
         };
         o.live.auth = self.azure_auth;
         o.live.timeout = std::time::Duration::from_secs(self.vault_timeout.max(1));
-        for r in &self.resolve {
-            let (host, addr) = r.split_once(':').ok_or_else(|| format!("--resolve {r}: expected HOST:PORT:ADDR"))?;
-            let (port, ip) = addr.split_once(':').ok_or_else(|| format!("--resolve {r}: expected HOST:PORT:ADDR"))?;
-            let sock: std::net::SocketAddr = format!("{ip}:{port}").parse().map_err(|e| format!("--resolve {r}: {e}"))?;
+        for r in &self.connect_to {
+            let (host, addr) = r.split_once('=').ok_or_else(|| format!("--connect-to {r}: expected HOST=IP:PORT"))?;
+            let sock: std::net::SocketAddr = addr.parse().map_err(|e| format!("--connect-to {r}: {e}"))?;
             o.live.resolve.push((host.to_string(), sock));
         }
         if let Some(ca) = &self.ca_file {

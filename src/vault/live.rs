@@ -45,6 +45,8 @@ pub struct LiveOptions {
     pub extra_ca_pem: Option<Vec<u8>>,
     /// Check that the 401 challenge's resource matches the vault's domain (the SDK's default).
     pub verify_challenge_resource: bool,
+    /// Values for the AZURE_* variables, looked up before the process environment (embedding, parallel tests).
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for LiveOptions {
@@ -58,6 +60,7 @@ impl Default for LiveOptions {
             resolve: Vec::new(),
             extra_ca_pem: None,
             verify_challenge_resource: true,
+            env: Default::default(),
         }
     }
 }
@@ -85,8 +88,8 @@ pub fn choose_plan(names: &[String], needs_listing: bool, want_versions: bool) -
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+fn env_in(overrides: &std::collections::BTreeMap<String, String>, name: &str) -> Option<String> {
+    overrides.get(name).cloned().or_else(|| std::env::var(name).ok()).filter(|v| !v.is_empty())
 }
 
 fn transport(opts: &LiveOptions) -> Result<Transport, String> {
@@ -106,16 +109,23 @@ fn transport(opts: &LiveOptions) -> Result<Transport, String> {
 }
 
 fn client_options(opts: &LiveOptions, t: &Transport) -> ClientOptions {
+    // AZURE_AUTHORITY_HOST (sovereign clouds, tests) reaches the credentials explicitly, so overrides apply too.
+    let cloud = env_in(&opts.env, "AZURE_AUTHORITY_HOST").map(|host| {
+        let mut c = azure_core::cloud::CustomConfiguration::default();
+        c.authority_host = host;
+        Arc::new(azure_core::cloud::CloudConfiguration::Custom(c))
+    });
     let mut retry = ExponentialRetryOptions::default();
     retry.max_retries = opts.max_retries;
     retry.initial_delay = azure_core::time::Duration::milliseconds(200);
     retry.max_delay = azure_core::time::Duration::seconds(4);
     retry.max_total_elapsed = azure_core::time::Duration::seconds(opts.timeout.as_secs() as i64);
-    ClientOptions { transport: Some(t.clone()), retry: RetryOptions::exponential(retry), ..Default::default() }
+    ClientOptions { transport: Some(t.clone()), retry: RetryOptions::exponential(retry), cloud, ..Default::default() }
 }
 
 /// The credential `choice` selects, and a description of it for stderr (never a secret).
-pub fn credential(choice: AuthChoice, opts: &ClientOptions) -> Result<(Arc<dyn TokenCredential>, String), String> {
+pub fn credential(choice: AuthChoice, opts: &ClientOptions, vars: &std::collections::BTreeMap<String, String>) -> Result<(Arc<dyn TokenCredential>, String), String> {
+    let env = |name: &str| env_in(vars, name);
     let choice = match choice {
         AuthChoice::Auto => {
             if env("AZURE_FEDERATED_TOKEN_FILE").is_some() && env("AZURE_CLIENT_ID").is_some() && env("AZURE_TENANT_ID").is_some() {
@@ -135,6 +145,9 @@ pub fn credential(choice: AuthChoice, opts: &ClientOptions) -> Result<(Arc<dyn T
         AuthChoice::WorkloadIdentity => {
             let o = WorkloadIdentityCredentialOptions {
                 credential_options: ClientAssertionCredentialOptions { client_options: opts.clone() },
+                client_id: env("AZURE_CLIENT_ID"),
+                tenant_id: env("AZURE_TENANT_ID"),
+                token_file_path: env("AZURE_FEDERATED_TOKEN_FILE").map(std::path::PathBuf::from),
                 ..Default::default()
             };
             let c = WorkloadIdentityCredential::new(Some(o)).map_err(|e| fail("workload identity", e))?;
@@ -285,7 +298,7 @@ pub struct Connection {
 impl Connection {
     pub fn new(opts: &LiveOptions) -> Result<Connection, String> {
         let t = transport(opts)?;
-        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t))?;
+        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t), &opts.env)?;
         Ok(Connection { transport: t, credential, credential_description, opts: opts.clone() })
     }
 
