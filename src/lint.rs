@@ -43,10 +43,14 @@ pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, 
         let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &config.external_stores, vault: None };
         let (keys, finds) = crate::vault::references::collect(&view);
         for k in keys.into_iter().filter(|k| k.object != "key") {
-            demands.entry(k.vault).or_default().names.insert(k.name.to_lowercase());
+            let d = demands.entry(k.vault).or_default();
+            d.names.insert(k.name.to_lowercase());
+            d.environment_type = k.environment_type;
         }
         for f in finds {
-            demands.entry(f.vault).or_default().needs_listing = true;
+            let d = demands.entry(f.vault).or_default();
+            d.needs_listing = true;
+            d.environment_type = f.environment_type;
         }
     }
     demands

@@ -108,13 +108,23 @@ fn transport(opts: &LiveOptions) -> Result<Transport, String> {
     Ok(Transport::new(Arc::new(client)))
 }
 
-fn client_options(opts: &LiveOptions, t: &Transport) -> ClientOptions {
-    // AZURE_AUTHORITY_HOST (sovereign clouds, tests) reaches the credentials explicitly, so overrides apply too.
-    let cloud = env_in(&opts.env, "AZURE_AUTHORITY_HOST").map(|host| {
-        let mut c = azure_core::cloud::CustomConfiguration::default();
+/// AZURE_AUTHORITY_HOST wins (Azure Stack, tests); otherwise the store's environmentType picks the cloud.
+fn cloud_for(opts: &LiveOptions, environment_type: &str) -> Option<Arc<azure_core::cloud::CloudConfiguration>> {
+    use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
+    if let Some(host) = env_in(&opts.env, "AZURE_AUTHORITY_HOST") {
+        let mut c = CustomConfiguration::default();
         c.authority_host = host;
-        Arc::new(azure_core::cloud::CloudConfiguration::Custom(c))
-    });
+        return Some(Arc::new(CloudConfiguration::Custom(c)));
+    }
+    match environment_type {
+        "USGovernmentCloud" => Some(Arc::new(CloudConfiguration::AzureGovernment)),
+        "ChinaCloud" => Some(Arc::new(CloudConfiguration::AzureChina)),
+        _ => None,
+    }
+}
+
+fn client_options(opts: &LiveOptions, t: &Transport, environment_type: &str) -> ClientOptions {
+    let cloud = cloud_for(opts, environment_type);
     let mut retry = ExponentialRetryOptions::default();
     retry.max_retries = opts.max_retries;
     retry.initial_delay = azure_core::time::Duration::milliseconds(200);
@@ -293,20 +303,22 @@ pub struct Connection {
     credential: Arc<dyn TokenCredential>,
     pub credential_description: String,
     opts: LiveOptions,
+    environment_type: String,
 }
 
 impl Connection {
-    pub fn new(opts: &LiveOptions) -> Result<Connection, String> {
+    /// A connection for vaults of one cloud (`environment_type` as in the azurekv store; empty for public).
+    pub fn new(opts: &LiveOptions, environment_type: &str) -> Result<Connection, String> {
         let t = transport(opts)?;
-        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t), &opts.env)?;
-        Ok(Connection { transport: t, credential, credential_description, opts: opts.clone() })
+        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t, environment_type), &opts.env)?;
+        Ok(Connection { transport: t, credential, credential_description, opts: opts.clone(), environment_type: environment_type.to_string() })
     }
 
     /// The inventory of one vault under `plan`, within the configured overall timeout.
     pub async fn inventory(&self, vault_url: &str, plan: &Plan) -> Result<Inventory, String> {
         let vault = normalize_vault_url(vault_url);
         let options = SecretClientOptions {
-            client_options: client_options(&self.opts, &self.transport),
+            client_options: client_options(&self.opts, &self.transport, &self.environment_type),
             verify_challenge_resource: Some(self.opts.verify_challenge_resource),
             ..Default::default()
         };
@@ -321,7 +333,13 @@ impl Connection {
                     source: "live".into(),
                 }),
                 Plan::Names(names) => {
-                    let results: Vec<(String, Result<Option<SecretMeta>, String>)> = futures::stream::iter(names.iter().cloned())
+                    // The first listing alone: it receives the bearer challenge and the token the others then reuse;
+                    // sent together, each would be challenged.
+                    let mut results: Vec<(String, Result<Option<SecretMeta>, String>)> = Vec::new();
+                    if let Some(first) = names.first() {
+                        results.push((first.clone(), versions_of(&client, &vault, first).await));
+                    }
+                    let rest: Vec<(String, Result<Option<SecretMeta>, String>)> = futures::stream::iter(names.iter().skip(1).cloned())
                         .map(|n| {
                             let client = &client;
                             let vault = &vault;
@@ -333,6 +351,7 @@ impl Connection {
                         .buffer_unordered(self.opts.concurrency.max(1))
                         .collect()
                         .await;
+                    results.extend(rest);
                     let mut inv = Inventory { vault: vault.clone(), secrets: BTreeMap::new(), completeness: Completeness::Partial, missing: Vec::new(), source: "live".into() };
                     for (name, r) in results {
                         match r? {
@@ -351,5 +370,35 @@ impl Connection {
             Ok(r) => r,
             Err(_) => Err(format!("{vault} did not answer within {} s", self.opts.timeout.as_secs())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azure_core::cloud::CloudConfiguration;
+
+    #[test]
+    fn store_environment_type_picks_the_cloud() {
+        if std::env::var_os("AZURE_AUTHORITY_HOST").is_some() {
+            return; // the variable wins over environmentType by design
+        }
+        let o = LiveOptions::default();
+        assert!(matches!(cloud_for(&o, "USGovernmentCloud").as_deref(), Some(CloudConfiguration::AzureGovernment)));
+        assert!(matches!(cloud_for(&o, "ChinaCloud").as_deref(), Some(CloudConfiguration::AzureChina)));
+        assert!(cloud_for(&o, "PublicCloud").is_none() && cloud_for(&o, "").is_none());
+        let mut custom = LiveOptions::default();
+        custom.env.insert("AZURE_AUTHORITY_HOST".into(), "https://login.example.test".into());
+        assert!(matches!(cloud_for(&custom, "ChinaCloud").as_deref(), Some(CloudConfiguration::Custom(_))));
+    }
+
+    #[test]
+    fn plans() {
+        let few: Vec<String> = (0..5).map(|i| format!("k{i}")).collect();
+        let many: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+        assert!(matches!(choose_plan(&few, false, false), Plan::Names(_)));
+        assert_eq!(choose_plan(&many, false, false), Plan::ListAll);
+        assert!(matches!(choose_plan(&many, false, true), Plan::Names(_)), "rollout stamping wants version ids");
+        assert_eq!(choose_plan(&few, true, false), Plan::ListAll, "dataFrom.find needs the listing");
     }
 }

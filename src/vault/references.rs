@@ -17,6 +17,8 @@ pub struct KeyRef<'a> {
     pub path: String,
     /// The rendered store, when it is rendered (not declared in the config file).
     pub store: Option<&'a Resource>,
+    /// The store's azurekv environmentType (empty: PublicCloud): which Entra authority issues its tokens.
+    pub environment_type: String,
 }
 
 /// A `dataFrom.find` against an Azure Key Vault.
@@ -26,9 +28,10 @@ pub struct FindRef<'a> {
     pub tags: Vec<(String, String)>,
     pub external_secret: &'a Resource,
     pub path: String,
+    pub environment_type: String,
 }
 
-fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a Resource>)> {
+fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a Resource>, String)> {
     let t = target.as_ref()?;
     if !t.is_azurekv() {
         return None;
@@ -45,7 +48,7 @@ fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a 
     if crate::rules::sto001_vault_url::problem(url, env_type).is_some() {
         return None;
     }
-    Some((normalize_vault_url(url), store))
+    Some((normalize_vault_url(url), store, env_type.to_string()))
 }
 
 pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
@@ -53,7 +56,7 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
     let mut finds = Vec::new();
     for es in env.external_secrets() {
         for d in es.data() {
-            let Some((vault, store)) = vault_of(&env.store_of(&es, d.store.as_ref())) else { continue };
+            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, d.store.as_ref())) else { continue };
             if d.key.is_empty() {
                 continue;
             }
@@ -66,10 +69,11 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
                 external_secret: es.resource,
                 path: es.path(&format!("data[{}].remoteRef.key", d.index)),
                 store,
+                environment_type,
             });
         }
         for f in es.data_from() {
-            let Some((vault, store)) = vault_of(&env.store_of(&es, f.store.as_ref())) else { continue };
+            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, f.store.as_ref())) else { continue };
             if let Some(key) = &f.extract_key {
                 let (object, name) = split_key(key);
                 keys.push(KeyRef {
@@ -80,6 +84,7 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
                     external_secret: es.resource,
                     path: es.path(&format!("dataFrom[{}].extract.key", f.index)),
                     store,
+                    environment_type,
                 });
             } else if f.is_find {
                 finds.push(FindRef {
@@ -88,6 +93,7 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
                     tags: f.find_tags.clone(),
                     external_secret: es.resource,
                     path: es.path(&format!("dataFrom[{}].find", f.index)),
+                    environment_type,
                 });
             }
         }

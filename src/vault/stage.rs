@@ -37,6 +37,8 @@ impl Default for VaultOptions {
 pub struct Demand {
     pub names: BTreeSet<String>,
     pub needs_listing: bool,
+    /// The azurekv environmentType of the stores reading it (empty: PublicCloud).
+    pub environment_type: String,
 }
 
 #[derive(Debug, Default)]
@@ -62,7 +64,7 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         }
         from_files.insert(inv.vault.clone(), inv);
     }
-    let mut live: Vec<(String, super::live::Plan)> = Vec::new();
+    let mut live: Vec<(String, super::live::Plan, String)> = Vec::new();
     for (vault, demand) in demands {
         if let Some(inv) = from_files.remove(vault) {
             data.inventories.insert(vault.clone(), Ok(inv));
@@ -70,28 +72,33 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
             data.skipped.push(vault.clone());
         } else {
             let names: Vec<String> = demand.names.iter().cloned().collect();
-            live.push((vault.clone(), choose_plan(&names, demand.needs_listing, opts.want_versions)));
+            live.push((vault.clone(), choose_plan(&names, demand.needs_listing, opts.want_versions), demand.environment_type.clone()));
         }
     }
     if live.is_empty() {
         return Ok(data);
     }
-    let connection = match Connection::new(&opts.live) {
-        Ok(c) => c,
-        Err(e) => {
-            for (vault, _) in live {
-                data.inventories.insert(vault, Err(e.clone()));
-            }
-            return Ok(data);
+    // One connection (credential) per cloud: a store's environmentType picks its Entra authority.
+    let clouds: BTreeSet<String> = live.iter().map(|(_, _, c)| c.clone()).collect();
+    let mut connections: BTreeMap<String, Result<Connection, String>> = BTreeMap::new();
+    for cloud in clouds {
+        let c = Connection::new(&opts.live, &cloud);
+        if let Ok(c) = &c {
+            eprintln!("argocd-eso-plugin: Key Vault credential: {}", c.credential_description);
+            data.credential = Some(c.credential_description.clone());
         }
-    };
-    eprintln!("argocd-eso-plugin: Key Vault credential: {}", connection.credential_description);
-    data.credential = Some(connection.credential_description.clone());
+        connections.insert(cloud, c);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
     let results = runtime.block_on(async {
-        let futures = live.iter().map(|(vault, plan)| {
-            let c = &connection;
-            async move { (vault.clone(), c.inventory(vault, plan).await) }
+        let futures = live.iter().map(|(vault, plan, cloud)| {
+            let c = &connections[cloud];
+            async move {
+                match c {
+                    Ok(c) => (vault.clone(), c.inventory(vault, plan).await),
+                    Err(e) => (vault.clone(), Err(e.clone())),
+                }
+            }
         });
         futures::future::join_all(futures).await
     });
