@@ -363,3 +363,14 @@ for code, (fail, ok, inventory) in kv_cases.items():
         open(os.path.join(d, "platform/overlays/test/store.yaml"), "w").write(store)
         open(os.path.join(d, ".argocd-eso-plugin.yaml"), "w").write(config)
         open(os.path.join(d, "inventory.json"), "w").write(json.dumps(inv, indent=2) + "\n")
+
+# --- RLO001: a consumed ExternalSecret that never refreshes.
+for kind, interval in (("fail", '"0"   # expect: RLO001'), ("pass", "1h")):
+    d = os.path.join(ROOT, "RLO001", kind)
+    for sub in ("overlays/test", "platform/overlays/test"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    open(os.path.join(d, "platform/overlays/test/kustomization.yaml"), "w").write(PLATFORM_KUST)
+    open(os.path.join(d, "platform/overlays/test/store.yaml"), "w").write(STORE)
+    open(os.path.join(d, "overlays/test/kustomization.yaml"), "w").write(KUST)
+    body = es().replace("  refreshInterval: 1h\n", f"  refreshInterval: {interval}\n")
+    open(os.path.join(d, "overlays/test/objects.yaml"), "w").write(body + "---\n" + DEPLOY)

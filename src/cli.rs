@@ -1,6 +1,6 @@
 //! The command line: wires the pipeline stages per command. Nothing reaches stdout until a command has succeeded.
 
-use crate::kustomize::{self, BuildOptions, LoadRestrictor};
+use crate::kustomize::LoadRestrictor;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,35 @@ pub enum Command {
         /// Which files a kustomization may read, as in kustomize.
         #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: Restrictor,
+        /// The environment (default: from .argocd-eso-plugin.yaml, else the overlays/<env> convention).
+        #[arg(long)]
+        env: Option<String>,
+        /// Only the kustomize build, exactly as `kubectl kustomize` prints it: no Key Vault stage, no stamping.
+        #[arg(long)]
+        plain: bool,
+        #[command(flatten)]
+        stamp: StampArgs,
+        #[command(flatten)]
+        vault: VaultArgs,
+    },
+    /// Argo CD Config Management Plugin entry point: render the app in PATH (default: the working directory, as
+    /// argocd-cmp-server runs it), check it, stamp rollout hashes, and print the manifests. Fails closed.
+    Generate {
+        path: Option<PathBuf>,
+        /// The environment (default: the `environment` parameter, ARGOCD_ENV_ENVIRONMENT, the config, the path).
+        #[arg(long)]
+        env: Option<String>,
+        /// Fail (print nothing) when a finding reaches this severity (default: the `fail-on` parameter, else error).
+        #[arg(long, value_enum)]
+        fail_on: Option<crate::rules::Severity>,
+        /// Emit manifests even when some rollout hashes cannot be computed (they are then left out, and the
+        /// workloads that had them roll once).
+        #[arg(long)]
+        allow_unstamped: bool,
+        #[command(flatten)]
+        stamp: StampArgs,
+        #[command(flatten)]
+        vault: VaultArgs,
     },
     /// Lint every environment of a repo: render each overlay, check the ESO objects and their consumers.
     Lint {
@@ -60,6 +89,23 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sample: usize,
     },
+}
+
+/// Rollout stamping switches.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StampArgs {
+    /// Do not annotate ExternalSecrets with the hash of their keys.
+    #[arg(long)]
+    pub no_external_secret_hash: bool,
+    /// Do not give ExternalSecrets a sync wave ahead of their consumers.
+    #[arg(long)]
+    pub no_sync_waves: bool,
+}
+
+impl StampArgs {
+    fn options(&self) -> crate::rollout::StampOptions {
+        crate::rollout::StampOptions { external_secrets: !self.no_external_secret_hash, sync_waves: !self.no_sync_waves }
+    }
 }
 
 /// The Key Vault stage's options, shared by every command that checks vaults.
@@ -110,10 +156,28 @@ impl VaultArgs {
     }
 }
 
-/// The repository root above `dir` (the nearest directory holding `.git`), if any.
+/// Add the inventory files the config names (relative to the repo).
+pub fn add_config_inventories(v: &mut crate::vault::stage::VaultOptions, repo: &Path, config: &crate::config::Config) {
+    for env in &config.environments {
+        for f in &env.vault_inventory {
+            let p = repo.join(f);
+            if !v.inventory_files.contains(&p) {
+                v.inventory_files.push(p);
+            }
+        }
+    }
+}
+
+/// A vault that could not be queried stops `render` and `generate`: stamping without it would be wrong.
+pub fn vault_errors(app: &crate::app::AppOutput) -> Result<(), String> {
+    let errors: Vec<String> = app.vault.inventories.values().filter_map(|r| r.as_ref().err().cloned()).collect();
+    if errors.is_empty() { Ok(()) } else { Err(format!("Key Vault: {}", errors.join("; "))) }
+}
+
+/// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
 pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(dir).ok()?;
-    abs.ancestors().find(|a| a.join(".git").exists()).map(Path::to_path_buf)
+    abs.ancestors().find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists()).map(Path::to_path_buf)
 }
 
 pub fn run() -> i32 {
@@ -148,17 +212,43 @@ fn color_stdout() -> bool {
 /// The command's complete stdout and its exit code; Err is a usage or internal error (exit 2, nothing on stdout).
 fn execute(cli: Cli) -> Result<(String, i32), String> {
     match cli.command {
-        Command::Render { dir, load_restrictor } => {
-            let opts = BuildOptions {
-                load_restrictor: match load_restrictor {
-                    Restrictor::RootOnly => LoadRestrictor::RootOnly,
-                    Restrictor::None => LoadRestrictor::None,
-                },
-                repo_root: find_repo_root(&dir),
+        Command::Render { dir, load_restrictor, env, plain, stamp, vault } => {
+            let restrictor = match load_restrictor {
+                Restrictor::RootOnly => LoadRestrictor::RootOnly,
+                Restrictor::None => LoadRestrictor::None,
             };
-            let resources = kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
-            Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0))
+            let repo = find_repo_root(&dir).unwrap_or_else(|| dir.clone());
+            if plain {
+                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: Some(repo) };
+                let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
+                return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
+            }
+            let config = crate::config::Config::load(&repo)?;
+            let mut vault_opts = vault.options()?;
+            add_config_inventories(&mut vault_opts, &repo, &config);
+            let app = crate::app::render_app(&crate::app::AppOptions {
+                dir,
+                repo,
+                config,
+                env,
+                vault: vault_opts,
+                stamp: stamp.options(),
+                load_restrictor: restrictor,
+            })?;
+            vault_errors(&app)?;
+            for n in &app.notes {
+                eprintln!("argocd-eso-plugin: {n}");
+            }
+            if !app.stamp.unknown.is_empty() {
+                eprintln!(
+                    "argocd-eso-plugin: rollout annotations left out for {} (no Key Vault version data{})",
+                    app.stamp.unknown.join(", "),
+                    if app.vault.skipped.is_empty() { "" } else { "; --offline and no inventory for their vault" }
+                );
+            }
+            Ok((crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?, 0))
         }
+        Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?),
         Command::Lint { repo, output, fail_on, envs, vault } => {
             if !repo.is_dir() {
                 return Err(format!("{} is not a directory", repo.display()));

@@ -1,15 +1,18 @@
 //! argocd-eso-plugin: render kustomize overlays natively, check External Secrets Operator objects against Azure Key
 //! Vault, and stamp rollout hashes, for Argo CD and for CI.
 
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod eso;
+pub mod generate;
 pub mod kustomize;
 pub mod lint;
 pub mod output;
 pub mod positions;
 pub mod resource;
+pub mod rollout;
 pub mod rules;
 pub mod scan;
 pub mod vault;

@@ -122,6 +122,36 @@ fn ignored_by_config(config: &Config, f: &Finding) -> bool {
     })
 }
 
+/// The severity a rule has under the config; None when it is off.
+pub fn severity_of(config: &Config, rule: &rules::Rule) -> Option<Severity> {
+    match config.rules.get(rule.code) {
+        Some(setting) => setting.severity(),
+        None => Some(rule.severity),
+    }
+}
+
+/// Run every rule over one environment; keep findings about objects `keep` accepts. Each comes with the field path
+/// it is about (part of its root cause).
+pub fn check_env(view: &EnvView<'_>, config: &Config, positions: &mut Positions, keep: &dyn Fn(&Resource) -> bool) -> Vec<(Finding, String)> {
+    let mut out = Vec::new();
+    for rule in rules::all() {
+        let Some(sev) = severity_of(config, rule) else { continue };
+        for raw in (rule.check)(view) {
+            if let Subject::Field { resource, .. } = &raw.subject {
+                if !keep(resource) {
+                    continue;
+                }
+            }
+            if let Some((f, path)) = locate(raw, rule, sev, view.name, positions) {
+                if !ignored_by_config(config, &f) {
+                    out.push((f, path));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Turn a rule's raw finding into a located one, with the field path it is about (part of its root cause).
 fn locate(raw: RawFinding<'_>, rule: &rules::Rule, severity: Severity, env: &str, positions: &mut Positions) -> Option<(Finding, String)> {
     let (object, file, line, column, path) = match raw.subject {
@@ -186,10 +216,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     // One finding per root cause: the same rule at the same source position and field, whatever the environment.
     let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
     let mut overlays = 0;
-    let severity_of = |rule: &rules::Rule| match opts.config.rules.get(rule.code) {
-        Some(setting) => setting.severity(),
-        None => Some(rule.severity),
-    };
+    let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
     for env in &envs {
         let mut found: Vec<(Finding, String)> = Vec::new();
         let render_rule = rules::by_code(rules::RENDER_FAILED).expect("registered");
@@ -206,12 +233,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
         overlays += env.overlays;
         let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &opts.config.external_stores, vault: Some(&vault) };
-        for rule in rules::all() {
-            let Some(sev) = severity_of(rule) else { continue };
-            for raw in (rule.check)(&view) {
-                found.extend(locate(raw, rule, sev, &env.name, &mut positions));
-            }
-        }
+        found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
         for (f, path) in found {
             if ignored_by_config(&opts.config, &f) {
                 continue;

@@ -29,6 +29,7 @@ mod kv007_find_no_match;
 mod kv008_unchecked_object;
 mod kv009_vault_unavailable;
 mod ref001_store_ref;
+mod rlo001_rotation_unreachable;
 mod ref002_target_conflict;
 pub(crate) mod sto001_vault_url;
 mod sto002_tenant_id;
@@ -130,6 +131,7 @@ pub fn all() -> &'static [&'static Rule] {
         &kv009_vault_unavailable::RULE,
         &ref001_store_ref::RULE,
         &ref002_target_conflict::RULE,
+        &rlo001_rotation_unreachable::RULE,
         &sto001_vault_url::RULE,
         &sto002_tenant_id::RULE,
         &sto003_service_principal::RULE,

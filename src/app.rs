@@ -1,0 +1,107 @@
+//! Rendering one app for output (`render`, `generate`): the app's overlay, read in the context of its environment
+//! (the other overlays of that environment are rendered too, for the stores they define), its Key Vault references
+//! resolved, its findings checked, and rollout hashes stamped.
+
+use crate::config::Config;
+use crate::kustomize::{self, BuildOptions, LoadRestrictor};
+use crate::lint::check_env;
+use crate::positions::Positions;
+use crate::resource::Resource;
+use crate::rollout::{self, StampOptions, StampReport};
+use crate::rules::{EnvView, Finding};
+use crate::vault::stage::{Demand, VaultData, VaultOptions};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct AppOptions {
+    /// The app's kustomization directory.
+    pub dir: PathBuf,
+    /// The repository root (stores and other overlays of the environment live there).
+    pub repo: PathBuf,
+    pub config: Config,
+    /// The environment; else from the config's globs, else from the `overlays/<env>` convention.
+    pub env: Option<String>,
+    pub vault: VaultOptions,
+    pub stamp: StampOptions,
+    pub load_restrictor: LoadRestrictor,
+}
+
+pub struct AppOutput {
+    /// The app's objects, stamped where versions are known.
+    pub resources: Vec<Resource>,
+    pub env: Option<String>,
+    /// Findings about the app's own objects.
+    pub findings: Vec<Finding>,
+    pub stamp: StampReport,
+    pub vault: VaultData,
+    /// Things the user should know, for stderr.
+    pub notes: Vec<String>,
+}
+
+/// The environment of `dir` (relative to the repo): a config glob that matches it, else the path convention.
+pub fn env_of_dir(repo: &Path, config: &Config, dir: &Path) -> Option<String> {
+    let rel = dir.strip_prefix(repo).unwrap_or(dir);
+    for env in &config.environments {
+        for g in &env.overlays {
+            if globset::Glob::new(g.trim_end_matches('/')).is_ok_and(|g| g.compile_matcher().is_match(rel)) {
+                return Some(env.name.clone());
+            }
+        }
+    }
+    crate::scan::env_of(rel)
+}
+
+pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
+    let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
+    let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
+    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: Some(repo.clone()) };
+    let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
+    let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
+    let mut notes = Vec::new();
+
+    // The environment's other overlays, for the stores and service accounts they render.
+    let mut context = Vec::new();
+    if let Some(env_name) = &env {
+        let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
+        let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
+        for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
+            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: Some(repo.clone()), ..Default::default() }) {
+                Ok(rs) => context.extend(rs),
+                Err(e) => notes.push(format!("environment '{env_name}': {} does not render, its objects are not in context: {e}", other.display())),
+            }
+        }
+    }
+    let n = target.len();
+    let mut all = target;
+    all.extend(context);
+    let env_name = env.clone().unwrap_or_else(|| "default".to_string());
+    let is_target = |r: &Resource| {
+        let range = all[..n].as_ptr_range();
+        range.contains(&(r as *const Resource))
+    };
+
+    // Ask the vaults for the app's own references only.
+    let view = EnvView { name: &env_name, resources: &all, external_stores: &opts.config.external_stores, vault: None };
+    let mut demands: BTreeMap<String, Demand> = BTreeMap::new();
+    let (keys, finds) = crate::vault::references::collect(&view);
+    for k in keys.into_iter().filter(|k| k.object != "key" && is_target(k.external_secret)) {
+        let d = demands.entry(k.vault).or_default();
+        d.names.insert(k.name.to_lowercase());
+        d.environment_type = k.environment_type;
+    }
+    for f in finds.into_iter().filter(|f| is_target(f.external_secret)) {
+        let d = demands.entry(f.vault).or_default();
+        d.needs_listing = true;
+        d.environment_type = f.environment_type;
+    }
+    let mut vault_opts = opts.vault.clone();
+    vault_opts.want_versions = true;
+    let vault = crate::vault::stage::run(&demands, &vault_opts)?;
+
+    let view = EnvView { name: &env_name, resources: &all, external_stores: &opts.config.external_stores, vault: Some(&vault) };
+    let mut positions = Positions::new(&repo);
+    let findings: Vec<Finding> = check_env(&view, &opts.config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
+    let mut resources = all[..n].to_vec();
+    let stamp = rollout::stamp(&view, &mut resources, 0, opts.stamp);
+    Ok(AppOutput { resources, env, findings, stamp, vault, notes })
+}

@@ -1,0 +1,107 @@
+//! `generate`: the Argo CD Config Management Plugin contract (../shared/reference/FACTS.md §1). argocd-cmp-server
+//! runs it in a copy of the repo, in the app's path, as user 999, and applies whatever it prints: so it prints the
+//! manifests only when everything succeeded, and otherwise nothing, with the reason on stderr and a non-zero exit
+//! (an empty output with auto-prune would delete the app's resources).
+
+use crate::rollout::StampOptions;
+use crate::rules::Severity;
+use crate::vault::stage::VaultOptions;
+use std::path::{Path, PathBuf};
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A plugin parameter: PARAM_<NAME> (Argo CD upper-cases names and turns other characters into '_'), else the
+/// plugin env ARGOCD_ENV_<NAME>.
+pub fn parameter(name: &str) -> Option<String> {
+    let upper: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    var(&format!("PARAM_{upper}")).or_else(|| var(&format!("ARGOCD_ENV_{upper}")))
+}
+
+/// The repo root: the working directory minus ARGOCD_APP_SOURCE_PATH, else the nearest directory with `.git` or a
+/// config file, else the app path itself.
+pub fn repo_root(app: &Path) -> PathBuf {
+    if let Some(source) = var("ARGOCD_APP_SOURCE_PATH") {
+        let source = source.trim_matches('/');
+        if source.is_empty() || source == "." {
+            return app.to_path_buf();
+        }
+        let depth = Path::new(source).components().count();
+        if app.ends_with(source) {
+            if let Some(root) = app.ancestors().nth(depth) {
+                return root.to_path_buf();
+            }
+        }
+    }
+    crate::cli::find_repo_root(app).unwrap_or_else(|| app.to_path_buf())
+}
+
+pub fn run(
+    path: Option<PathBuf>,
+    env: Option<String>,
+    fail_on: Option<Severity>,
+    allow_unstamped: bool,
+    stamp: StampOptions,
+    mut vault: VaultOptions,
+) -> Result<(String, i32), String> {
+    let app_path = match path {
+        Some(p) => p,
+        None => std::env::current_dir().map_err(|e| format!("working directory: {e}"))?,
+    };
+    let app_path = std::fs::canonicalize(&app_path).map_err(|e| format!("{}: {e}", app_path.display()))?;
+    let repo = repo_root(&app_path);
+    let config = crate::config::Config::load(&repo)?;
+    let env = env.or_else(|| parameter("environment"));
+    let fail_on = match fail_on {
+        Some(f) => f,
+        None => match parameter("fail-on").as_deref() {
+            None => Severity::Error,
+            Some("error") => Severity::Error,
+            Some("warning") => Severity::Warning,
+            Some("info") => Severity::Info,
+            Some(other) => return Err(format!("parameter fail-on: '{other}' is not error, warning or info")),
+        },
+    };
+    if let Some(days) = parameter("expiry-warning-days") {
+        vault.expiry_warning_days = days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
+    }
+    crate::cli::add_config_inventories(&mut vault, &repo, &config);
+    let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
+    let app = crate::app::render_app(&crate::app::AppOptions {
+        dir: app_path.clone(),
+        repo: repo.clone(),
+        config,
+        env,
+        vault,
+        stamp,
+        load_restrictor: Default::default(),
+    })?;
+    crate::cli::vault_errors(&app)?;
+    let env_name = app.env.clone().unwrap_or_else(|| "default".into());
+    eprintln!(
+        "argocd-eso-plugin: app {app_name} at revision {}: environment {env_name}, {} object(s), {} workload(s) stamped",
+        var("ARGOCD_APP_REVISION_SHORT").or_else(|| var("ARGOCD_APP_REVISION")).unwrap_or_else(|| "-".into()),
+        app.resources.len(),
+        app.stamp.workloads.len()
+    );
+    for n in &app.notes {
+        eprintln!("argocd-eso-plugin: {n}");
+    }
+    for f in &app.findings {
+        eprintln!("{}[{}] {}:{}:{}: {} ({}). {}", f.severity.as_str(), f.code, f.file.display(), f.line, f.column, f.message, f.object, f.hint);
+    }
+    if app.findings.iter().any(|f| f.severity >= fail_on) {
+        eprintln!("argocd-eso-plugin: findings at or above '{}': no manifests emitted", fail_on.as_str());
+        return Ok((String::new(), 1));
+    }
+    if !app.stamp.unknown.is_empty() && !allow_unstamped {
+        return Err(format!(
+            "no Key Vault version data for {}: emitting manifests without their rollout annotations would roll every stamped workload once; \
+             give the sidecar access to the vault (or an inventory), or set --allow-unstamped",
+            app.stamp.unknown.join(", ")
+        ));
+    }
+    let out = crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?;
+    Ok((out, 0))
+}
