@@ -60,6 +60,11 @@ pub enum Command {
         #[command(flatten)]
         vault: VaultArgs,
     },
+    /// Argo CD discovery: print the ESO kinds rendered from PATH (default: the working directory) and exit 0, or
+    /// print nothing. plugin.yaml's `find.command` uses it so that only apps with ESO objects take the plugin.
+    Discover {
+        path: Option<PathBuf>,
+    },
     /// Lint every environment of a repo: render each overlay, check the ESO objects and their consumers.
     Lint {
         /// The repository root (where .argocd-eso-plugin.yaml lives).
@@ -275,6 +280,20 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 Ok((format!("{} {} (default severity: {})\n\n{}.\n\n{}\n", r.code, r.name, r.severity.as_str(), r.summary, r.explanation), 0))
             }
         },
+        Command::Discover { path } => {
+            let dir = match path {
+                Some(p) => p,
+                None => std::env::current_dir().map_err(|e| e.to_string())?,
+            };
+            let opts = crate::kustomize::BuildOptions { repo_root: find_repo_root(&dir), ..Default::default() };
+            // An app that does not render is not claimed: Argo CD then reports the error of its default tool.
+            let kinds: std::collections::BTreeSet<String> = match crate::kustomize::build(&dir, &opts) {
+                Ok(rs) => rs.iter().filter(|r| crate::eso::EsoKind::of(r).is_some()).map(|r| r.kind().to_string()).collect(),
+                Err(_) => Default::default(),
+            };
+            let out = if kinds.is_empty() { String::new() } else { kinds.into_iter().collect::<Vec<_>>().join("\n") + "\n" };
+            Ok((out, 0))
+        }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
     }
 }

@@ -117,15 +117,16 @@ pub struct StampReport {
     pub unknown: Vec<String>,
 }
 
-/// Stamp `targets` (the objects to output) using `env`, whose resources include them and their context (stores).
-/// `is_target(i)` tells which of `env.resources` are targets, by index.
+/// Stamp `targets` (the objects to output) using `env`, whose resources include them at `target_offset` and their
+/// context (stores, other apps of the environment).
 pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts: StampOptions) -> StampReport {
     let mut report = StampReport::default();
     // Secret (namespace, name) -> dependencies of the ExternalSecrets writing it, and their indexes among targets.
     let mut by_secret: BTreeMap<(String, String), BTreeSet<Dependency>> = BTreeMap::new();
     let mut es_hashes: Vec<(usize, String)> = Vec::new();
     let mut unknown_secrets: BTreeSet<(String, String)> = BTreeSet::new();
-    for (i, r) in env.resources.iter().enumerate() {
+    // Only the output's own ExternalSecrets: the context's belong to other apps, whose versions were not asked for.
+    for (i, r) in env.resources.iter().enumerate().skip(target_offset).take(targets.len()) {
         let Some(es) = ExternalSecretView::new(r) else { continue };
         if r.kind() != "ExternalSecret" {
             continue;
@@ -133,9 +134,7 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
         let key = (if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() }, es.target_name());
         match dependencies(env, &es) {
             Ok(deps) if !deps.is_empty() => {
-                if i >= target_offset && i < target_offset + targets.len() {
-                    es_hashes.push((i - target_offset, hash(&deps)));
-                }
+                es_hashes.push((i - target_offset, hash(&deps)));
                 by_secret.entry(key).or_default().extend(deps);
             }
             Ok(_) => {}

@@ -337,7 +337,12 @@ impl Connection {
                     // sent together, each would be challenged.
                     let mut results: Vec<(String, Result<Option<SecretMeta>, String>)> = Vec::new();
                     if let Some(first) = names.first() {
-                        results.push((first.clone(), versions_of(&client, &vault, first).await));
+                        // A vault that fails its first listing (access, network) fails the others too: stop here.
+                        let r = versions_of(&client, &vault, first).await;
+                        if let Err(e) = r {
+                            return Err(e);
+                        }
+                        results.push((first.clone(), r));
                     }
                     let rest: Vec<(String, Result<Option<SecretMeta>, String>)> = futures::stream::iter(names.iter().skip(1).cloned())
                         .map(|n| {

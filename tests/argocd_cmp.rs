@@ -1,0 +1,323 @@
+//! The Argo CD Config Management Plugin: plugin.yaml against the schema of ../shared/reference/FACTS.md §1, the
+//! sidecar kustomization over Argo CD's own repo-server Deployment, and `generate` run the way argocd-cmp-server
+//! runs it.
+
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+// The ConfigManagementPlugin fields of FACTS.md §1, strictly: an unknown or misplaced field fails the parse.
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Plugin {
+    api_version: String,
+    kind: String,
+    metadata: Metadata,
+    spec: PluginSpec,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    name: String,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PluginSpec {
+    version: Option<String>,
+    init: Option<CommandSpec>,
+    generate: CommandSpec,
+    discover: Option<Discover>,
+    parameters: Option<Parameters>,
+    preserve_file_mode: Option<bool>,
+    provide_git_creds: Option<bool>,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct CommandSpec {
+    command: Vec<String>,
+    args: Option<Vec<String>>,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Discover {
+    file_name: Option<String>,
+    find: Option<Find>,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Find {
+    glob: Option<String>,
+    command: Option<Vec<String>>,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Parameters {
+    #[serde(rename = "static")]
+    static_: Option<Vec<Parameter>>,
+    dynamic: Option<CommandSpec>,
+}
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Parameter {
+    name: String,
+    title: Option<String>,
+    tooltip: Option<String>,
+    required: Option<bool>,
+    item_type: Option<String>,
+    collection_type: Option<String>,
+    string: Option<String>,
+    array: Option<Vec<String>>,
+    map: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[test]
+fn plugin_yaml_matches_the_cmp_schema() {
+    let p: Plugin = serde_yaml::from_str(&std::fs::read_to_string(root().join("plugin.yaml")).unwrap()).expect("plugin.yaml parses strictly");
+    assert_eq!((p.api_version.as_str(), p.kind.as_str()), ("argoproj.io/v1alpha1", "ConfigManagementPlugin"));
+    assert_eq!(p.spec.generate.command, vec!["argocd-eso-plugin", "generate"]);
+    let find = p.spec.discover.as_ref().unwrap().find.as_ref().unwrap();
+    assert_eq!(find.command.as_deref(), Some(&["argocd-eso-plugin".to_string(), "discover".to_string()][..]));
+    let names: Vec<&str> = p.spec.parameters.as_ref().unwrap().static_.as_ref().unwrap().iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, vec!["environment", "fail-on", "expiry-warning-days"]);
+    // The copy the sidecar mounts says the same.
+    let cm: Value = serde_yaml::from_str(&std::fs::read_to_string(root().join("examples/argocd/cmp-plugin.yaml")).unwrap()).unwrap();
+    let mounted: Plugin = serde_yaml::from_str(cm["data"]["plugin.yaml"].as_str().unwrap()).expect("mounted plugin.yaml parses strictly");
+    assert_eq!(mounted.metadata, p.metadata);
+    assert_eq!(mounted.spec.generate, p.spec.generate);
+    assert_eq!(mounted.spec.discover, p.spec.discover);
+}
+
+#[test]
+fn sidecar_kustomization_applies_over_argocds_repo_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["kustomization.yaml", "cmp-plugin.yaml", "repo-server-sidecar.yaml", "repo-server-workload-identity.yaml"] {
+        std::fs::copy(root().join("examples/argocd").join(f), tmp.path().join(f)).unwrap();
+    }
+    // Argo CD's own repo-server Deployment stands in for the installation the kustomization points at.
+    std::fs::copy(root().join("../shared/reference/argocd/argocd-repo-server-deployment.yaml"), tmp.path().join("argocd-repo-server-deployment.yaml")).unwrap();
+    let k = tmp.path().join("kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap();
+    let local = text.replace("- https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml", "- argocd-repo-server-deployment.yaml");
+    assert_ne!(text, local);
+    std::fs::write(&k, local).unwrap();
+    let out = Command::new("kubectl").arg("kustomize").arg(tmp.path()).output().expect("kubectl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs: Vec<Value> = argocd_eso_plugin::kustomize::loader::split_documents(&String::from_utf8(out.stdout).unwrap())
+        .iter()
+        .map(|d| serde_yaml::from_str(d.text).unwrap())
+        .filter(|v: &Value| !v.is_null())
+        .collect();
+    let deploy = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "argocd-repo-server").unwrap();
+    let pod = &deploy["spec"]["template"];
+    assert_eq!(pod["metadata"]["labels"]["azure.workload.identity/use"], "true");
+    let containers = pod["spec"]["containers"].as_sequence().unwrap();
+    assert!(containers.iter().any(|c| c["name"] == "argocd-repo-server"), "the repo server itself is kept");
+    let sidecar = containers.iter().find(|c| c["name"] == "argocd-eso-plugin").expect("the sidecar");
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    assert_eq!(sidecar["securityContext"]["runAsNonRoot"], true);
+    let mounts: Vec<(String, String)> = sidecar["volumeMounts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap().to_string(), m["mountPath"].as_str().unwrap().to_string()))
+        .collect();
+    for (name, path) in [
+        ("var-files", "/var/run/argocd"),
+        ("plugins", "/home/argocd/cmp-server/plugins"),
+        ("argocd-eso-plugin-config", "/home/argocd/cmp-server/config/plugin.yaml"),
+        ("argocd-eso-plugin-tmp", "/tmp"),
+    ] {
+        assert!(mounts.contains(&(name.to_string(), path.to_string())), "mount {name} at {path}: {mounts:?}");
+    }
+    let volumes = pod["spec"]["volumes"].as_sequence().unwrap();
+    let vol = |n: &str| volumes.iter().find(|v| v["name"] == n).unwrap_or_else(|| panic!("volume {n}"));
+    assert_eq!(vol("argocd-eso-plugin-config")["configMap"]["name"], "argocd-eso-plugin");
+    assert!(vol("argocd-eso-plugin-tmp")["emptyDir"].is_mapping());
+    assert!(vol("var-files")["emptyDir"].is_mapping(), "Argo CD's own volumes are kept");
+    let cm = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "argocd-eso-plugin").unwrap();
+    assert_eq!(cm["metadata"]["namespace"], "argocd");
+}
+
+/// Copy the examples somewhere user 999 can read, as argocd-cmp-server receives a copy of the repo.
+fn repo_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = root().join("examples");
+    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok) {
+        let dest = tmp.path().join(e.path().strip_prefix(&src).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    make_world_readable(tmp.path());
+    tmp
+}
+
+fn make_world_readable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
+        let mode = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// Run the plugin binary in `cwd` with Argo CD's environment, as user 999 when this test runs as root.
+fn as_cmp_server(cwd: &Path, args: &[&str], source_path: &str, extra_env: &[(&str, &str)]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_argocd-eso-plugin");
+    let mut cmd = if is_root() && Path::new("/usr/bin/setpriv").exists() {
+        let mut c = Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=999", "--regid=999", "--clear-groups", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.args(args).current_dir(cwd).env_clear();
+    for (k, v) in [
+        ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        ("HOME", "/tmp"),
+        ("ARGOCD_APP_NAME", "orders-api-prod"),
+        ("ARGOCD_APP_NAMESPACE", "orders-prod"),
+        ("ARGOCD_APP_PROJECT_NAME", "default"),
+        ("ARGOCD_APP_REVISION", "4f2c1e9d8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d"),
+        ("ARGOCD_APP_REVISION_SHORT", "4f2c1e9"),
+        ("ARGOCD_APP_SOURCE_REPO_URL", "https://github.com/your-org/gitops.git"),
+        ("ARGOCD_APP_SOURCE_PATH", source_path),
+        ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main"),
+        ("KUBE_VERSION", "1.32"),
+        ("KUBE_API_VERSIONS", "v1,apps/v1,external-secrets.io/v1"),
+    ] {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn app_dirs(repo: &Path) -> Vec<String> {
+    argocd_eso_plugin::scan::kustomization_dirs(repo).into_iter().map(|d| d.display().to_string()).filter(|d| d.contains("overlays")).collect()
+}
+
+#[test]
+fn generate_as_argocd_cmp_server_runs_it() {
+    let repo = repo_copy();
+    // Discovery: every overlay of the examples renders ESO objects (apps: ExternalSecrets; platform: stores).
+    let mut claimed = Vec::new();
+    for app in app_dirs(repo.path()) {
+        let out = as_cmp_server(&repo.path().join(&app), &["discover"], &app, &[]);
+        assert!(out.status.success());
+        if !out.stdout.is_empty() {
+            claimed.push(app);
+        }
+    }
+    assert_eq!(claimed.len(), 9, "{claimed:?}");
+    let not_eso = as_cmp_server(repo.path(), &["discover", "argocd"], ".", &[]);
+    assert!(not_eso.status.success() && not_eso.stdout.is_empty(), "the Argo CD install itself is not claimed");
+
+    for app in &claimed {
+        let dir = repo.path().join(app);
+        let first = as_cmp_server(&dir, &["generate"], app, &[]);
+        let stderr = String::from_utf8_lossy(&first.stderr);
+        assert!(first.status.success(), "{app}: {stderr}");
+        let text = String::from_utf8(first.stdout.clone()).unwrap();
+        let docs: Vec<Value> =
+            argocd_eso_plugin::kustomize::loader::split_documents(&text).iter().map(|d| serde_yaml::from_str(d.text).unwrap()).filter(|v: &Value| !v.is_null()).collect();
+        assert!(!docs.is_empty());
+        for d in &docs {
+            assert!(d["apiVersion"].is_string() && d["kind"].is_string() && d["metadata"]["name"].is_string(), "{app}: not a Kubernetes object: {d:?}");
+        }
+        assert_eq!(as_cmp_server(&dir, &["generate"], app, &[]).stdout, first.stdout, "{app}: identical across runs");
+        if app.starts_with("apps/") {
+            assert!(text.contains("argocd-eso-plugin.io/secret-versions"), "{app}: stamped");
+        }
+        assert!(stderr.contains("app orders-api-prod at revision 4f2c1e9"), "{stderr}");
+    }
+    // Nothing was written into the repo copy.
+    let files = walkdir::WalkDir::new(repo.path()).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).count();
+    let originals = walkdir::WalkDir::new(root().join("examples")).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).count();
+    assert_eq!(files, originals);
+}
+
+fn assert_failed_closed(out: &Output, exit: i32, reason: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.stdout.is_empty(), "nothing on stdout when failing, got {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(out.status.code(), Some(exit), "{stderr}");
+    assert!(stderr.contains(reason), "stderr should explain ({reason}): {stderr}");
+}
+
+#[test]
+fn generate_fails_closed() {
+    let app = "apps/orders-api/overlays/prod";
+
+    // A key missing from the prod vault.
+    let repo = repo_copy();
+    let inv = repo.path().join("inventories/prod.json");
+    let mut items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    items.retain(|i| i["name"] != "orders-db-password");
+    std::fs::write(&inv, serde_json::to_string(&items).unwrap()).unwrap();
+    make_world_readable(repo.path());
+    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
+    assert_failed_closed(&out, 1, "error[KV001]");
+
+    // A broken overlay.
+    let repo = repo_copy();
+    std::fs::write(repo.path().join(app).join("kustomization.yaml"), "resources:\n- ../../base\n- missing.yaml\n").unwrap();
+    make_world_readable(repo.path());
+    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
+    assert_failed_closed(&out, 2, "missing.yaml");
+
+    // An unreachable vault (no inventory, nothing listening where the vault resolves).
+    let repo = repo_copy();
+    std::fs::remove_file(repo.path().join(".argocd-eso-plugin.yaml")).unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    make_world_readable(repo.path());
+    let out = as_cmp_server(
+        &repo.path().join(app),
+        &["generate", "--connect-to", "kv-contoso-prod.vault.azure.net=127.0.0.1:9", "--azure-auth", "client-secret", "--vault-timeout", "5"],
+        app,
+        &[("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"), ("AZURE_CLIENT_ID", "x"), ("AZURE_CLIENT_SECRET", "y")],
+    );
+    assert_failed_closed(&out, 2, "cannot query https://kv-contoso-prod.vault.azure.net/");
+
+    // Offline without version data: refused unless allowed, since the annotations would vanish.
+    let out = as_cmp_server(&repo.path().join(app), &["generate", "--offline"], app, &[]);
+    assert_failed_closed(&out, 2, "no Key Vault version data");
+    let allowed = as_cmp_server(&repo.path().join(app), &["generate", "--offline", "--allow-unstamped"], app, &[]);
+    assert!(allowed.status.success() && !allowed.stdout.is_empty());
+}
+
+#[test]
+fn plugin_parameters_reach_generate() {
+    let repo = repo_copy();
+    let app = "apps/orders-api/overlays/prod";
+    // fail-on=warning through the parameter: the expiring registry credential now blocks.
+    let inv = repo.path().join("inventories/prod.json");
+    let mut items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(20)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    items.iter_mut().find(|i| i["name"] == "acr-pull-auth").unwrap()["attributes"]["expires"] = soon.into();
+    std::fs::write(&inv, serde_json::to_string(&items).unwrap()).unwrap();
+    make_world_readable(repo.path());
+    let dir = repo.path().join(app);
+    let warn_only = as_cmp_server(&dir, &["generate"], app, &[]);
+    assert!(warn_only.status.success(), "a warning does not block by default");
+    assert!(String::from_utf8_lossy(&warn_only.stderr).contains("warning[KV004]"));
+    let blocked = as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning")]);
+    assert_failed_closed(&blocked, 1, "warning[KV004]");
+    // expiry-warning-days=10: 20 days away is no longer a warning.
+    let relaxed = as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning"), ("PARAM_EXPIRY_WARNING_DAYS", "10")]);
+    assert!(relaxed.status.success(), "{}", String::from_utf8_lossy(&relaxed.stderr));
+    // The environment parameter overrides the path: prod's overlay rendered against dev's vault inventory.
+    let as_dev = as_cmp_server(&dir, &["generate"], app, &[("ARGOCD_ENV_ENVIRONMENT", "dev")]);
+    assert!(String::from_utf8_lossy(&as_dev.stderr).contains("environment dev"), "{}", String::from_utf8_lossy(&as_dev.stderr));
+}
