@@ -82,10 +82,21 @@ fn parse(text: &str) -> Crd {
     }
 }
 
-/// The CRD for an ESO kind, parsed on first use.
+const KINDS: &[(&str, &str)] = &[
+    ("ExternalSecret", "externalsecrets"),
+    ("SecretStore", "secretstores"),
+    ("ClusterSecretStore", "clustersecretstores"),
+    ("ClusterExternalSecret", "clusterexternalsecrets"),
+    ("PushSecret", "pushsecrets"),
+];
+
+/// The CRD for an ESO kind, parsed on first use of that kind only (the store schemas are large, and a short-lived
+/// `generate` process should not pay for kinds it does not see).
 pub fn crd_for(kind: &str) -> Option<&'static Crd> {
-    static CRDS: OnceLock<Vec<Crd>> = OnceLock::new();
-    CRDS.get_or_init(|| EMBEDDED.iter().map(|(_, t)| parse(t)).collect()).iter().find(|c| c.kind == kind)
+    static CRDS: [OnceLock<Crd>; 5] = [const { OnceLock::new() }; 5];
+    let i = KINDS.iter().position(|(k, _)| *k == kind)?;
+    let file = KINDS[i].1;
+    Some(CRDS[i].get_or_init(|| parse(embedded_json(file).expect("embedded"))))
 }
 
 pub fn embedded_json(name: &str) -> Option<&'static str> {
