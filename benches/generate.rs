@@ -24,6 +24,7 @@ fn main() {
     let opts = AppOptions {
         dir: app.clone(),
         repo: repo.clone(),
+        bounded: true,
         config,
         env: None,
         vault,

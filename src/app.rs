@@ -18,6 +18,9 @@ pub struct AppOptions {
     pub dir: PathBuf,
     /// The repository root (stores and other overlays of the environment live there).
     pub repo: PathBuf,
+    /// Whether `repo` is a real repository root, whose boundary no file may cross; false when none was found
+    /// (then `repo` is the app directory and only the load restrictor applies).
+    pub bounded: bool,
     pub config: Config,
     /// The environment; else from the config's globs, else from the `overlays/<env>` convention.
     pub env: Option<String>,
@@ -54,7 +57,8 @@ pub fn env_of_dir(repo: &Path, config: &Config, dir: &Path) -> Option<String> {
 pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
     let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
-    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: Some(repo.clone()) };
+    let boundary = opts.bounded.then(|| repo.clone());
+    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: boundary.clone() };
     let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
     let mut notes = Vec::new();
@@ -65,7 +69,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
         let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
-            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: Some(repo.clone()), ..Default::default() }) {
+            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: boundary.clone(), ..Default::default() }) {
                 Ok(rs) => context.extend(rs),
                 Err(e) => notes.push(format!("environment '{env_name}': {} does not render, its objects are not in context: {e}", other.display())),
             }

@@ -222,9 +222,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 Restrictor::RootOnly => LoadRestrictor::RootOnly,
                 Restrictor::None => LoadRestrictor::None,
             };
-            let repo = find_repo_root(&dir).unwrap_or_else(|| dir.clone());
+            let found = find_repo_root(&dir);
+            let bounded = found.is_some();
+            let repo = found.unwrap_or_else(|| dir.clone());
             if plain {
-                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: Some(repo) };
+                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: bounded.then_some(repo) };
                 let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
                 return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
             }
@@ -234,6 +236,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let app = crate::app::render_app(&crate::app::AppOptions {
                 dir,
                 repo,
+                bounded,
                 config,
                 env,
                 vault: vault_opts,

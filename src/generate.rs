@@ -70,6 +70,7 @@ pub fn run(
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),
+        bounded: repo != app_path || crate::cli::find_repo_root(&app_path).is_some(),
         repo: repo.clone(),
         config,
         env,
