@@ -30,6 +30,7 @@ fn main() {
         vault,
         stamp: Default::default(),
         load_restrictor: Default::default(),
+        argocd: Default::default(),
     };
     let runs = 200;
     let mut times = Vec::with_capacity(runs);

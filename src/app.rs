@@ -27,6 +27,8 @@ pub struct AppOptions {
     pub vault: VaultOptions,
     pub stamp: StampOptions,
     pub load_restrictor: LoadRestrictor,
+    /// Argo CD's app variables for templates (`argocd.name`, ...), when Argo CD runs the plugin.
+    pub argocd: BTreeMap<String, serde_json::Value>,
 }
 
 pub struct AppOutput {
@@ -58,9 +60,10 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
     let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
     let boundary = opts.bounded.then(|| repo.clone());
-    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: boundary.clone() };
-    let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
+    let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone() };
+    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: boundary.clone(), templates: templates.clone() };
+    let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
 
     // The environment's other overlays, for the stores and service accounts they render.
@@ -69,7 +72,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
         let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
-            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: boundary.clone(), ..Default::default() }) {
+            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: boundary.clone(), templates: templates.clone(), ..Default::default() }) {
                 Ok(rs) => context.extend(rs),
                 Err(e) => notes.push(format!("environment '{env_name}': {} does not render, its objects are not in context: {e}", other.display())),
             }

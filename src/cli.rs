@@ -225,12 +225,14 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let found = find_repo_root(&dir);
             let bounded = found.is_some();
             let repo = found.unwrap_or_else(|| dir.clone());
+            let config = crate::config::Config::load(&repo)?;
             if plain {
-                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: bounded.then_some(repo) };
+                let env = env.or_else(|| crate::app::env_of_dir(&repo, &config, &std::fs::canonicalize(&dir).unwrap_or(dir.clone())));
+                let templates = crate::template::TemplateContext { env, ..Default::default() };
+                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: bounded.then_some(repo), templates };
                 let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
                 return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
             }
-            let config = crate::config::Config::load(&repo)?;
             let mut vault_opts = vault.options()?;
             add_config_inventories(&mut vault_opts, &repo, &config);
             let app = crate::app::render_app(&crate::app::AppOptions {
@@ -242,6 +244,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 vault: vault_opts,
                 stamp: stamp.options(),
                 load_restrictor: restrictor,
+                argocd: Default::default(),
             })?;
             vault_errors(&app)?;
             for n in &app.notes {

@@ -37,6 +37,35 @@ pub fn repo_root(app: &Path) -> PathBuf {
     crate::cli::find_repo_root(app).unwrap_or_else(|| app.to_path_buf())
 }
 
+/// Argo CD's app variables for templates: name, namespace, revision, and the plugin's parameters.
+fn argocd_context() -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, var_name) in [("name", "ARGOCD_APP_NAME"), ("namespace", "ARGOCD_APP_NAMESPACE"), ("revision", "ARGOCD_APP_REVISION"), ("project", "ARGOCD_APP_PROJECT_NAME")] {
+        if let Some(v) = var(var_name) {
+            out.insert(key.to_string(), serde_json::Value::String(v));
+        }
+    }
+    let mut params = serde_json::Map::new();
+    for (k, v) in std::env::vars() {
+        if let Some(name) = k.strip_prefix("ARGOCD_ENV_") {
+            params.insert(name.to_lowercase(), serde_json::Value::String(v));
+        }
+    }
+    if let Some(json) = var("ARGOCD_APP_PARAMETERS") {
+        if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&json) {
+            for p in items {
+                let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
+                let value = p.get("string").or_else(|| p.get("array")).or_else(|| p.get("map")).cloned().unwrap_or(serde_json::Value::Null);
+                params.insert(name.to_string(), value);
+            }
+        }
+    }
+    if !params.is_empty() {
+        out.insert("parameters".into(), serde_json::Value::Object(params));
+    }
+    out
+}
+
 pub fn run(
     path: Option<PathBuf>,
     env: Option<String>,
@@ -77,6 +106,7 @@ pub fn run(
         vault,
         stamp,
         load_restrictor: Default::default(),
+        argocd: argocd_context(),
     })?;
     crate::cli::vault_errors(&app)?;
     let env_name = app.env.clone().unwrap_or_else(|| "default".into());

@@ -15,4 +15,5 @@ pub mod resource;
 pub mod rollout;
 pub mod rules;
 pub mod scan;
+pub mod template;
 pub mod vault;

@@ -87,10 +87,11 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
             return Err(format!("no environment '{want}' in {}", opts.repo.display()));
         }
     }
-    let build = BuildOptions { repo_root: Some(opts.repo.clone()), ..Default::default() };
     Ok(selected
         .into_par_iter()
         .map(|(name, dirs)| {
+            let templates = crate::template::TemplateContext { env: Some(name.clone()), ..Default::default() };
+            let build = BuildOptions { repo_root: Some(opts.repo.clone()), templates, ..Default::default() };
             let results: Vec<(PathBuf, Result<Vec<Resource>, String>)> = dirs
                 .par_iter()
                 .map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build).map_err(|e| e.to_string())))

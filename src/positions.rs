@@ -180,6 +180,9 @@ impl Positions {
         }
         let file = r.origin.file.clone();
         let doc_index = r.origin.doc;
+        if let Some(rendered) = &r.origin.rendered {
+            return self.locate_in_template(r, rendered, path, prefer_key);
+        }
         let docs = self.docs(&file);
         let Some(doc) = docs.get(doc_index) else {
             return Location { file, line: r.origin.line, column: 1 };
@@ -193,6 +196,39 @@ impl Positions {
             cur = parent(p);
         }
         Location { file, line: r.origin.line.max(doc.start().line), column: 1 }
+    }
+
+    /// A template's rendered text is indexed; the line found there is mapped back to the template: the template line
+    /// with the same text (a literal line, or the line of a loop), else the one that sets the same key.
+    fn locate_in_template(&mut self, r: &Resource, rendered: &str, path: &str, prefer_key: bool) -> Location {
+        let file = r.origin.file.clone();
+        let docs = index_text(rendered);
+        let mut found = None;
+        if let Some(doc) = docs.get(r.origin.doc) {
+            let mut cur = Some(path);
+            while let Some(p) = cur {
+                if let Some(pos) = (if prefer_key { doc.key(p) } else { doc.get(p) }).filter(|_| !p.is_empty()) {
+                    found = Some(pos);
+                    break;
+                }
+                cur = parent(p);
+            }
+        }
+        let template = std::fs::read_to_string(self.root.join(&file)).unwrap_or_default();
+        let Some(pos) = found else { return Location { file, line: 1, column: 1 } };
+        let out_line = rendered.lines().nth(pos.line as usize - 1).unwrap_or("");
+        let lines: Vec<&str> = template.lines().collect();
+        if let Some(i) = lines.iter().position(|l| l.trim() == out_line.trim() && !out_line.trim().is_empty()) {
+            return Location { file, line: i as u32 + 1, column: pos.column };
+        }
+        let key = out_line.trim().trim_start_matches("- ").split(':').next().unwrap_or("").trim();
+        if !key.is_empty() {
+            if let Some(i) = lines.iter().position(|l| l.trim().trim_start_matches("- ").starts_with(&format!("{key}:"))) {
+                let col = lines[i].find(key).map(|c| c as u32 + 1).unwrap_or(1);
+                return Location { file, line: i as u32 + 1, column: col };
+            }
+        }
+        Location { file, line: 1, column: 1 }
     }
 
     /// The text of a source line, for snippets.

@@ -18,6 +18,8 @@ pub struct Origin {
     pub patched_by: Vec<PathBuf>,
     /// Fields set by JSON patches, with where each operation is written (inline patches included), in order.
     pub patched_fields: Vec<PatchedField>,
+    /// For an object from a template (`*.yaml.j2`): the rendered text of the file, to map positions back.
+    pub rendered: Option<std::sync::Arc<str>>,
     /// Set when the object was produced by a generator (configMapGenerator, ...) rather than read from a file:
     /// the generator's kind, and its name when it was configured by a plugin config object.
     pub generated_by: Option<String>,

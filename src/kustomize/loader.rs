@@ -25,6 +25,8 @@ pub struct Loader {
     pub boundary: Option<PathBuf>,
     /// Origins are recorded relative to this directory.
     pub origin_base: PathBuf,
+    /// What `*.yaml.j2` templates see.
+    pub templates: crate::template::TemplateContext,
 }
 
 /// Lexically normalise a path (resolve `.` and `..` without touching the file system).
@@ -129,6 +131,29 @@ impl Loader {
     pub fn load_resources(&self, path: &Path) -> Result<Vec<Resource>, KustomizeError> {
         let text = self.read_string(path)?;
         parse_resources(&text, &self.relative(path), path)
+    }
+
+    /// Read a file a kustomization in `dir` lists: a template is rendered first.
+    pub fn read_source(&self, dir: &Path, path: &Path) -> Result<String, KustomizeError> {
+        if !crate::template::is_template(path) {
+            return self.read_string(path);
+        }
+        self.read(path)?; // the size limit and the boundary, as for any file
+        let repo = self.boundary.clone().unwrap_or_else(|| self.origin_base.clone());
+        crate::template::render(path, dir, &repo, &self.templates)
+    }
+
+    /// Read a file of Kubernetes objects a kustomization in `dir` lists (templates rendered first).
+    pub fn load_resources_in(&self, dir: &Path, path: &Path) -> Result<Vec<Resource>, KustomizeError> {
+        let text = self.read_source(dir, path)?;
+        let mut out = parse_resources(&text, &self.relative(path), path)?;
+        if crate::template::is_template(path) {
+            let rendered: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+            for r in &mut out {
+                r.origin.rendered = Some(rendered.clone());
+            }
+        }
+        Ok(out)
     }
 }
 

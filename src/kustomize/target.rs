@@ -17,6 +17,8 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// The repository root: no file may be read from outside it (symlinks included). Origins are relative to it.
     pub repo_root: Option<PathBuf>,
+    /// What `*.yaml.j2` templates see (environment, Argo CD app).
+    pub templates: crate::template::TemplateContext,
 }
 
 /// Field specs in force for a build: kustomize's defaults plus `configurations:` files, merged up the tree.
@@ -242,7 +244,12 @@ enum Expect {
 pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, KustomizeError> {
     let dir = absolute(dir)?;
     let origin_base = opts.repo_root.as_ref().map(|r| absolute(r)).transpose()?.unwrap_or_else(|| dir.clone());
-    let loader = Loader { restrictor: opts.load_restrictor, boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()), origin_base };
+    let loader = Loader {
+        restrictor: opts.load_restrictor,
+        boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()),
+        origin_base,
+        templates: opts.templates.clone(),
+    };
     let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
     let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Top)?;
@@ -527,7 +534,7 @@ impl Builder {
             return Ok(());
         }
         self.loader.check_restriction(dir, &path)?;
-        for r in self.loader.load_resources(&path)? {
+        for r in self.loader.load_resources_in(dir, &path)? {
             if r.kind() == "Kustomization" || r.kind() == "Component" {
                 return Err(KustomizeError::Accumulate {
                     dir: dir.to_path_buf(),
@@ -700,7 +707,7 @@ impl Builder {
             }
         let path = self.loader.resolve_file(dir, entry, "patchesStrategicMerge")?;
         let rel = self.loader.relative(&path);
-        Ok(self.loader.load_resources(&path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
+        Ok(self.loader.load_resources_in(dir, &path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
     }
 
     fn apply_patch(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut Vec<Resource>) -> Result<(), KustomizeError> {
@@ -779,7 +786,7 @@ impl Builder {
             (false, true) => Ok((p.patch.clone(), kfile.to_path_buf())),
             (true, false) => {
                 let path = self.loader.resolve_file(dir, &p.path, field)?;
-                Ok((self.loader.read_string(&path)?, path))
+                Ok((self.loader.read_source(dir, &path)?, path))
             }
         }
     }
