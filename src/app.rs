@@ -61,7 +61,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
     let boundary = opts.bounded.then(|| repo.clone());
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
-    let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone() };
+    let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone(), overlay: None };
     let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: boundary.clone(), templates: templates.clone() };
     let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();

@@ -1,8 +1,9 @@
 //! minijinja templates inside the render: files named `*.yaml.j2` / `*.yml.j2` that a kustomization lists (as
 //! resources or patches) are rendered before they are parsed, so templated objects are validated, checked against
-//! Key Vault and stamped like any other. The context is the `values.yaml` files from the kustomization's directory
-//! up to the repo root (nearer wins, maps merged deeply), `env` (the environment) and, when Argo CD runs the plugin,
-//! `argocd` (app name, namespace, revision, parameters). Undefined variables are errors; nothing outside the repo
+//! Key Vault and stamped like any other. The context is the `values.yaml` files from the directory of the
+//! kustomization listing the template up to the repo root, overridden by those from the overlay being built up to the
+//! repo root (nearer wins, maps merged deeply, so an overlay's values.yaml overrides its base's), `env` (the
+//! environment) and, when Argo CD runs the plugin, `argocd` (app name, namespace, revision, parameters). Undefined variables are errors; nothing outside the repo
 //! can be included; the process environment and the network are out of reach.
 
 use crate::kustomize::loader::normalize;
@@ -20,6 +21,8 @@ pub struct TemplateContext {
     pub env: Option<String>,
     /// `name`, `namespace`, `revision`, and `parameters` (a map), when run by Argo CD.
     pub argocd: BTreeMap<String, serde_json::Value>,
+    /// The kustomization being built (the overlay): its values.yaml chain overrides the template's own.
+    pub overlay: Option<PathBuf>,
 }
 
 pub fn is_template(path: &Path) -> bool {
@@ -119,7 +122,11 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
             Err(_) => Ok(None),
         }
     });
-    let mut context = match values(dir, repo)? {
+    let mut merged = values(dir, repo)?;
+    if let Some(overlay) = &ctx.overlay {
+        merged = merge(merged, values(overlay, repo)?);
+    }
+    let mut context = match merged {
         Yaml::Mapping(m) => m,
         _ => Default::default(),
     };

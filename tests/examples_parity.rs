@@ -25,16 +25,47 @@ fn docs(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A copy of the examples where every template is replaced by its expansion for `overlay`, so that kubectl
+/// kustomize (which knows no templates) builds the same objects.
+fn expanded_copy(root: &Path, overlay: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
+        let dest = tmp.path().join(e.path().strip_prefix(root).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let env = argocd_eso_plugin::scan::env_of(overlay.strip_prefix(root).unwrap());
+    for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
+        if argocd_eso_plugin::template::is_template(e.path()) {
+            let ctx = argocd_eso_plugin::template::TemplateContext { env: env.clone(), overlay: Some(overlay.to_path_buf()), ..Default::default() };
+            let text = argocd_eso_plugin::template::render(e.path(), e.path().parent().unwrap(), root, &ctx).unwrap();
+            std::fs::write(tmp.path().join(e.path().strip_prefix(root).unwrap()), text).unwrap();
+        }
+    }
+    tmp
+}
+
 #[test]
 fn every_example_overlay_equals_kubectl_kustomize() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let dirs = overlays(&root);
-    assert!(dirs.len() >= 9, "expected the example apps' overlays, found {}", dirs.len());
+    assert!(dirs.len() >= 12, "expected the example apps' overlays, found {}", dirs.len());
     for dir in dirs {
-        let oracle = Command::new("kubectl").arg("kustomize").arg(&dir).output().expect("kubectl is installed (the oracle)");
+        let expanded = expanded_copy(&root, &dir);
+        let oracle_dir = expanded.path().join(dir.strip_prefix(&root).unwrap());
+        let oracle = Command::new("kubectl").arg("kustomize").arg(&oracle_dir).output().expect("kubectl is installed (the oracle)");
         assert!(oracle.status.success(), "kubectl kustomize {} failed: {}", dir.display(), String::from_utf8_lossy(&oracle.stderr));
         let expected = docs(&String::from_utf8(oracle.stdout).unwrap());
-        let ours: Vec<Value> = kustomize::build(&dir, &BuildOptions::default()).unwrap().into_iter().map(|r| r.value).collect();
+        let env = argocd_eso_plugin::scan::env_of(dir.strip_prefix(&root).unwrap());
+        let opts = BuildOptions {
+            repo_root: Some(root.clone()),
+            templates: argocd_eso_plugin::template::TemplateContext { env, ..Default::default() },
+            ..Default::default()
+        };
+        let ours: Vec<Value> = kustomize::build(&dir, &opts).unwrap().into_iter().map(|r| r.value).collect();
         assert_eq!(ours, expected, "native render of {} differs from kubectl kustomize", dir.display());
     }
 }

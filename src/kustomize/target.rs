@@ -248,7 +248,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         restrictor: opts.load_restrictor,
         boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()),
         origin_base,
-        templates: opts.templates.clone(),
+        templates: crate::template::TemplateContext { overlay: Some(dir.clone()), ..opts.templates.clone() },
     };
     let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
