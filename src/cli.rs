@@ -6,10 +6,48 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "argocd-eso-plugin", version, about = "Render, lint and stamp ESO + Azure Key Vault manifests for Argo CD")]
+#[command(
+    name = "argocd-eso-plugin",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GIT_REVISION"), ")"),
+    about = "Render, lint and stamp External Secrets Operator + Azure Key Vault manifests for Argo CD"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more on stderr: environments, overlays, vault plans.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// How much goes to stderr besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::OnceLock<Verbosity> = std::sync::OnceLock::new();
+
+pub fn verbosity() -> Verbosity {
+    *VERBOSITY.get().unwrap_or(&Verbosity::Normal)
+}
+
+/// A note for stderr, unless --quiet.
+pub fn note(message: &str) {
+    if verbosity() >= Verbosity::Normal {
+        eprintln!("argocd-eso-plugin: {message}");
+    }
+}
+
+/// Detail for stderr with --verbose.
+pub fn detail(message: &str) {
+    if verbosity() >= Verbosity::Verbose {
+        eprintln!("argocd-eso-plugin: {message}");
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, Default)]
@@ -81,10 +119,49 @@ pub enum Command {
         #[command(flatten)]
         vault: VaultArgs,
     },
+    /// What a change does to every environment: render each from the working tree and from a git revision, and
+    /// show the objects added, removed and changed, with why workloads roll.
+    Diff {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// The revision to compare with (default: the merge base with the default branch, else HEAD).
+        #[arg(long)]
+        base: Option<String>,
+        /// Only these environments (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        #[arg(short, long, value_enum, default_value = "text")]
+        output: DiffFormat,
+        /// Exit 1 when something differs, as `git diff --exit-code` does.
+        #[arg(long)]
+        exit_code: bool,
+        #[command(flatten)]
+        stamp: StampArgs,
+        #[command(flatten)]
+        vault: VaultArgs,
+    },
+    /// An environment's dependency graph: Key Vault key -> ExternalSecret -> Secret -> workloads.
+    Graph {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// The environment (default: the only one, if there is one).
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(short, long, value_enum, default_value = "mermaid")]
+        output: GraphFormat,
+        #[command(flatten)]
+        vault: VaultArgs,
+    },
     /// Explain a rule (`explain REF001`), or list every rule.
     Explain {
         code: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from the command-line definitions.
+    Man,
     /// Benchmark: render a synthetic repo of N overlays natively and time `kubectl kustomize` on a sample of them.
     BenchRender {
         /// Number of synthetic overlays.
@@ -94,6 +171,19 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sample: usize,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 /// Rollout stamping switches.
@@ -194,6 +284,13 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    let _ = VERBOSITY.set(if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    });
     match execute(cli) {
         Ok((out, code)) => {
             let mut stdout = std::io::stdout().lock();
@@ -248,15 +345,16 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             })?;
             vault_errors(&app)?;
             for n in &app.notes {
-                eprintln!("argocd-eso-plugin: {n}");
+                note(n);
             }
             if !app.stamp.unknown.is_empty() {
-                eprintln!(
-                    "argocd-eso-plugin: rollout annotations left out for {} (no Key Vault version data{})",
+                note(&format!(
+                    "rollout annotations left out for {} (no Key Vault version data{})",
                     app.stamp.unknown.join(", "),
                     if app.vault.skipped.is_empty() { "" } else { "; --offline and no inventory for their vault" }
-                );
+                ));
             }
+            detail(&format!("environment {}; stamped {}", app.env.as_deref().unwrap_or("(none)"), app.stamp.workloads.join(", ")));
             Ok((crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?, 0))
         }
         Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?),
@@ -272,6 +370,47 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let text = crate::output::render(output, &report, &ctx)?;
             let failed = report.worst().is_some_and(|w| w >= fail_on);
             Ok((text, if failed { 1 } else { 0 }))
+        }
+        Command::Diff { repo, base, envs, output, exit_code, stamp, vault } => {
+            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
+            let vault_opts = vault.options()?;
+            let report = crate::diff::diff(&crate::diff::DiffOptions { repo: repo.clone(), base, envs, vault: vault_opts.clone(), stamp: stamp.options() })?;
+            let text = match output {
+                DiffFormat::Text => crate::output::diff::text(&report, color_stdout()),
+                DiffFormat::Json => crate::output::diff::json(&report)?,
+                DiffFormat::Markdown => {
+                    let config = crate::config::Config::load(&repo)?;
+                    let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault_opts);
+                    let mut graphs = Vec::new();
+                    for env in report.environments.iter().filter(|e| !e.changes.is_empty()) {
+                        if let Ok(g) = crate::graph::for_environment(&opts, &env.environment) {
+                            graphs.push((env.environment.clone(), g.to_mermaid()));
+                        }
+                    }
+                    crate::output::diff::markdown(&report, &graphs)
+                }
+            };
+            for env in &report.environments {
+                note(&env.summary());
+            }
+            Ok((text, if exit_code && report.has_changes() { 1 } else { 0 }))
+        }
+        Command::Graph { repo, env, output, vault } => {
+            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
+            let config = crate::config::Config::load(&repo)?;
+            let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault.options()?);
+            let env = match env {
+                Some(e) => e,
+                None => {
+                    let envs = crate::scan::environments(&repo, &opts.config)?;
+                    match envs.len() {
+                        1 => envs.into_keys().next().expect("one"),
+                        _ => return Err(format!("choose an environment with --env: {}", envs.into_keys().collect::<Vec<_>>().join(", "))),
+                    }
+                }
+            };
+            let g = crate::graph::for_environment(&opts, &env)?;
+            Ok((if output == GraphFormat::Dot { g.to_dot() } else { g.to_mermaid() }, 0))
         }
         Command::Explain { code } => match code {
             None => {
@@ -301,5 +440,15 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((out, 0))
         }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "argocd-eso-plugin", &mut out);
+            Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out).map_err(|e| e.to_string())?;
+            Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
+        }
     }
 }

@@ -110,14 +110,14 @@ pub fn run(
     })?;
     crate::cli::vault_errors(&app)?;
     let env_name = app.env.clone().unwrap_or_else(|| "default".into());
-    eprintln!(
-        "argocd-eso-plugin: app {app_name} at revision {}: environment {env_name}, {} object(s), {} workload(s) stamped",
+    crate::cli::note(&format!(
+        "app {app_name} at revision {}: environment {env_name}, {} object(s), {} workload(s) stamped",
         var("ARGOCD_APP_REVISION_SHORT").or_else(|| var("ARGOCD_APP_REVISION")).unwrap_or_else(|| "-".into()),
         app.resources.len(),
         app.stamp.workloads.len()
-    );
+    ));
     for n in &app.notes {
-        eprintln!("argocd-eso-plugin: {n}");
+        crate::cli::note(n);
     }
     for f in &app.findings {
         eprintln!("{}[{}] {}:{}:{}: {} ({}). {}", f.severity.as_str(), f.code, f.file.display(), f.line, f.column, f.message, f.object, f.hint);

@@ -112,6 +112,8 @@ fn sync_wave(r: &Resource) -> Option<i64> {
 pub struct StampReport {
     /// `Kind/ns/name` of each stamped workload.
     pub workloads: Vec<String>,
+    /// What each stamped object (workload or ExternalSecret) depends on, by `Kind/ns/name`: diff explains with it.
+    pub dependencies: BTreeMap<String, BTreeSet<Dependency>>,
     pub external_secrets: Vec<String>,
     /// ExternalSecrets whose versions are unknown (no inventory): nothing stamped for them or their consumers.
     pub unknown: Vec<String>,
@@ -170,9 +172,15 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
         meta.push("metadata");
         annotate(&mut r.value, &meta, VERSIONS_ANNOTATION, &hash(&deps));
         report.workloads.push(crate::rules::object_label(r));
+        report.dependencies.insert(crate::rules::object_label(r), deps);
     }
     for (idx, h) in es_hashes {
         let r = &mut targets[idx];
+        if let Some(es) = ExternalSecretView::new(r) {
+            if let Ok(deps) = dependencies(env, &es) {
+                report.dependencies.insert(crate::rules::object_label(r), deps);
+            }
+        }
         if opts.external_secrets {
             annotate(&mut r.value, &["metadata"], VERSIONS_ANNOTATION, &h);
             report.external_secrets.push(crate::rules::object_label(r));

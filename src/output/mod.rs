@@ -1,6 +1,7 @@
 //! Writing results, one formatter per file. Output is always built in memory first, so that an error never leaves
 //! partial stdout.
 
+pub mod diff;
 pub mod github;
 pub mod json;
 pub mod junit;

@@ -84,10 +84,16 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
     for cloud in clouds {
         let c = Connection::new(&opts.live, &cloud);
         if let Ok(c) = &c {
-            eprintln!("argocd-eso-plugin: Key Vault credential: {}", c.credential_description);
+            crate::cli::note(&format!("Key Vault credential: {}", c.credential_description));
             data.credential = Some(c.credential_description.clone());
         }
         connections.insert(cloud, c);
+    }
+    for (vault, plan, _) in &live {
+        crate::cli::detail(&format!("{vault}: {}", match plan {
+            super::live::Plan::ListAll => "paged listing of every secret".to_string(),
+            super::live::Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
+        }));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
     let results = runtime.block_on(async {

@@ -1,0 +1,248 @@
+//! `diff`: what a change does to every environment, before it is committed or merged. Both sides are rendered the
+//! way `render` renders them (stamps included); the base is read from git without touching the working tree.
+
+use crate::app::{render_app, AppOptions};
+use crate::config::Config;
+use crate::rollout::{Dependency, StampOptions};
+use crate::vault::stage::VaultOptions;
+use serde::Serialize;
+use serde_yaml::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct DiffOptions {
+    /// The repository root in the working tree (may be a subdirectory of the git checkout).
+    pub repo: PathBuf,
+    /// The revision to compare with; default: the merge base with the default branch, else HEAD.
+    pub base: Option<String>,
+    pub envs: Vec<String>,
+    pub vault: VaultOptions,
+    pub stamp: StampOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectChange {
+    /// `Kind/namespace/name`.
+    pub object: String,
+    pub change: ChangeKind,
+    /// Unified diff of the YAML (Secret values masked).
+    pub diff: String,
+    /// Why a workload rolls or an ExternalSecret re-syncs.
+    pub explanations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvDiff {
+    pub environment: String,
+    pub changes: Vec<ObjectChange>,
+}
+
+impl EnvDiff {
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.changes.iter().filter(|c| c.change == kind).count()
+    }
+    pub fn summary(&self) -> String {
+        if self.changes.is_empty() {
+            return format!("{}: no changes", self.environment);
+        }
+        format!(
+            "{}: {} added, {} removed, {} changed",
+            self.environment,
+            self.count(ChangeKind::Added),
+            self.count(ChangeKind::Removed),
+            self.count(ChangeKind::Changed)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    pub base: String,
+    pub environments: Vec<EnvDiff>,
+}
+
+impl DiffReport {
+    pub fn has_changes(&self) -> bool {
+        self.environments.iter().any(|e| !e.changes.is_empty())
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(out.stdout)
+}
+
+fn git_text(dir: &Path, args: &[&str]) -> Result<String, String> {
+    Ok(String::from_utf8_lossy(&git(dir, args)?).trim().to_string())
+}
+
+/// The merge base with the default branch (origin's HEAD, main or master), else HEAD.
+pub fn default_base(dir: &Path) -> Result<String, String> {
+    let candidates = [git_text(dir, &["rev-parse", "--abbrev-ref", "origin/HEAD"]).ok(), Some("origin/main".into()), Some("main".into()), Some("origin/master".into()), Some("master".into())];
+    for c in candidates.into_iter().flatten() {
+        if let Ok(mb) = git_text(dir, &["merge-base", "HEAD", &c]) {
+            if !mb.is_empty() {
+                return Ok(mb);
+            }
+        }
+    }
+    git_text(dir, &["rev-parse", "HEAD"])
+}
+
+/// The tree of `rev` unpacked into a temp dir: (dir, the repo's path inside it).
+fn checkout_base(repo: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
+    let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
+    let rel = std::fs::canonicalize(repo).map_err(|e| e.to_string())?.strip_prefix(std::fs::canonicalize(&top).map_err(|e| e.to_string())?).map(Path::to_path_buf).unwrap_or_default();
+    let tar = git(&top, &["archive", "--format=tar", rev])?;
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    tar::Archive::new(tar.as_slice()).unpack(tmp.path()).map_err(|e| format!("unpacking {rev}: {e}"))?;
+    let base_repo = tmp.path().join(&rel);
+    Ok((tmp, base_repo))
+}
+
+/// One rendered side: environment -> object -> (YAML, dependencies when stamped).
+type Side = BTreeMap<String, BTreeMap<String, (Value, Option<BTreeSet<Dependency>>)>>;
+
+fn render_side(repo: &Path, opts: &DiffOptions) -> Result<Side, String> {
+    let mut out = Side::new();
+    if !repo.is_dir() {
+        return Ok(out); // the repo did not exist at the base revision
+    }
+    let config = Config::load(repo)?;
+    let mut vault = opts.vault.clone();
+    crate::cli::add_config_inventories(&mut vault, repo, &config);
+    for (env, dirs) in crate::scan::environments(repo, &config)? {
+        if !opts.envs.is_empty() && !opts.envs.contains(&env) {
+            continue;
+        }
+        let objects = out.entry(env.clone()).or_default();
+        for dir in dirs {
+            crate::cli::detail(&format!("rendering {} ({env})", dir.display()));
+            let app = render_app(&AppOptions {
+                dir: repo.join(&dir),
+                repo: repo.to_path_buf(),
+                bounded: true,
+                config: config.clone(),
+                env: Some(env.clone()),
+                vault: vault.clone(),
+                stamp: opts.stamp,
+                load_restrictor: Default::default(),
+                argocd: Default::default(),
+            })
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+            crate::cli::vault_errors(&app)?;
+            for r in app.resources {
+                let label = crate::rules::object_label(&r);
+                let deps = app.stamp.dependencies.get(&label).cloned();
+                objects.insert(label, (r.value, deps));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Secret values never appear in a diff.
+fn mask(v: &Value) -> Value {
+    let mut v = v.clone();
+    let is_secret = v.get("kind").and_then(Value::as_str) == Some("Secret") && v.get("apiVersion").and_then(Value::as_str) == Some("v1");
+    if is_secret {
+        if let Some(m) = v.as_mapping_mut() {
+            for field in ["data", "stringData"] {
+                if let Some(Value::Mapping(d)) = m.get_mut(field) {
+                    for (_, x) in d.iter_mut() {
+                        *x = Value::String("***".into());
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+fn yaml(v: &Value) -> String {
+    serde_yaml::to_string(&mask(v)).unwrap_or_default()
+}
+
+fn unified(object: &str, before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{object}"), &format!("b/{object}"))
+        .to_string()
+}
+
+fn short_name(object: &str) -> &str {
+    object.rsplit('/').next().unwrap_or(object)
+}
+
+/// "orders-api will roll: orders-db-password has a new version".
+fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<BTreeSet<Dependency>>) -> Vec<String> {
+    let (Some(b), Some(a)) = (before, after) else { return Vec::new() };
+    let old: BTreeMap<(&str, &str), &str> = b.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
+    let new: BTreeMap<(&str, &str), &str> = a.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
+    let mut reasons = Vec::new();
+    for (k, rev) in &new {
+        match old.get(k) {
+            Some(o) if o != rev => reasons.push(format!("{} has a new version", k.1)),
+            None => reasons.push(format!("it now reads {}", k.1)),
+            _ => {}
+        }
+    }
+    for k in old.keys().filter(|k| !new.contains_key(*k)) {
+        reasons.push(format!("it no longer reads {}", k.1));
+    }
+    if reasons.is_empty() {
+        return Vec::new();
+    }
+    let verb = if object.starts_with("ExternalSecret/") { "re-syncs" } else { "will roll" };
+    vec![format!("{} {verb}: {}", short_name(object), reasons.join(", "))]
+}
+
+pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
+    let base = match &opts.base {
+        Some(b) => git_text(&opts.repo, &["rev-parse", "--verify", &format!("{b}^{{commit}}")]).map_err(|_| format!("unknown revision '{b}'"))?,
+        None => default_base(&opts.repo)?,
+    };
+    let (_tmp, base_repo) = checkout_base(&opts.repo, &base)?;
+    let before = render_side(&base_repo, opts)?;
+    let after = render_side(&opts.repo, opts)?;
+    let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let empty = BTreeMap::new();
+    let mut report = DiffReport { base, environments: Vec::new() };
+    for env in envs {
+        let (b, a) = (before.get(env).unwrap_or(&empty), after.get(env).unwrap_or(&empty));
+        let mut changes = Vec::new();
+        for (object, (new, new_deps)) in a {
+            match b.get(object) {
+                None => changes.push(ObjectChange { object: object.clone(), change: ChangeKind::Added, diff: unified(object, "", &yaml(new)), explanations: Vec::new() }),
+                Some((old, old_deps)) if old != new => changes.push(ObjectChange {
+                    object: object.clone(),
+                    change: ChangeKind::Changed,
+                    diff: unified(object, &yaml(old), &yaml(new)),
+                    explanations: explain(object, old_deps, new_deps),
+                }),
+                _ => {}
+            }
+        }
+        for (object, (old, _)) in b {
+            if !a.contains_key(object) {
+                changes.push(ObjectChange { object: object.clone(), change: ChangeKind::Removed, diff: unified(object, &yaml(old), ""), explanations: Vec::new() });
+            }
+        }
+        changes.sort_by(|x, y| x.object.cmp(&y.object));
+        report.environments.push(EnvDiff { environment: env.clone(), changes });
+    }
+    Ok(report)
+}

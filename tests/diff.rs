@@ -1,0 +1,183 @@
+//! `diff` on temporary git repositories made from the examples, and snapshots of its outputs and of `graph`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+fn sh(dir: &Path, args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The examples as the only commit of a new repository on branch main.
+fn repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(examples()).into_iter().filter_map(Result::ok) {
+        let dest = tmp.path().join(e.path().strip_prefix(examples()).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let d = tmp.path();
+    sh(d, &["git", "init", "-q", "-b", "main"]);
+    sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
+    sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "examples"]);
+    tmp
+}
+
+fn diff(dir: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).arg("diff").arg(dir).args(["--offline"]).args(extra).env("NO_COLOR", "1").output().unwrap()
+}
+
+/// environment -> [(change, object)]
+fn changes(dir: &Path) -> Vec<(String, Vec<(String, String)>)> {
+    let out = diff(dir, &["-o", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let list = e["changes"].as_array().unwrap().iter().map(|c| (c["change"].as_str().unwrap().to_string(), c["object"].as_str().unwrap().to_string())).collect();
+            (e["environment"].as_str().unwrap().to_string(), list)
+        })
+        .collect()
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn only(envs: &[(String, Vec<(String, String)>)]) -> Vec<(String, Vec<(String, String)>)> {
+    envs.iter().filter(|(_, c)| !c.is_empty()).cloned().collect()
+}
+
+#[test]
+fn no_change_no_diff_and_exit_code() {
+    let r = repo();
+    assert!(only(&changes(r.path())).is_empty());
+    assert_eq!(diff(r.path(), &["--exit-code"]).status.code(), Some(0));
+    edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
+    assert_eq!(diff(r.path(), &["--exit-code"]).status.code(), Some(1));
+}
+
+#[test]
+fn an_overlay_change_shows_in_that_environment_only() {
+    let r = repo();
+    edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
+    assert_eq!(only(&changes(r.path())), vec![("prod".to_string(), vec![("changed".to_string(), "Deployment/orders-prod/orders-api".to_string())])]);
+}
+
+#[test]
+fn a_base_change_shows_in_every_environment() {
+    let r = repo();
+    edit(&r.path().join("apps/payments/base/statefulset.yaml"), "image: contoso.azurecr.io/ledger:2.0.0", "image: contoso.azurecr.io/ledger:2.1.0");
+    let got = only(&changes(r.path()));
+    let envs: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(envs, vec!["dev", "prod", "staging"]);
+    for (env, c) in &got {
+        assert_eq!(c, &vec![("changed".to_string(), format!("StatefulSet/payments/{env}-ledger"))]);
+    }
+}
+
+#[test]
+fn a_rename_is_a_removal_and_an_addition() {
+    let r = repo();
+    edit(&r.path().join("apps/orders-api/base/service.yaml"), "name: orders-api", "name: orders-api-v2");
+    let got = only(&changes(r.path()));
+    assert_eq!(got.len(), 3);
+    for (env, c) in &got {
+        assert_eq!(c, &vec![("removed".to_string(), format!("Service/orders-{env}/orders-api")), ("added".to_string(), format!("Service/orders-{env}/orders-api-v2"))]);
+    }
+}
+
+#[test]
+fn an_uncommitted_new_file_is_included() {
+    let r = repo();
+    let base = r.path().join("apps/orders-api/base");
+    std::fs::write(base.join("pdb.yaml"), "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: orders-api\nspec:\n  minAvailable: 1\n").unwrap();
+    edit(&base.join("kustomization.yaml"), "- service.yaml\n", "- service.yaml\n- pdb.yaml\n");
+    let got = only(&changes(r.path()));
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|(env, c)| c == &vec![("added".to_string(), format!("PodDisruptionBudget/orders-{env}/orders-api"))]));
+}
+
+#[test]
+fn a_rotation_is_explained() {
+    let r = repo();
+    let inv = r.path().join("inventories/prod.json");
+    edit(&inv, "\"name\": \"orders-db-password\"", "\"name\": \"orders-db-password\"");
+    let mut items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] = "2026-11-20T09:00:00+00:00".into();
+    std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
+    let out = diff(r.path(), &[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("orders-api will roll: orders-db-password has a new version"), "{text}");
+    assert!(text.contains("orders-db re-syncs: orders-db-password has a new version"), "{text}");
+    assert!(text.contains("== prod: 0 added, 0 removed, 2 changed") && text.contains("== dev: no changes"), "{text}");
+}
+
+#[test]
+fn secret_values_are_masked() {
+    let r = repo();
+    std::fs::write(r.path().join("apps/orders-api/base/debug.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: debug\nstringData:\n  password: hunter2\n").unwrap();
+    edit(&r.path().join("apps/orders-api/base/kustomization.yaml"), "- service.yaml\n", "- service.yaml\n- debug.yaml\n");
+    let out = diff(r.path(), &[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("+  password: '***'"), "{text}");
+    assert!(!text.contains("hunter2"));
+}
+
+/// Compare with a committed snapshot; `UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {name}; run with UPDATE_SNAPSHOTS=1"));
+    assert_eq!(actual, expected, "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)");
+}
+
+#[test]
+fn snapshots_of_a_sample_change() {
+    let r = repo();
+    // The sample change: prod scales orders-api to 6 and its database password rotates.
+    edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
+    let inv = r.path().join("inventories/prod.json");
+    let mut items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] = "2026-11-20T09:00:00+00:00".into();
+    std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
+    let base_rev = String::from_utf8(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(r.path()).output().unwrap().stdout).unwrap();
+    let clean = |s: String| s.replace(&base_rev.trim()[..12], "BASEREV0000");
+    snapshot("diff.txt", &clean(String::from_utf8(diff(r.path(), &["--env", "prod"]).stdout).unwrap()));
+    snapshot("diff.md", &clean(String::from_utf8(diff(r.path(), &["--env", "prod", "-o", "markdown"]).stdout).unwrap()));
+    let graph = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["graph", r.path().to_str().unwrap(), "--env", "prod", "--offline"]).output().unwrap();
+    snapshot("graph-prod.mmd", &String::from_utf8(graph.stdout).unwrap());
+}
+
+#[test]
+fn graph_flags_what_is_missing() {
+    let r = repo();
+    let inv = r.path().join("inventories/dev.json");
+    let mut items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    items.retain(|i| i["name"] != "acr-pull-auth");
+    std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
+    edit(&r.path().join("apps/payments/base/statefulset.yaml"), "secretName: ledger-tls", "secretName: ledger-tls-old");
+    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["graph", r.path().to_str().unwrap(), "--env", "dev", "--offline", "-o", "dot"]).output().unwrap();
+    let dot = String::from_utf8(out.stdout).unwrap();
+    let red: Vec<&str> = dot.lines().filter(|l| l.contains("color=red")).collect();
+    assert_eq!(red.len(), 2, "{dot}");
+    assert!(red.iter().any(|l| l.contains("kv-contoso-dev/acr-pull-auth")));
+    assert!(red.iter().any(|l| l.contains("Secret payments/ledger-tls-old")));
+}
