@@ -1,0 +1,135 @@
+//! Adoption paths: the pre-commit hook as pre-commit runs it, the GitHub Action and CI examples (their YAML and the
+//! commands they call), completions, the man page and --version.
+
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml(path: &Path) -> Value {
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+}
+
+fn sh(dir: &Path, args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_pre_commit_hook_fails_on_a_staged_defect() {
+    let hooks = yaml(&root().join(".pre-commit-hooks.yaml"));
+    let hook = hooks.as_sequence().unwrap().iter().find(|h| h["id"] == "argocd-eso-plugin-lint").expect("the hook");
+    assert_eq!(hook["language"], "rust");
+    assert_eq!(hook["pass_filenames"], false);
+    let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+    for f in ["apps/x/kustomization.yaml", "apps/x/base/external-secrets.yaml.j2", "inventories/prod.json", "Kustomization", "a.yml"] {
+        assert!(files.is_match(f), "{f} should trigger the hook");
+    }
+    assert!(!files.is_match("README.md"));
+    let mut entry: Vec<String> = hook["entry"].as_str().unwrap().split_whitespace().map(String::from).collect();
+    assert_eq!(entry[0], "argocd-eso-plugin");
+    entry[0] = env!("CARGO_BIN_EXE_argocd-eso-plugin").to_string();
+    entry.extend(hook["args"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_string()));
+
+    // A GitOps repo (the examples), committed; then a defect staged.
+    let tmp = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(root().join("examples")).into_iter().filter_map(Result::ok) {
+        let dest = tmp.path().join(e.path().strip_prefix(root().join("examples")).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let d = tmp.path();
+    sh(d, &["git", "init", "-q"]);
+    sh(d, &["git", "add", "-A"]);
+    sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "gitops"]);
+    let run = || Command::new(&entry[0]).args(&entry[1..]).current_dir(d).output().unwrap();
+    assert!(run().status.success(), "clean repo: {}", String::from_utf8_lossy(&run().stdout));
+    let f = d.join("apps/payments/base/external-secrets.yaml");
+    let text = std::fs::read_to_string(&f).unwrap().replacen("name: azure-kv\n", "name: azure-kvv\n", 1);
+    std::fs::write(&f, text).unwrap();
+    sh(d, &["git", "add", "apps/payments/base/external-secrets.yaml"]);
+    let staged = String::from_utf8(Command::new("git").args(["diff", "--cached", "--name-only"]).current_dir(d).output().unwrap().stdout).unwrap();
+    assert!(staged.lines().any(|l| files.is_match(l)), "pre-commit would run the hook for {staged}");
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[REF001]"));
+}
+
+/// `argocd-eso-plugin <sub>` in a text: the subcommands it calls.
+fn subcommands(text: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"argocd-eso-plugin (lint|diff|render|generate|discover|graph|explain|completions|man)\b").unwrap();
+    let mut out: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_action_and_ci_examples_parse_and_call_existing_commands() {
+    let action = yaml(&root().join("action.yml"));
+    assert!(action["name"].is_string() && action["description"].is_string());
+    for input in ["path", "vault-inventory", "offline", "fail-on", "environments"] {
+        assert!(action["inputs"][input].is_mapping(), "input {input}");
+    }
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    assert!(steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))));
+    let workflow = yaml(&root().join("examples/ci/github-workflow.yml"));
+    assert!(workflow["jobs"]["lint"]["steps"].as_sequence().unwrap().iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("azure/login"))));
+    assert_eq!(workflow["permissions"]["id-token"], "write");
+    let gitlab = yaml(&root().join("examples/ci/gitlab-ci.yml"));
+    assert!(gitlab["eso-lint"]["artifacts"]["reports"]["junit"].is_string());
+    let precommit = yaml(&root().join("examples/.pre-commit-config.yaml"));
+    assert_eq!(precommit["repos"][0]["hooks"][0]["id"], "argocd-eso-plugin-lint");
+
+    let mut all = Vec::new();
+    for f in ["action.yml", "examples/ci/github-workflow.yml", "examples/ci/gitlab-ci.yml", ".pre-commit-hooks.yaml", "plugin.yaml", "README.md"] {
+        let text = std::fs::read_to_string(root().join(f)).unwrap();
+        all.extend(subcommands(&text));
+        // plugin.yaml writes [argocd-eso-plugin, generate]
+        all.extend(subcommands(&text.replace("argocd-eso-plugin, ", "argocd-eso-plugin ")));
+    }
+    all.sort();
+    all.dedup();
+    assert!(all.contains(&"lint".to_string()) && all.contains(&"diff".to_string()) && all.contains(&"generate".to_string()));
+    for sub in all {
+        let out = bin().args([sub.as_str(), "--help"]).output().unwrap();
+        assert!(out.status.success(), "`argocd-eso-plugin {sub} --help` fails");
+    }
+}
+
+#[test]
+fn version_completions_and_man_page() {
+    let v = String::from_utf8(bin().arg("--version").output().unwrap().stdout).unwrap();
+    assert!(v.starts_with(&format!("argocd-eso-plugin {} (", env!("CARGO_PKG_VERSION"))), "{v}");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success() && text.contains("lint") && text.contains("generate"), "{shell}");
+    }
+    let man = String::from_utf8(bin().arg("man").output().unwrap().stdout).unwrap();
+    assert!(man.contains(".SH NAME") && man.contains("lint"));
+}
+
+#[test]
+fn quiet_silences_notes() {
+    let dir = root().join("examples/apps/orders-api/overlays/prod");
+    let tmp = tempfile::tempdir().unwrap();
+    let _ = tmp;
+    let loud = bin().args(["render", "--offline", "--vault-inventory", "/nonexistent.json"]).arg(&dir).output().unwrap();
+    assert!(!loud.status.success(), "a missing inventory file is an error");
+    let normal = bin().args(["render", "-v"]).arg(&dir).output().unwrap();
+    assert!(String::from_utf8_lossy(&normal.stderr).contains("environment prod; stamped"));
+    let quiet = bin().args(["render", "-q"]).arg(&dir).output().unwrap();
+    assert!(quiet.status.success() && quiet.stderr.is_empty());
+}
