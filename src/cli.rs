@@ -43,6 +43,19 @@ pub fn note(message: &str) {
     }
 }
 
+/// A progress line for long runs: on a terminal only (and not with --quiet), overwritten in place; nothing when
+/// stderr is piped or captured.
+pub fn progress(done: usize, total: usize, what: &str) {
+    use std::io::IsTerminal;
+    if verbosity() == Verbosity::Quiet || !std::io::stderr().is_terminal() || total < 2 {
+        return;
+    }
+    eprint!("\r\x1b[2K{what} {done}/{total}");
+    if done >= total {
+        eprint!("\r\x1b[2K");
+    }
+}
+
 /// Detail for stderr with --verbose.
 pub fn detail(message: &str) {
     if verbosity() >= Verbosity::Verbose {

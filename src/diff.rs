@@ -123,12 +123,15 @@ fn render_side(repo: &Path, opts: &DiffOptions) -> Result<Side, String> {
     let config = Config::load(repo)?;
     let mut vault = opts.vault.clone();
     crate::cli::add_config_inventories(&mut vault, repo, &config);
-    for (env, dirs) in crate::scan::environments(repo, &config)? {
-        if !opts.envs.is_empty() && !opts.envs.contains(&env) {
-            continue;
-        }
+    let envs: Vec<(String, Vec<PathBuf>)> =
+        crate::scan::environments(repo, &config)?.into_iter().filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e)).collect();
+    let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
+    let mut done = 0;
+    for (env, dirs) in envs {
         let objects = out.entry(env.clone()).or_default();
         for dir in dirs {
+            done += 1;
+            crate::cli::progress(done, total, &format!("rendering {}", repo.display()));
             crate::cli::detail(&format!("rendering {} ({env})", dir.display()));
             let app = render_app(&AppOptions {
                 dir: repo.join(&dir),
