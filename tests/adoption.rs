@@ -1,6 +1,8 @@
 //! Adoption paths: the pre-commit hook as pre-commit runs it, the GitHub Action and CI examples (their YAML and the
 //! commands they call), completions, the man page and --version.
 
+mod support;
+
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,15 +41,7 @@ fn the_pre_commit_hook_fails_on_a_staged_defect() {
     entry.extend(hook["args"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_string()));
 
     // A GitOps repo (the examples), committed; then a defect staged.
-    let tmp = tempfile::tempdir().unwrap();
-    for e in walkdir::WalkDir::new(root().join("examples")).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(root().join("examples")).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    let tmp = support::copy_examples();
     let d = tmp.path();
     sh(d, &["git", "init", "-q"]);
     sh(d, &["git", "add", "-A"]);

@@ -2,6 +2,8 @@
 //! sidecar kustomization over Argo CD's own repo-server Deployment, and `generate` run the way argocd-cmp-server
 //! runs it.
 
+mod support;
+
 use serde::Deserialize;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -146,16 +148,7 @@ fn sidecar_kustomization_applies_over_argocds_repo_server() {
 
 /// Copy the examples somewhere user 999 can read, as argocd-cmp-server receives a copy of the repo.
 fn repo_copy() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = root().join("examples");
-    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(&src).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    let tmp = support::copy_examples();
     make_world_readable(tmp.path());
     tmp
 }
@@ -221,7 +214,7 @@ fn generate_as_argocd_cmp_server_runs_it() {
             claimed.push(app);
         }
     }
-    assert_eq!(claimed.len(), 9, "{claimed:?}");
+    assert_eq!(claimed.len(), 12, "{claimed:?}");
     let not_eso = as_cmp_server(repo.path(), &["discover", "argocd"], ".", &[]);
     assert!(not_eso.status.success() && not_eso.stdout.is_empty(), "the Argo CD install itself is not claimed");
 

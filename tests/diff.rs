@@ -1,12 +1,10 @@
 //! `diff` on temporary git repositories made from the examples, and snapshots of its outputs and of `graph`.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn sh(dir: &Path, args: &[&str]) {
     let out = Command::new(args[0]).args(&args[1..]).current_dir(dir).output().unwrap();
@@ -15,15 +13,7 @@ fn sh(dir: &Path, args: &[&str]) {
 
 /// The examples as the only commit of a new repository on branch main.
 fn repo() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    for e in walkdir::WalkDir::new(examples()).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(examples()).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    let tmp = support::copy_examples();
     let d = tmp.path();
     sh(d, &["git", "init", "-q", "-b", "main"]);
     sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);

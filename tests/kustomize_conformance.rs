@@ -21,7 +21,9 @@ fn parse_stream(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// How a case ended; the texts are for the report (printed with Debug).
 #[derive(Debug)]
+#[allow(dead_code)]
 enum Outcome {
     Pass,
     Refused(String),
@@ -38,6 +40,7 @@ fn run_case(case: &Path) -> Outcome {
     let opts = BuildOptions {
         load_restrictor: if flags.iter().any(|f| f.contains("LoadRestrictionsNone")) { LoadRestrictor::None } else { LoadRestrictor::RootOnly },
         repo_root: None,
+        templates: Default::default(),
     };
     let result = kustomize::build(&run_dir, &opts);
     let expect_error = meta["expect"] == "error";

@@ -1,6 +1,8 @@
 //! `lint` and `explain` as CI runs them: exit codes, --fail-on, each output format read back by a parser of that
 //! format, the config file's severities and ignores, and the per-object ignore annotation.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,7 +27,7 @@ fn s(p: &Path) -> &str {
 fn exit_codes_follow_fail_on() {
     let clean = bin(&["lint", s(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))]);
     assert_eq!(clean.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&clean.stdout).contains("no findings in 3 environment(s), 9 overlay(s)"));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("no findings in 3 environment(s), 12 overlay(s)"));
 
     let error = bin(&["lint", s(&case("REF001", "fail"))]);
     assert_eq!(error.status.code(), Some(1));
@@ -114,14 +116,7 @@ fn explain_lists_and_documents_rules() {
 #[test]
 fn config_severities_ignores_and_the_ignore_annotation() {
     let tmp = tempfile::tempdir().unwrap();
-    for e in walkdir::WalkDir::new(case("REF001", "fail")).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(case("REF001", "fail")).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    support::copy_tree(&case("REF001", "fail"), tmp.path());
     let cfg = tmp.path().join(".argocd-eso-plugin.yaml");
     std::fs::write(&cfg, "rules:\n  REF001: warning\n").unwrap();
     let out = bin(&["lint", s(tmp.path()), "-o", "json"]);
@@ -148,14 +143,7 @@ fn config_severities_ignores_and_the_ignore_annotation() {
 fn offline_without_inventories_says_the_vault_stage_was_skipped_once() {
     let tmp = tempfile::tempdir().unwrap();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for e in walkdir::WalkDir::new(&examples).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(&examples).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    support::copy_tree(&examples, tmp.path());
     std::fs::remove_file(tmp.path().join(".argocd-eso-plugin.yaml")).unwrap();
     let out = bin(&["lint", s(tmp.path()), "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "an info finding does not fail the lint");
@@ -165,5 +153,5 @@ fn offline_without_inventories_says_the_vault_stage_was_skipped_once() {
     assert_eq!(findings[0]["code"], "KV000");
     assert_eq!(findings[0]["severity"], "info");
     let msg = findings[0]["message"].as_str().unwrap();
-    assert!(msg.contains("24 reference(s) to 3 vault(s) not checked"), "{msg}");
+    assert!(msg.contains("37 reference(s) to 3 vault(s) not checked"), "{msg}");
 }

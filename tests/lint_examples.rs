@@ -1,6 +1,8 @@
 //! `lint` of the bundled examples is clean; planting one defect of each class in a copy of them yields exactly
 //! that finding, once (one root cause, whatever the number of environments it reaches).
 
+mod support;
+
 use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::lint::{lint, LintOptions};
 use argocd_eso_plugin::vault::stage::VaultOptions;
@@ -11,14 +13,7 @@ fn examples() -> PathBuf {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    support::copy_tree(from, to)
 }
 
 fn codes(repo: &Path) -> Vec<(String, String)> {

@@ -2,6 +2,8 @@
 //! must carry a finding with `# expect: CODE`; the lint must report exactly those (code, file, line), and nothing
 //! for the passing case.
 
+mod support;
+
 use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::lint::{lint, LintOptions};
 use argocd_eso_plugin::vault::stage::VaultOptions;
@@ -36,16 +38,7 @@ fn run(repo: &Path) -> BTreeSet<(String, String, u32)> {
 }
 
 fn expected(repo: &Path) -> BTreeSet<(String, String, u32)> {
-    let mut out = BTreeSet::new();
-    for e in walkdir::WalkDir::new(repo).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
-        let rel = e.path().strip_prefix(repo).unwrap().display().to_string();
-        for (i, line) in std::fs::read_to_string(e.path()).unwrap().lines().enumerate() {
-            if let Some((_, code)) = line.split_once("# expect: ") {
-                out.insert((code.trim().to_string(), rel.clone(), i as u32 + 1));
-            }
-        }
-    }
-    out
+    support::marked(repo)
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! placeholders, Terraform interpolations, a service principal Secret in Git) get exactly the findings marked
 //! inline with `# expect: CODE`.
 
+mod support;
+
 use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::lint::{lint, LintOptions};
 use argocd_eso_plugin::vault::stage::VaultOptions;
@@ -16,16 +18,7 @@ fn findings(repo: &Path) -> BTreeSet<(String, String, u32)> {
 }
 
 fn marked(repo: &Path) -> BTreeSet<(String, String, u32)> {
-    let mut out = BTreeSet::new();
-    for e in walkdir::WalkDir::new(repo).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
-        let rel = e.path().strip_prefix(repo).unwrap().display().to_string();
-        for (i, line) in std::fs::read_to_string(e.path()).unwrap().lines().enumerate() {
-            if let Some((_, code)) = line.split_once("# expect: ") {
-                out.insert((code.trim().to_string(), rel.clone(), i as u32 + 1));
-            }
-        }
-    }
-    out
+    support::marked(repo)
 }
 
 #[test]

@@ -14,16 +14,7 @@ fn examples() -> PathBuf {
 }
 
 fn copy_examples() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    for e in walkdir::WalkDir::new(examples()).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(examples()).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-    tmp
+    support::copy_examples()
 }
 
 fn render(dir: &Path, extra: &[&str]) -> String {

@@ -1,6 +1,8 @@
 //! Templates in the render: the example's loop, per-environment values, equality with hand-written objects, strict
 //! undefined variables with file:line, and findings pointing at template lines.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -21,16 +23,7 @@ fn docs(text: &str) -> Vec<serde_yaml::Value> {
 }
 
 fn copy_examples() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    for e in walkdir::WalkDir::new(examples()).into_iter().filter_map(Result::ok) {
-        let dest = tmp.path().join(e.path().strip_prefix(examples()).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-    tmp
+    support::copy_examples()
 }
 
 fn external_secrets(dir: &Path) -> Vec<serde_yaml::Value> {
