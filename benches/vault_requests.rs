@@ -7,7 +7,7 @@
 #[path = "../tests/support/fake_vault.rs"]
 mod fake_vault;
 
-use argocd_eso_plugin::vault::live::{choose_plan, AuthChoice, Connection, LiveOptions};
+use argocd_eso_plugin::vault::live::{choose_plan, Connection};
 use std::time::{Duration, Instant};
 
 const HOST: &str = "kv-bench.vault.azure.net";
@@ -20,17 +20,7 @@ fn main() {
         fake.add(n, &[1_700_000_000]);
     }
     fake.faults(|f| f.latency = LATENCY);
-    let mut opts = LiveOptions {
-        auth: AuthChoice::ClientSecret,
-        timeout: Duration::from_secs(600),
-        resolve: vec![(HOST.into(), fake.addr), ("login.fake.test".into(), fake.addr)],
-        extra_ca_pem: Some(fake.ca_pem.clone().into_bytes()),
-        ..Default::default()
-    };
-    for (k, v) in [("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"), ("AZURE_CLIENT_ID", "bench"), ("AZURE_CLIENT_SECRET", "bench")] {
-        opts.env.insert(k.into(), v.into());
-    }
-    opts.env.insert("AZURE_AUTHORITY_HOST".into(), fake.authority());
+    let opts = fake.client_secret_options(HOST, Duration::from_secs(600));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     println!("fake vault: 10,000 secrets, {} ms latency per request", LATENCY.as_millis());
     for (label, referenced) in [("repo-wide lint, 5,000 keys referenced", 5_000usize), ("one Argo CD app, 5 keys referenced", 5)] {

@@ -279,7 +279,7 @@ fn generate_fails_closed() {
         &repo.path().join(app),
         &["generate", "--connect-to", "kv-contoso-prod.vault.azure.net=127.0.0.1:9", "--azure-auth", "client-secret", "--vault-timeout", "5"],
         app,
-        &[("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"), ("AZURE_CLIENT_ID", "x"), ("AZURE_CLIENT_SECRET", "y")],
+        &[("AZURE_TENANT_ID", support::fake_vault::TENANT), ("AZURE_CLIENT_ID", "x"), ("AZURE_CLIENT_SECRET", "y")],
     );
     assert_failed_closed(&out, 2, "cannot query https://kv-contoso-prod.vault.azure.net/");
 

@@ -161,7 +161,7 @@ fn live_versions_stamp_and_a_new_version_rolls() {
             .arg(&dir)
             .args(["--connect-to", &format!("{HOST}={}", fake.addr), "--connect-to", &format!("login.fake.test={}", fake.addr)])
             .args(["--ca-file", ca.to_str().unwrap(), "--azure-auth", "client-secret"])
-            .env("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
+            .env("AZURE_TENANT_ID", support::fake_vault::TENANT)
             .env("AZURE_CLIENT_ID", "render")
             .env("AZURE_CLIENT_SECRET", "render-secret")
             .env("AZURE_AUTHORITY_HOST", fake.authority())

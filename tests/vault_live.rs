@@ -8,33 +8,16 @@ use argocd_eso_plugin::vault::live::{choose_plan, AuthChoice, Connection, LiveOp
 use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::fake_vault::FakeVault;
+use support::fake_vault::{FakeVault, TENANT};
 
 const VAULT_HOST: &str = "kv-live.vault.azure.net";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Live options that reach the fake: its hosts resolve to it, its CA is trusted, a client secret credential.
 fn live(fake: &FakeVault) -> LiveOptions {
-    let mut o = LiveOptions {
-        auth: AuthChoice::ClientSecret,
-        timeout: Duration::from_secs(10),
-        resolve: vec![(VAULT_HOST.into(), fake.addr), ("login.fake.test".into(), fake.addr)],
-        extra_ca_pem: Some(fake.ca_pem.clone().into_bytes()),
-        ..Default::default()
-    };
-    for (k, v) in [
-        ("AZURE_TENANT_ID", TENANT),
-        ("AZURE_CLIENT_ID", "4a1d5c4f-903c-4166-b83f-6a262386c0de"),
-        ("AZURE_CLIENT_SECRET", "client-secret-for-the-fake"),
-    ] {
-        o.env.insert(k.into(), v.into());
-    }
-    o.env.insert("AZURE_AUTHORITY_HOST".into(), fake.authority());
-    o
+    fake.client_secret_options(VAULT_HOST, Duration::from_secs(10))
 }
 
 fn inventory(opts: &LiveOptions, plan: &Plan) -> Result<argocd_eso_plugin::vault::Inventory, String> {

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+use argocd_eso_plugin::vault::live::{AuthChoice, LiveOptions};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
@@ -20,6 +21,8 @@ use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 
 pub const TOKEN: &str = "fake-access-token";
+/// A tenant id for credentials pointed at the fake (its token endpoint accepts any tenant).
+pub const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
 #[derive(Clone, Debug)]
 pub struct Version {
@@ -184,6 +187,27 @@ impl FakeVault {
 
     pub fn authority(&self) -> String {
         format!("https://login.fake.test:{}", self.addr.port())
+    }
+
+    /// Live options that reach this fake: `vault_host` and the token host resolve to it, its CA is trusted, and a
+    /// client secret credential signs in at its token endpoint.
+    pub fn client_secret_options(&self, vault_host: &str, timeout: Duration) -> LiveOptions {
+        let mut o = LiveOptions {
+            auth: AuthChoice::ClientSecret,
+            timeout,
+            resolve: vec![(vault_host.into(), self.addr), ("login.fake.test".into(), self.addr)],
+            extra_ca_pem: Some(self.ca_pem.clone().into_bytes()),
+            ..Default::default()
+        };
+        for (k, v) in [
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", "4a1d5c4f-903c-4166-b83f-6a262386c0de"),
+            ("AZURE_CLIENT_SECRET", "client-secret-for-the-fake"),
+        ] {
+            o.env.insert(k.into(), v.into());
+        }
+        o.env.insert("AZURE_AUTHORITY_HOST".into(), self.authority());
+        o
     }
 }
 
