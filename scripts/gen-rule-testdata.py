@@ -221,18 +221,16 @@ metadata:
   annotations:
     azure.workload.identity/client-id: 4a1d5c4f-903c-4166-b83f-6a262386c0de
 """)
-case("STO005", store("""tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
-vaultUrl: https://kv-other.vault.azure.net/
-authSecretRef:
-  clientId: {name: azure-sp, key: client-id, namespace: external-secrets}
-  clientSecret: {name: azure-sp, key: client-secret}   # expect: STO005
-"""), store("""tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
+SP_AUTH = """tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
 vaultUrl: https://kv-other.vault.azure.net/
 authSecretRef:
   clientId: {name: azure-sp, key: client-id, namespace: external-secrets}
   clientSecret: {name: azure-sp, key: client-secret, namespace: external-secrets}
-"""), store_separate=True)
-case("STO006", store("""tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
+"""
+case("STO005", store(SP_AUTH.replace("key: client-secret, namespace: external-secrets}", "key: client-secret}   # expect: STO005")),
+     store(SP_AUTH), store_separate=True)
+# A namespaced SecretStore may not name another namespace: the block form, to point at the exact line.
+SP_AUTH_BLOCK = """tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
 vaultUrl: https://kv-other.vault.azure.net/
 authSecretRef:
   clientId:
@@ -241,37 +239,23 @@ authSecretRef:
   clientSecret:
     name: azure-sp
     key: client-secret
-    namespace: external-secrets   # expect: STO006
-""", kind="SecretStore", ns="team"), store("""tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a
-vaultUrl: https://kv-other.vault.azure.net/
-authSecretRef:
-  clientId:
-    name: azure-sp
-    key: client-id
-  clientSecret:
-    name: azure-sp
-    key: client-secret
-""", kind="SecretStore", ns="team"))
+"""
+case("STO006", store(SP_AUTH_BLOCK + "    namespace: external-secrets   # expect: STO006\n", kind="SecretStore", ns="team"),
+     store(SP_AUTH_BLOCK, kind="SecretStore", ns="team"))
 case("WRK001", es() + "---\n" + DEPLOY.replace("            name: app-db\n", "            name: app-dbb   # expect: WRK001\n"), es() + "---\n" + DEPLOY)
-case("WRK002", es() + "---\n" + DEPLOY.replace("""        envFrom:
+def deploy_env_key(key):
+    """DEPLOY reading one key of app-db through env[].valueFrom instead of envFrom."""
+    return DEPLOY.replace("""        envFrom:
         - secretRef:
             name: app-db
-""", """        env:
+""", f"""        env:
         - name: DB_PASSWORD
           valueFrom:
             secretKeyRef:
               name: app-db
-              key: PASSWRD   # expect: WRK002
-"""), es() + "---\n" + DEPLOY.replace("""        envFrom:
-        - secretRef:
-            name: app-db
-""", """        env:
-        - name: DB_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: app-db
-              key: PASSWORD
-"""))
+              key: {key}
+""")
+case("WRK002", es() + "---\n" + deploy_env_key("PASSWRD   # expect: WRK002"), es() + "---\n" + deploy_env_key("PASSWORD"))
 
 PLATFORM_KUST = "resources:\n- store.yaml\n"
 for code, (fail, ok, kust, store_separate) in cases.items():
