@@ -90,17 +90,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     // Ask the vaults for the app's own references only.
     let view = EnvView { name: &env_name, resources: &all, external_stores: &opts.config.external_stores, vault: None };
     let mut demands: BTreeMap<String, Demand> = BTreeMap::new();
-    let (keys, finds) = crate::vault::references::collect(&view);
-    for k in keys.into_iter().filter(|k| k.object != "key" && is_target(k.external_secret)) {
-        let d = demands.entry(k.vault).or_default();
-        d.names.insert(k.name.to_lowercase());
-        d.environment_type = k.environment_type;
-    }
-    for f in finds.into_iter().filter(|f| is_target(f.external_secret)) {
-        let d = demands.entry(f.vault).or_default();
-        d.needs_listing = true;
-        d.environment_type = f.environment_type;
-    }
+    Demand::collect(&mut demands, &view, &is_target);
     let mut vault_opts = opts.vault.clone();
     vault_opts.want_versions = true;
     let vault = crate::vault::stage::run(&demands, &vault_opts)?;

@@ -38,20 +38,10 @@ impl LintOptions {
 
 /// What the environments ask of each vault, so that each is asked once.
 pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, crate::vault::stage::Demand> {
-    let mut demands: BTreeMap<String, crate::vault::stage::Demand> = BTreeMap::new();
+    let mut demands = BTreeMap::new();
     for env in envs {
         let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &config.external_stores, vault: None };
-        let (keys, finds) = crate::vault::references::collect(&view);
-        for k in keys.into_iter().filter(|k| k.object != "key") {
-            let d = demands.entry(k.vault).or_default();
-            d.names.insert(k.name.to_lowercase());
-            d.environment_type = k.environment_type;
-        }
-        for f in finds {
-            let d = demands.entry(f.vault).or_default();
-            d.needs_listing = true;
-            d.environment_type = f.environment_type;
-        }
+        crate::vault::stage::Demand::collect(&mut demands, &view, &|_| true);
     }
     demands
 }

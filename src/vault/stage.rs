@@ -53,6 +53,24 @@ pub struct VaultData {
     pub credential: Option<String>,
 }
 
+impl Demand {
+    /// Add to `demands` what the ExternalSecrets of `view` that `keep` accepts ask of each vault: the names they
+    /// read (Key Vault `key` objects are not secrets and are not listed), and a full listing where they `find`.
+    pub fn collect(demands: &mut BTreeMap<String, Demand>, view: &crate::rules::EnvView, keep: &dyn Fn(&crate::resource::Resource) -> bool) {
+        let (keys, finds) = super::references::collect(view);
+        for k in keys.into_iter().filter(|k| k.object != "key" && keep(k.external_secret)) {
+            let d = demands.entry(k.vault).or_default();
+            d.names.insert(k.name.to_lowercase());
+            d.environment_type = k.environment_type;
+        }
+        for f in finds.into_iter().filter(|f| keep(f.external_secret)) {
+            let d = demands.entry(f.vault).or_default();
+            d.needs_listing = true;
+            d.environment_type = f.environment_type;
+        }
+    }
+}
+
 /// Load inventories and fetch what is missing. Err only for unusable input (an inventory file that does not parse).
 pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<VaultData, String> {
     let mut data = VaultData { expiry_warning_days: opts.expiry_warning_days, now: opts.now, ..Default::default() };
