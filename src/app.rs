@@ -11,6 +11,7 @@ use crate::rollout::{self, StampOptions, StampReport};
 use crate::rules::{EnvView, Finding};
 use crate::vault::stage::{Demand, VaultData, VaultOptions};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub struct AppOptions {
@@ -81,24 +82,39 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let n = target.len();
     let mut all = target;
     all.extend(context);
+    let mut app = finish_app(&opts.config, &opts.vault, opts.stamp, &repo, env, &all, 0..n)?;
+    app.notes = notes;
+    Ok(app)
+}
+
+/// The rest of the pipeline for the app whose objects are `all[target]` (the others are its environment's context):
+/// its own Key Vault references resolved, findings about its objects checked, its rollout hashes stamped.
+/// `diff` calls it directly, to render each overlay of an environment once for all of its apps.
+pub fn finish_app(
+    config: &Config,
+    vault: &VaultOptions,
+    stamp_opts: StampOptions,
+    repo: &Path,
+    env: Option<String>,
+    all: &[Resource],
+    target: Range<usize>,
+) -> Result<AppOutput, String> {
     let env_name = env.clone().unwrap_or_else(|| "default".to_string());
-    let is_target = |r: &Resource| {
-        let range = all[..n].as_ptr_range();
-        range.contains(&(r as *const Resource))
-    };
+    let own = all[target.clone()].as_ptr_range();
+    let is_target = |r: &Resource| own.contains(&(r as *const Resource));
 
     // Ask the vaults for the app's own references only.
-    let view = EnvView { name: &env_name, resources: &all, external_stores: &opts.config.external_stores, vault: None };
+    let view = EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: None };
     let mut demands: BTreeMap<String, Demand> = BTreeMap::new();
     Demand::collect(&mut demands, &view, &is_target);
-    let mut vault_opts = opts.vault.clone();
+    let mut vault_opts = vault.clone();
     vault_opts.want_versions = true;
     let vault = crate::vault::stage::run(&demands, &vault_opts)?;
 
-    let view = EnvView { name: &env_name, resources: &all, external_stores: &opts.config.external_stores, vault: Some(&vault) };
-    let mut positions = Positions::new(&repo);
-    let findings: Vec<Finding> = check_env(&view, &opts.config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
-    let mut resources = all[..n].to_vec();
-    let stamp = rollout::stamp(&view, &mut resources, 0, opts.stamp);
-    Ok(AppOutput { resources, env, findings, stamp, vault, notes })
+    let view = EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: Some(&vault) };
+    let mut positions = Positions::new(repo);
+    let findings: Vec<Finding> = check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
+    let mut resources = all[target.clone()].to_vec();
+    let stamp = rollout::stamp(&view, &mut resources, target.start, stamp_opts);
+    Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new() })
 }

@@ -1,7 +1,9 @@
 //! `diff`: what a change does to every environment, before it is committed or merged. Both sides are rendered the
 //! way `render` renders them (stamps included); the base is read from git without touching the working tree.
 
-use crate::app::{render_app, AppOptions};
+use crate::app::finish_app;
+use crate::kustomize::{self, BuildOptions};
+use crate::template::TemplateContext;
 use crate::config::Config;
 use crate::rollout::{Dependency, StampOptions};
 use crate::vault::stage::VaultOptions;
@@ -126,25 +128,28 @@ fn render_side(repo: &Path, opts: &DiffOptions) -> Result<Side, String> {
     let envs: Vec<(String, Vec<PathBuf>)> =
         crate::scan::environments(repo, &config)?.into_iter().filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e)).collect();
     let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
+    let repo = std::fs::canonicalize(repo).map_err(|e| format!("{}: {e}", repo.display()))?;
     let mut done = 0;
     for (env, dirs) in envs {
-        let objects = out.entry(env.clone()).or_default();
+        // Every overlay is rendered once; each app then reads the others as its context, as `render` does.
+        let build = BuildOptions {
+            repo_root: Some(repo.clone()),
+            templates: TemplateContext { env: Some(env.clone()), ..Default::default() },
+            ..Default::default()
+        };
+        let mut all = Vec::new();
+        let mut apps = Vec::new();
         for dir in dirs {
             done += 1;
             crate::cli::progress(done, total, &format!("rendering {}", repo.display()));
             crate::cli::detail(&format!("rendering {} ({env})", dir.display()));
-            let app = render_app(&AppOptions {
-                dir: repo.join(&dir),
-                repo: repo.to_path_buf(),
-                bounded: true,
-                config: config.clone(),
-                env: Some(env.clone()),
-                vault: vault.clone(),
-                stamp: opts.stamp,
-                load_restrictor: Default::default(),
-                argocd: Default::default(),
-            })
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+            let rendered = kustomize::build(&repo.join(&dir), &build).map_err(|e| format!("{}: {e}", dir.display()))?;
+            apps.push((dir, all.len()..all.len() + rendered.len()));
+            all.extend(rendered);
+        }
+        let objects = out.entry(env.clone()).or_default();
+        for (dir, range) in apps {
+            let app = finish_app(&config, &vault, opts.stamp, &repo, Some(env.clone()), &all, range).map_err(|e| format!("{}: {e}", dir.display()))?;
             crate::cli::vault_errors(&app)?;
             for r in app.resources {
                 let label = crate::rules::object_label(&r);
