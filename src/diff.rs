@@ -6,7 +6,7 @@ use crate::kustomize::{self, BuildOptions};
 use crate::template::TemplateContext;
 use crate::config::Config;
 use crate::rollout::{Dependency, StampOptions};
-use crate::vault::stage::VaultOptions;
+use crate::vault::stage::{LiveMemo, VaultOptions};
 use serde::Serialize;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,13 +117,14 @@ fn checkout_base(repo: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf),
 /// One rendered side: environment -> object -> (YAML, dependencies when stamped).
 type Side = BTreeMap<String, BTreeMap<String, (Value, Option<BTreeSet<Dependency>>)>>;
 
-fn render_side(repo: &Path, opts: &DiffOptions) -> Result<Side, String> {
+fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side, String> {
     let mut out = Side::new();
     if !repo.is_dir() {
         return Ok(out); // the repo did not exist at the base revision
     }
     let config = Config::load(repo)?;
     let mut vault = opts.vault.clone();
+    vault.memo = Some(memo.clone());
     crate::cli::add_config_inventories(&mut vault, repo, &config);
     let envs: Vec<(String, Vec<PathBuf>)> =
         crate::scan::environments(repo, &config)?.into_iter().filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e)).collect();
@@ -224,8 +225,11 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         None => default_base(&opts.repo)?,
     };
     let (_tmp, base_repo) = checkout_base(&opts.repo, &base)?;
-    let before = render_side(&base_repo, opts)?;
-    let after = render_side(&opts.repo, opts)?;
+    // One live answer per vault and plan for both sides: a diff shows what the change does, not a rotation that
+    // happened between two reads.
+    let memo = LiveMemo::default();
+    let before = render_side(&base_repo, opts, &memo)?;
+    let after = render_side(&opts.repo, opts, &memo)?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();
     let mut report = DiffReport { base, environments: Vec::new() };

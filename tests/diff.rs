@@ -171,3 +171,47 @@ fn graph_flags_what_is_missing() {
     assert!(red.iter().any(|l| l.contains("kv-contoso-dev/acr-pull-auth")));
     assert!(red.iter().any(|l| l.contains("Secret payments/ledger-tls-old")));
 }
+
+#[test]
+fn both_sides_share_one_live_answer_per_vault_and_plan() {
+    use support::fake_vault::{FakeVault, TENANT};
+    const HOST: &str = "kv-contoso-prod.vault.azure.net";
+    let fake = FakeVault::start(&[HOST, "login.fake.test"]);
+    let inventory: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(support::examples().join("inventories/prod.json")).unwrap()).unwrap();
+    for item in &inventory {
+        fake.add(item["name"].as_str().unwrap(), &[1_760_000_000]);
+    }
+    // Without the config, no inventory file stands in for the vault: both sides ask the fake.
+    let r = repo();
+    sh(r.path(), &["git", "rm", "-q", ".argocd-eso-plugin.yaml"]);
+    sh(r.path(), &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "no config"]);
+    std::fs::create_dir_all(r.path().join("tls")).unwrap();
+    let ca = r.path().join("tls/ca.pem");
+    std::fs::write(&ca, &fake.ca_pem).unwrap();
+    edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
+    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .arg("diff")
+        .arg(r.path())
+        .args(["--env", "prod", "-o", "json"])
+        .args(["--connect-to", &format!("{HOST}={}", fake.addr), "--connect-to", &format!("login.fake.test={}", fake.addr)])
+        .args(["--ca-file", ca.to_str().unwrap(), "--azure-auth", "client-secret"])
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", "diff")
+        .env("AZURE_CLIENT_SECRET", "diff-secret")
+        .env("AZURE_AUTHORITY_HOST", fake.authority())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains("CANARY") && !stderr.contains("CANARY"), "a secret value leaked");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let changed: Vec<&str> = v["environments"][0]["changes"].as_array().unwrap().iter().map(|c| c["object"].as_str().unwrap()).collect();
+    assert_eq!(changed, vec!["Deployment/orders-prod/orders-api"]);
+    // Each stage run that goes live signs in once and is challenged once; beyond that, no request repeats: what the
+    // base side asked, the head side reads from the memo.
+    let requests: Vec<String> = fake.requests().into_iter().filter(|r| r.starts_with("GET /secrets")).collect();
+    let distinct: std::collections::BTreeSet<&String> = requests.iter().collect();
+    let sign_ins = fake.token_requests().len();
+    assert!(sign_ins > 0, "the vault was asked");
+    assert_eq!(requests.len(), distinct.len() + sign_ins, "{requests:#?}");
+}

@@ -66,7 +66,7 @@ impl Default for LiveOptions {
 }
 
 /// What to ask a vault for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Plan {
     /// One paged listing of every secret's properties: cheapest when many names are referenced.
     ListAll,

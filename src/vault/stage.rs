@@ -1,10 +1,15 @@
 //! Running the vault stage for a set of environments: inventories from files first, then live for the vaults left
 //! (all in parallel, each asked once, with the cheaper plan), unless offline.
 
-use super::live::{choose_plan, Connection, LiveOptions};
+use super::live::{choose_plan, Connection, LiveOptions, Plan};
 use super::{inventory_file, Inventory};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Live answers shared by the stage runs of one command (`diff` runs one per app and side): a vault is asked once
+/// per plan, and both sides of a diff read the same state of it.
+pub type LiveMemo = Arc<Mutex<BTreeMap<(String, Plan), Result<Inventory, String>>>>;
 
 #[derive(Debug, Clone)]
 pub struct VaultOptions {
@@ -17,6 +22,8 @@ pub struct VaultOptions {
     pub now: i64,
     /// Rollout stamping needs version ids: prefer version listings.
     pub want_versions: bool,
+    /// Set by commands that run the stage more than once.
+    pub memo: Option<LiveMemo>,
 }
 
 impl Default for VaultOptions {
@@ -28,6 +35,7 @@ impl Default for VaultOptions {
             expiry_warning_days: 30,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             want_versions: false,
+            memo: None,
         }
     }
 }
@@ -82,7 +90,7 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         }
         from_files.insert(inv.vault.clone(), inv);
     }
-    let mut live: Vec<(String, super::live::Plan, String)> = Vec::new();
+    let mut live: Vec<(String, Plan, String)> = Vec::new();
     for (vault, demand) in demands {
         if let Some(inv) = from_files.remove(vault) {
             data.inventories.insert(vault.clone(), Ok(inv));
@@ -90,7 +98,12 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
             data.skipped.push(vault.clone());
         } else {
             let names: Vec<String> = demand.names.iter().cloned().collect();
-            live.push((vault.clone(), choose_plan(&names, demand.needs_listing, opts.want_versions), demand.environment_type.clone()));
+            let plan = choose_plan(&names, demand.needs_listing, opts.want_versions);
+            if let Some(known) = opts.memo.as_ref().and_then(|m| m.lock().expect("memo").get(&(vault.clone(), plan.clone())).cloned()) {
+                data.inventories.insert(vault.clone(), known);
+                continue;
+            }
+            live.push((vault.clone(), plan, demand.environment_type.clone()));
         }
     }
     if live.is_empty() {
@@ -109,8 +122,8 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
     }
     for (vault, plan, _) in &live {
         crate::cli::detail(&format!("{vault}: {}", match plan {
-            super::live::Plan::ListAll => "paged listing of every secret".to_string(),
-            super::live::Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
+            Plan::ListAll => "paged listing of every secret".to_string(),
+            Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
         }));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
@@ -126,7 +139,10 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         });
         futures::future::join_all(futures).await
     });
-    for (vault, r) in results {
+    for ((vault, r), (_, plan, _)) in results.into_iter().zip(live) {
+        if let Some(m) = &opts.memo {
+            m.lock().expect("memo").insert((vault.clone(), plan), r.clone());
+        }
         data.inventories.insert(vault, r);
     }
     Ok(data)
