@@ -101,7 +101,7 @@ fn sidecar_kustomization_applies_over_argocds_repo_server() {
         std::fs::copy(root().join("examples/argocd").join(f), tmp.path().join(f)).unwrap();
     }
     // Argo CD's own repo-server Deployment stands in for the installation the kustomization points at.
-    std::fs::copy(root().join("../shared/reference/argocd/argocd-repo-server-deployment.yaml"), tmp.path().join("argocd-repo-server-deployment.yaml")).unwrap();
+    std::fs::copy(support::shared_dir().join("reference/argocd/argocd-repo-server-deployment.yaml"), tmp.path().join("argocd-repo-server-deployment.yaml")).unwrap();
     let k = tmp.path().join("kustomization.yaml");
     let text = std::fs::read_to_string(&k).unwrap();
     let local = text.replace("- https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml", "- argocd-repo-server-deployment.yaml");

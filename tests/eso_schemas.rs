@@ -1,12 +1,14 @@
 //! The CRD schemas carried in the binary are exactly the ones of the reference ESO CRDs (v2.9.0), with
 //! descriptions dropped. Regenerate them with `UPDATE_ESO_SCHEMAS=1 cargo test --test eso_schemas`.
 
+mod support;
+
 use argocd_eso_plugin::eso::crds;
 use std::path::Path;
 
 #[test]
 fn embedded_schemas_match_the_reference_crds() {
-    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/eso-crds");
+    let reference = support::shared_dir().join("reference/eso-crds");
     for name in crds::CRD_FILES {
         let text = std::fs::read_to_string(reference.join(format!("{name}.yaml"))).unwrap();
         let crd: serde_json::Value = serde_yaml::from_str(&text).unwrap();

@@ -3,12 +3,14 @@
 //! equal (or, for an expected error, when the build fails). A case that does not pass must be a refusal that names
 //! an unsupported field: a different output is never acceptable.
 
+mod support;
+
 use argocd_eso_plugin::kustomize::{self, loader, BuildOptions, KustomizeError, LoadRestrictor};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
 fn cases_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/kustomize-conformance/cases");
+    let dir = support::shared_dir().join("kustomize-conformance/cases");
     assert!(dir.is_dir(), "conformance cases not found at {}", dir.display());
     dir
 }

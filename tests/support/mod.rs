@@ -10,6 +10,21 @@ pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
+/// The project's shared reference material (kustomize conformance cases, ESO CRDs, Argo CD manifests): next to
+/// the repository as `../shared`, or where ARGOCD_ESO_PLUGIN_SHARED points (for a clone elsewhere). Never
+/// skipped when missing: the tests that read it are the parity and schema guarantees.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("ARGOCD_ESO_PLUGIN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("kustomize-conformance").is_dir() && dir.join("reference").is_dir(),
+        "shared reference material not found at {}: clone next to it or set ARGOCD_ESO_PLUGIN_SHARED",
+        dir.display()
+    );
+    dir
+}
+
 /// Copy a directory tree.
 pub fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
