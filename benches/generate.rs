@@ -2,7 +2,7 @@
 //! median and p90 of the in-process pipeline (render, environment context, inventory, rules, stamping) and of the
 //! whole process as argocd-cmp-server starts it. Goal (issue 6): under 10 ms median.
 
-use argocd_eso_plugin::app::{render_app, AppOptions};
+use argocd_eso_plugin::app::{AppOptions, render_app};
 use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::path::PathBuf;
@@ -41,7 +41,11 @@ fn main() {
         times.push(start.elapsed());
     }
     println!("first (cold) run: {:?}", times[0]);
-    println!("generate pipeline, in process ({runs} runs): median {:?}, p90 {:?}", percentile(times.clone(), 0.5), percentile(times, 0.9));
+    println!(
+        "generate pipeline, in process ({runs} runs): median {:?}, p90 {:?}",
+        percentile(times.clone(), 0.5),
+        percentile(times, 0.9)
+    );
 
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/argocd-eso-plugin");
     if bin.exists() {
@@ -57,7 +61,11 @@ fn main() {
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             times.push(start.elapsed());
         }
-        println!("argocd-eso-plugin generate, whole process (50 runs): median {:?}, p90 {:?}", percentile(times.clone(), 0.5), percentile(times, 0.9));
+        println!(
+            "argocd-eso-plugin generate, whole process (50 runs): median {:?}, p90 {:?}",
+            percentile(times.clone(), 0.5),
+            percentile(times, 0.9)
+        );
     } else {
         println!("(build the release binary first to time the whole process: cargo build --release)");
     }

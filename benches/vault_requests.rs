@@ -7,7 +7,7 @@
 #[path = "../tests/support/fake_vault.rs"]
 mod fake_vault;
 
-use argocd_eso_plugin::vault::live::{choose_plan, Connection};
+use argocd_eso_plugin::vault::live::{Connection, choose_plan};
 use std::time::{Duration, Instant};
 
 const HOST: &str = "kv-bench.vault.azure.net";
@@ -23,11 +23,15 @@ fn main() {
     let opts = fake.client_secret_options(HOST, Duration::from_secs(600));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     println!("fake vault: 10,000 secrets, {} ms latency per request", LATENCY.as_millis());
-    for (label, referenced) in [("repo-wide lint, 5,000 keys referenced", 5_000usize), ("one Argo CD app, 5 keys referenced", 5)] {
+    for (label, referenced) in
+        [("repo-wide lint, 5,000 keys referenced", 5_000usize), ("one Argo CD app, 5 keys referenced", 5)]
+    {
         fake.clear_log();
         let plan = choose_plan(&names[..referenced], false, false);
         let start = Instant::now();
-        let inv = rt.block_on(async { Connection::new(&opts, "").unwrap().inventory(&format!("https://{HOST}/"), &plan).await }).unwrap();
+        let inv = rt
+            .block_on(async { Connection::new(&opts, "").unwrap().inventory(&format!("https://{HOST}/"), &plan).await })
+            .unwrap();
         let took = start.elapsed();
         let requests = fake.vault_requests();
         let avp_seconds = referenced as f64 * LATENCY.as_secs_f64();

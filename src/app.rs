@@ -63,7 +63,11 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let boundary = opts.bounded.then(|| repo.clone());
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
     let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone(), overlay: None };
-    let build = BuildOptions { load_restrictor: opts.load_restrictor, repo_root: boundary.clone(), templates: templates.clone() };
+    let build = BuildOptions {
+        load_restrictor: opts.load_restrictor,
+        repo_root: boundary.clone(),
+        templates: templates.clone(),
+    };
     let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
 
@@ -73,9 +77,15 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
         let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
-            match kustomize::build(&repo.join(other), &BuildOptions { repo_root: boundary.clone(), templates: templates.clone(), ..Default::default() }) {
+            match kustomize::build(
+                &repo.join(other),
+                &BuildOptions { repo_root: boundary.clone(), templates: templates.clone(), ..Default::default() },
+            ) {
                 Ok(rs) => context.extend(rs),
-                Err(e) => notes.push(format!("environment '{env_name}': {} does not render, its objects are not in context: {e}", other.display())),
+                Err(e) => notes.push(format!(
+                    "environment '{env_name}': {} does not render, its objects are not in context: {e}",
+                    other.display()
+                )),
             }
         }
     }
@@ -111,9 +121,11 @@ pub fn finish_app(
     vault_opts.want_versions = true;
     let vault = crate::vault::stage::run(&demands, &vault_opts)?;
 
-    let view = EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: Some(&vault) };
+    let view =
+        EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: Some(&vault) };
     let mut positions = Positions::new(repo);
-    let findings: Vec<Finding> = check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
+    let findings: Vec<Finding> =
+        check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
     let mut resources = all[target.clone()].to_vec();
     let stamp = rollout::stamp(&view, &mut resources, target.start, stamp_opts);
     Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new() })

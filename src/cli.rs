@@ -113,9 +113,7 @@ pub enum Command {
     },
     /// Argo CD discovery: print the ESO kinds rendered from PATH (default: the working directory) and exit 0, or
     /// print nothing. plugin.yaml's `find.command` uses it so that only apps with ESO objects take the plugin.
-    Discover {
-        path: Option<PathBuf>,
-    },
+    Discover { path: Option<PathBuf> },
     /// Lint every environment of a repo: render each overlay, check the ESO objects and their consumers.
     Lint {
         /// The repository root (where .argocd-eso-plugin.yaml lives).
@@ -166,13 +164,9 @@ pub enum Command {
         vault: VaultArgs,
     },
     /// Explain a rule (`explain REF001`), or list every rule.
-    Explain {
-        code: Option<String>,
-    },
+    Explain { code: Option<String> },
     /// Print a shell completion script (bash, zsh, fish, ...).
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), generated from the command-line definitions.
     Man,
     /// Benchmark: render a synthetic repo of N overlays natively and time `kubectl kustomize` on a sample of them.
@@ -212,7 +206,10 @@ pub struct StampArgs {
 
 impl StampArgs {
     fn options(&self) -> crate::rollout::StampOptions {
-        crate::rollout::StampOptions { external_secrets: !self.no_external_secret_hash, sync_waves: !self.no_sync_waves }
+        crate::rollout::StampOptions {
+            external_secrets: !self.no_external_secret_hash,
+            sync_waves: !self.no_sync_waves,
+        }
     }
 }
 
@@ -285,7 +282,9 @@ pub fn vault_errors(app: &crate::app::AppOutput) -> Result<(), String> {
 /// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
 pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(dir).ok()?;
-    abs.ancestors().find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists()).map(Path::to_path_buf)
+    abs.ancestors()
+        .find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists())
+        .map(Path::to_path_buf)
 }
 
 pub fn run() -> i32 {
@@ -337,9 +336,15 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let repo = found.unwrap_or_else(|| dir.clone());
             let config = crate::config::Config::load(&repo)?;
             if plain {
-                let env = env.or_else(|| crate::app::env_of_dir(&repo, &config, &std::fs::canonicalize(&dir).unwrap_or(dir.clone())));
+                let env = env.or_else(|| {
+                    crate::app::env_of_dir(&repo, &config, &std::fs::canonicalize(&dir).unwrap_or(dir.clone()))
+                });
                 let templates = crate::template::TemplateContext { env, ..Default::default() };
-                let opts = crate::kustomize::BuildOptions { load_restrictor: restrictor, repo_root: bounded.then_some(repo), templates };
+                let opts = crate::kustomize::BuildOptions {
+                    load_restrictor: restrictor,
+                    repo_root: bounded.then_some(repo),
+                    templates,
+                };
                 let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
                 return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
             }
@@ -367,10 +372,16 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                     if app.vault.skipped.is_empty() { "" } else { "; --offline and no inventory for their vault" }
                 ));
             }
-            detail(&format!("environment {}; stamped {}", app.env.as_deref().unwrap_or("(none)"), app.stamp.workloads.join(", ")));
+            detail(&format!(
+                "environment {}; stamped {}",
+                app.env.as_deref().unwrap_or("(none)"),
+                app.stamp.workloads.join(", ")
+            ));
             Ok((crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?, 0))
         }
-        Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?),
+        Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => {
+            crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?)
+        }
         Command::Lint { repo, output, fail_on, envs, vault } => {
             if !repo.is_dir() {
                 return Err(format!("{} is not a directory", repo.display()));
@@ -387,7 +398,13 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
         Command::Diff { repo, base, envs, output, exit_code, stamp, vault } => {
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
             let vault_opts = vault.options()?;
-            let report = crate::diff::diff(&crate::diff::DiffOptions { repo: repo.clone(), base, envs, vault: vault_opts.clone(), stamp: stamp.options() })?;
+            let report = crate::diff::diff(&crate::diff::DiffOptions {
+                repo: repo.clone(),
+                base,
+                envs,
+                vault: vault_opts.clone(),
+                stamp: stamp.options(),
+            })?;
             let text = match output {
                 DiffFormat::Text => crate::output::diff::text(&report, color_stdout()),
                 DiffFormat::Json => crate::output::diff::json(&report)?,
@@ -418,7 +435,12 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                     let envs = crate::scan::environments(&repo, &opts.config)?;
                     match envs.len() {
                         1 => envs.into_keys().next().expect("one"),
-                        _ => return Err(format!("choose an environment with --env: {}", envs.into_keys().collect::<Vec<_>>().join(", "))),
+                        _ => {
+                            return Err(format!(
+                                "choose an environment with --env: {}",
+                                envs.into_keys().collect::<Vec<_>>().join(", ")
+                            ));
+                        }
                     }
                 }
             };
@@ -434,8 +456,19 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 Ok((s, 0))
             }
             Some(c) => {
-                let r = crate::rules::by_code(&c).ok_or_else(|| format!("no rule {c}; `argocd-eso-plugin explain` lists them"))?;
-                Ok((format!("{} {} (default severity: {})\n\n{}.\n\n{}\n", r.code, r.name, r.severity.as_str(), r.summary, r.explanation), 0))
+                let r = crate::rules::by_code(&c)
+                    .ok_or_else(|| format!("no rule {c}; `argocd-eso-plugin explain` lists them"))?;
+                Ok((
+                    format!(
+                        "{} {} (default severity: {})\n\n{}.\n\n{}\n",
+                        r.code,
+                        r.name,
+                        r.severity.as_str(),
+                        r.summary,
+                        r.explanation
+                    ),
+                    0,
+                ))
             }
         },
         Command::Discover { path } => {
@@ -446,21 +479,31 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let opts = crate::kustomize::BuildOptions { repo_root: find_repo_root(&dir), ..Default::default() };
             // An app that does not render is not claimed: Argo CD then reports the error of its default tool.
             let kinds: std::collections::BTreeSet<String> = match crate::kustomize::build(&dir, &opts) {
-                Ok(rs) => rs.iter().filter(|r| crate::eso::EsoKind::of(r).is_some()).map(|r| r.kind().to_string()).collect(),
+                Ok(rs) => {
+                    rs.iter().filter(|r| crate::eso::EsoKind::of(r).is_some()).map(|r| r.kind().to_string()).collect()
+                }
                 Err(_) => Default::default(),
             };
-            let out = if kinds.is_empty() { String::new() } else { kinds.into_iter().collect::<Vec<_>>().join("\n") + "\n" };
+            let out =
+                if kinds.is_empty() { String::new() } else { kinds.into_iter().collect::<Vec<_>>().join("\n") + "\n" };
             Ok((out, 0))
         }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
         Command::Completions { shell } => {
             let mut out = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "argocd-eso-plugin", &mut out);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "argocd-eso-plugin",
+                &mut out,
+            );
             Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
         }
         Command::Man => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out).map_err(|e| e.to_string())?;
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| e.to_string())?;
             Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
         }
     }

@@ -99,7 +99,10 @@ impl Config {
         let config: Config = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         for code in config.rules.keys() {
             if crate::rules::by_code(code).is_none() {
-                return Err(format!("{}: rules: unknown rule code '{code}' (see `argocd-eso-plugin explain`)", file.display()));
+                return Err(format!(
+                    "{}: rules: unknown rule code '{code}' (see `argocd-eso-plugin explain`)",
+                    file.display()
+                ));
             }
         }
         Ok(config)

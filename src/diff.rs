@@ -2,10 +2,10 @@
 //! way `render` renders them (stamps included); the base is read from git without touching the working tree.
 
 use crate::app::finish_app;
-use crate::kustomize::{self, BuildOptions};
-use crate::template::TemplateContext;
 use crate::config::Config;
+use crate::kustomize::{self, BuildOptions};
 use crate::rollout::{Dependency, StampOptions};
+use crate::template::TemplateContext;
 use crate::vault::stage::{LiveMemo, VaultOptions};
 use serde::Serialize;
 use serde_yaml::Value;
@@ -92,7 +92,13 @@ fn git_text(dir: &Path, args: &[&str]) -> Result<String, String> {
 
 /// The merge base with the default branch (origin's HEAD, main or master), else HEAD.
 pub fn default_base(dir: &Path) -> Result<String, String> {
-    let candidates = [git_text(dir, &["rev-parse", "--abbrev-ref", "origin/HEAD"]).ok(), Some("origin/main".into()), Some("main".into()), Some("origin/master".into()), Some("master".into())];
+    let candidates = [
+        git_text(dir, &["rev-parse", "--abbrev-ref", "origin/HEAD"]).ok(),
+        Some("origin/main".into()),
+        Some("main".into()),
+        Some("origin/master".into()),
+        Some("master".into()),
+    ];
     for c in candidates.into_iter().flatten() {
         if let Ok(mb) = git_text(dir, &["merge-base", "HEAD", &c]) {
             if !mb.is_empty() {
@@ -106,7 +112,11 @@ pub fn default_base(dir: &Path) -> Result<String, String> {
 /// The tree of `rev` unpacked into a temp dir: (dir, the repo's path inside it).
 fn checkout_base(repo: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
     let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
-    let rel = std::fs::canonicalize(repo).map_err(|e| e.to_string())?.strip_prefix(std::fs::canonicalize(&top).map_err(|e| e.to_string())?).map(Path::to_path_buf).unwrap_or_default();
+    let rel = std::fs::canonicalize(repo)
+        .map_err(|e| e.to_string())?
+        .strip_prefix(std::fs::canonicalize(&top).map_err(|e| e.to_string())?)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let tar = git(&top, &["archive", "--format=tar", rev])?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     tar::Archive::new(tar.as_slice()).unpack(tmp.path()).map_err(|e| format!("unpacking {rev}: {e}"))?;
@@ -126,8 +136,10 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
     let mut vault = opts.vault.clone();
     vault.memo = Some(memo.clone());
     crate::cli::add_config_inventories(&mut vault, repo, &config);
-    let envs: Vec<(String, Vec<PathBuf>)> =
-        crate::scan::environments(repo, &config)?.into_iter().filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e)).collect();
+    let envs: Vec<(String, Vec<PathBuf>)> = crate::scan::environments(repo, &config)?
+        .into_iter()
+        .filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e))
+        .collect();
     let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
     let repo = std::fs::canonicalize(repo).map_err(|e| format!("{}: {e}", repo.display()))?;
     let mut done = 0;
@@ -150,7 +162,8 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
         }
         let objects = out.entry(env.clone()).or_default();
         for (dir, range) in apps {
-            let app = finish_app(&config, &vault, opts.stamp, &repo, Some(env.clone()), &all, range).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let app = finish_app(&config, &vault, opts.stamp, &repo, Some(env.clone()), &all, range)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
             crate::cli::vault_errors(&app)?;
             for r in app.resources {
                 let label = crate::rules::object_label(&r);
@@ -165,7 +178,8 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
 /// Secret values never appear in a diff.
 fn mask(v: &Value) -> Value {
     let mut v = v.clone();
-    let is_secret = v.get("kind").and_then(Value::as_str) == Some("Secret") && v.get("apiVersion").and_then(Value::as_str) == Some("v1");
+    let is_secret = v.get("kind").and_then(Value::as_str) == Some("Secret")
+        && v.get("apiVersion").and_then(Value::as_str) == Some("v1");
     if is_secret {
         if let Some(m) = v.as_mapping_mut() {
             for field in ["data", "stringData"] {
@@ -199,8 +213,10 @@ fn short_name(object: &str) -> &str {
 /// "orders-api will roll: orders-db-password has a new version".
 fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<BTreeSet<Dependency>>) -> Vec<String> {
     let (Some(b), Some(a)) = (before, after) else { return Vec::new() };
-    let old: BTreeMap<(&str, &str), &str> = b.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
-    let new: BTreeMap<(&str, &str), &str> = a.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
+    let old: BTreeMap<(&str, &str), &str> =
+        b.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
+    let new: BTreeMap<(&str, &str), &str> =
+        a.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
     let mut reasons = Vec::new();
     for (k, rev) in &new {
         match old.get(k) {
@@ -221,7 +237,8 @@ fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<B
 
 pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
     let base = match &opts.base {
-        Some(b) => git_text(&opts.repo, &["rev-parse", "--verify", &format!("{b}^{{commit}}")]).map_err(|_| format!("unknown revision '{b}'"))?,
+        Some(b) => git_text(&opts.repo, &["rev-parse", "--verify", &format!("{b}^{{commit}}")])
+            .map_err(|_| format!("unknown revision '{b}'"))?,
         None => default_base(&opts.repo)?,
     };
     let (_tmp, base_repo) = checkout_base(&opts.repo, &base)?;
@@ -238,7 +255,12 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         let mut changes = Vec::new();
         for (object, (new, new_deps)) in a {
             match b.get(object) {
-                None => changes.push(ObjectChange { object: object.clone(), change: ChangeKind::Added, diff: unified(object, "", &yaml(new)), explanations: Vec::new() }),
+                None => changes.push(ObjectChange {
+                    object: object.clone(),
+                    change: ChangeKind::Added,
+                    diff: unified(object, "", &yaml(new)),
+                    explanations: Vec::new(),
+                }),
                 Some((old, old_deps)) if old != new => changes.push(ObjectChange {
                     object: object.clone(),
                     change: ChangeKind::Changed,
@@ -250,7 +272,12 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         }
         for (object, (old, _)) in b {
             if !a.contains_key(object) {
-                changes.push(ObjectChange { object: object.clone(), change: ChangeKind::Removed, diff: unified(object, &yaml(old), ""), explanations: Vec::new() });
+                changes.push(ObjectChange {
+                    object: object.clone(),
+                    change: ChangeKind::Removed,
+                    diff: unified(object, &yaml(old), ""),
+                    explanations: Vec::new(),
+                });
             }
         }
         changes.sort_by(|x, y| x.object.cmp(&y.object));

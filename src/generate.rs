@@ -15,7 +15,8 @@ fn var(name: &str) -> Option<String> {
 /// A plugin parameter: PARAM_<NAME> (Argo CD upper-cases names and turns other characters into '_'), else the
 /// plugin env ARGOCD_ENV_<NAME>.
 pub fn parameter(name: &str) -> Option<String> {
-    let upper: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let upper: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
     var(&format!("PARAM_{upper}")).or_else(|| var(&format!("ARGOCD_ENV_{upper}")))
 }
 
@@ -40,7 +41,12 @@ pub fn repo_root(app: &Path) -> PathBuf {
 /// Argo CD's app variables for templates: name, namespace, revision, and the plugin's parameters.
 fn argocd_context() -> std::collections::BTreeMap<String, serde_json::Value> {
     let mut out = std::collections::BTreeMap::new();
-    for (key, var_name) in [("name", "ARGOCD_APP_NAME"), ("namespace", "ARGOCD_APP_NAMESPACE"), ("revision", "ARGOCD_APP_REVISION"), ("project", "ARGOCD_APP_PROJECT_NAME")] {
+    for (key, var_name) in [
+        ("name", "ARGOCD_APP_NAME"),
+        ("namespace", "ARGOCD_APP_NAMESPACE"),
+        ("revision", "ARGOCD_APP_REVISION"),
+        ("project", "ARGOCD_APP_PROJECT_NAME"),
+    ] {
         if let Some(v) = var(var_name) {
             out.insert(key.to_string(), serde_json::Value::String(v));
         }
@@ -55,7 +61,12 @@ fn argocd_context() -> std::collections::BTreeMap<String, serde_json::Value> {
         if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&json) {
             for p in items {
                 let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
-                let value = p.get("string").or_else(|| p.get("array")).or_else(|| p.get("map")).cloned().unwrap_or(serde_json::Value::Null);
+                let value = p
+                    .get("string")
+                    .or_else(|| p.get("array"))
+                    .or_else(|| p.get("map"))
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null);
                 params.insert(name.to_string(), value);
             }
         }
@@ -93,7 +104,8 @@ pub fn run(
         },
     };
     if let Some(days) = parameter("expiry-warning-days") {
-        vault.expiry_warning_days = days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
+        vault.expiry_warning_days =
+            days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
     }
     crate::cli::add_config_inventories(&mut vault, &repo, &config);
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
@@ -120,7 +132,17 @@ pub fn run(
         crate::cli::note(n);
     }
     for f in &app.findings {
-        eprintln!("{}[{}] {}:{}:{}: {} ({}). {}", f.severity.as_str(), f.code, f.file.display(), f.line, f.column, f.message, f.object, f.hint);
+        eprintln!(
+            "{}[{}] {}:{}:{}: {} ({}). {}",
+            f.severity.as_str(),
+            f.code,
+            f.file.display(),
+            f.line,
+            f.column,
+            f.message,
+            f.object,
+            f.hint
+        );
     }
     if app.findings.iter().any(|f| f.severity >= fail_on) {
         eprintln!("argocd-eso-plugin: findings at or above '{}': no manifests emitted", fail_on.as_str());

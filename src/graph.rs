@@ -2,7 +2,7 @@
 //! missing flagged (a key absent from its vault, a Secret nothing provides). Mermaid renders in GitHub markdown.
 
 use crate::eso::consumers::secret_uses;
-use crate::lint::{render_environments, vault_demands, LintOptions};
+use crate::lint::{LintOptions, render_environments, vault_demands};
 use crate::rules::EnvView;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,26 +36,50 @@ fn vault_name(url: &str) -> &str {
 
 pub fn build(view: &EnvView) -> Graph {
     let mut g = Graph { environment: view.name.to_string(), ..Default::default() };
-    let ns = |r: &crate::resource::Resource| if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() };
+    let ns = |r: &crate::resource::Resource| {
+        if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() }
+    };
     let mut provided: BTreeSet<String> = BTreeSet::new();
     for es in view.external_secrets().filter(|e| e.resource.kind() == "ExternalSecret") {
         let es_id = format!("es:{}/{}", ns(es.resource), es.resource.name());
-        g.nodes.insert(es_id.clone(), Node { kind: NodeKind::ExternalSecret, label: format!("ExternalSecret {}/{}", ns(es.resource), es.resource.name()), missing: false });
+        g.nodes.insert(
+            es_id.clone(),
+            Node {
+                kind: NodeKind::ExternalSecret,
+                label: format!("ExternalSecret {}/{}", ns(es.resource), es.resource.name()),
+                missing: false,
+            },
+        );
         let secret_id = format!("secret:{}/{}", ns(es.resource), es.target_name());
         provided.insert(secret_id.clone());
-        g.nodes.insert(secret_id.clone(), Node { kind: NodeKind::Secret, label: format!("Secret {}/{}", ns(es.resource), es.target_name()), missing: false });
+        g.nodes.insert(
+            secret_id.clone(),
+            Node {
+                kind: NodeKind::Secret,
+                label: format!("Secret {}/{}", ns(es.resource), es.target_name()),
+                missing: false,
+            },
+        );
         g.edges.insert((es_id.clone(), secret_id));
     }
     for r in view.resources.iter().filter(|r| r.kind() == "Secret" && r.gvk().group.is_empty()) {
         let id = format!("secret:{}/{}", ns(r), r.name());
         provided.insert(id.clone());
-        g.nodes.entry(id).or_insert(Node { kind: NodeKind::Secret, label: format!("Secret {}/{}", ns(r), r.name()), missing: false });
+        g.nodes.entry(id).or_insert(Node {
+            kind: NodeKind::Secret,
+            label: format!("Secret {}/{}", ns(r), r.name()),
+            missing: false,
+        });
     }
     let (keys, _) = crate::vault::references::collect(view);
     for k in keys {
         let key_id = format!("key:{}{}", k.vault, k.name.to_lowercase());
         let missing = view.inventory(&k.vault).is_some_and(|inv| inv.known_missing(&k.name));
-        let node = g.nodes.entry(key_id.clone()).or_insert(Node { kind: NodeKind::Key, label: format!("{}/{}", vault_name(&k.vault), k.name), missing });
+        let node = g.nodes.entry(key_id.clone()).or_insert(Node {
+            kind: NodeKind::Key,
+            label: format!("{}/{}", vault_name(&k.vault), k.name),
+            missing,
+        });
         node.missing |= missing;
         let es_id = format!("es:{}/{}", ns(k.external_secret), k.external_secret.name());
         g.edges.insert((key_id, es_id));
@@ -64,10 +88,21 @@ pub fn build(view: &EnvView) -> Graph {
         for u in secret_uses(r) {
             let secret_id = format!("secret:{}/{}", ns(r), u.secret);
             let unprovided = !provided.contains(&secret_id) && !u.optional;
-            let node = g.nodes.entry(secret_id.clone()).or_insert(Node { kind: NodeKind::Secret, label: format!("Secret {}/{}", ns(r), u.secret), missing: false });
+            let node = g.nodes.entry(secret_id.clone()).or_insert(Node {
+                kind: NodeKind::Secret,
+                label: format!("Secret {}/{}", ns(r), u.secret),
+                missing: false,
+            });
             node.missing |= unprovided;
             let w_id = format!("workload:{}/{}/{}", r.kind(), ns(r), r.name());
-            g.nodes.insert(w_id.clone(), Node { kind: NodeKind::Workload, label: format!("{} {}/{}", r.kind(), ns(r), r.name()), missing: false });
+            g.nodes.insert(
+                w_id.clone(),
+                Node {
+                    kind: NodeKind::Workload,
+                    label: format!("{} {}/{}", r.kind(), ns(r), r.name()),
+                    missing: false,
+                },
+            );
             g.edges.insert((secret_id, w_id));
         }
     }
@@ -76,12 +111,22 @@ pub fn build(view: &EnvView) -> Graph {
 
 /// Render an environment of a repo and build its graph (vault stage included, for missing keys).
 pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, String> {
-    let opts = LintOptions { repo: opts.repo.clone(), config: opts.config.clone(), only_envs: vec![env.to_string()], vault: opts.vault.clone() };
+    let opts = LintOptions {
+        repo: opts.repo.clone(),
+        config: opts.config.clone(),
+        only_envs: vec![env.to_string()],
+        vault: opts.vault.clone(),
+    };
     let envs = render_environments(&opts)?;
     let demands = vault_demands(&envs, &opts.config);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
     let rendered = envs.into_iter().next().ok_or_else(|| format!("no environment '{env}'"))?;
-    let view = EnvView { name: &rendered.name, resources: &rendered.resources, external_stores: &opts.config.external_stores, vault: Some(&vault) };
+    let view = EnvView {
+        name: &rendered.name,
+        resources: &rendered.resources,
+        external_stores: &opts.config.external_stores,
+        vault: Some(&vault),
+    };
     Ok(build(&view))
 }
 
@@ -105,10 +150,14 @@ impl Graph {
         for (a, b) in &self.edges {
             out.push_str(&format!("  {} --> {}\n", ids[a.as_str()], ids[b.as_str()]));
         }
-        let missing: Vec<&String> = self.nodes.iter().filter(|(_, n)| n.missing).map(|(k, _)| &ids[k.as_str()]).collect();
+        let missing: Vec<&String> =
+            self.nodes.iter().filter(|(_, n)| n.missing).map(|(k, _)| &ids[k.as_str()]).collect();
         if !missing.is_empty() {
             out.push_str("  classDef missing fill:#fdd,stroke:#c00,color:#900\n");
-            out.push_str(&format!("  class {} missing\n", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")));
+            out.push_str(&format!(
+                "  class {} missing\n",
+                missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+            ));
         }
         out
     }
@@ -124,7 +173,11 @@ impl Graph {
                 NodeKind::Workload => "ellipse",
             };
             let style = if n.missing { ", color=red, fontcolor=red" } else { "" };
-            out.push_str(&format!("  {} [label=\"{}\", shape={shape}{style}];\n", ids[k.as_str()], n.label.replace('"', "'")));
+            out.push_str(&format!(
+                "  {} [label=\"{}\", shape={shape}{style}];\n",
+                ids[k.as_str()],
+                n.label.replace('"', "'")
+            ));
         }
         for (a, b) in &self.edges {
             out.push_str(&format!("  {} -> {};\n", ids[a.as_str()], ids[b.as_str()]));

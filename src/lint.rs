@@ -23,7 +23,12 @@ pub struct LintOptions {
 
 impl LintOptions {
     /// Options for a repo with its config file: inventory files named there are added to `vault`'s.
-    pub fn new(repo: PathBuf, config: Config, only_envs: Vec<String>, mut vault: crate::vault::stage::VaultOptions) -> LintOptions {
+    pub fn new(
+        repo: PathBuf,
+        config: Config,
+        only_envs: Vec<String>,
+        mut vault: crate::vault::stage::VaultOptions,
+    ) -> LintOptions {
         for env in &config.environments {
             for f in &env.vault_inventory {
                 let p = repo.join(f);
@@ -40,7 +45,12 @@ impl LintOptions {
 pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, crate::vault::stage::Demand> {
     let mut demands = BTreeMap::new();
     for env in envs {
-        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &config.external_stores, vault: None };
+        let view = EnvView {
+            name: &env.name,
+            resources: &env.resources,
+            external_stores: &config.external_stores,
+            vault: None,
+        };
         crate::vault::stage::Demand::collect(&mut demands, &view, &|_| true);
     }
     demands
@@ -99,15 +109,18 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
 }
 
 fn ignored_by_annotation(r: &Resource, code: &str) -> bool {
-    r.annotations().iter().any(|(k, v)| k == IGNORE_ANNOTATION && v.split(',').any(|c| c.trim().eq_ignore_ascii_case(code)))
+    r.annotations()
+        .iter()
+        .any(|(k, v)| k == IGNORE_ANNOTATION && v.split(',').any(|c| c.trim().eq_ignore_ascii_case(code)))
 }
 
 fn ignored_by_config(config: &Config, f: &Finding) -> bool {
     config.ignore.iter().any(|ig| {
         let code_ok = ig.code.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.code));
-        let path_ok = ig.path.as_deref().is_none_or(|p| {
-            globset::Glob::new(p).map(|g| g.compile_matcher().is_match(&f.file)).unwrap_or(false)
-        });
+        let path_ok = ig
+            .path
+            .as_deref()
+            .is_none_or(|p| globset::Glob::new(p).map(|g| g.compile_matcher().is_match(&f.file)).unwrap_or(false));
         let object_ok = ig.object.as_deref().is_none_or(|o| o == f.object);
         code_ok && path_ok && object_ok
     })
@@ -123,7 +136,12 @@ pub fn severity_of(config: &Config, rule: &rules::Rule) -> Option<Severity> {
 
 /// Run every rule over one environment; keep findings about objects `keep` accepts. Each comes with the field path
 /// it is about (part of its root cause).
-pub fn check_env(view: &EnvView<'_>, config: &Config, positions: &mut Positions, keep: &dyn Fn(&Resource) -> bool) -> Vec<(Finding, String)> {
+pub fn check_env(
+    view: &EnvView<'_>,
+    config: &Config,
+    positions: &mut Positions,
+    keep: &dyn Fn(&Resource) -> bool,
+) -> Vec<(Finding, String)> {
     let mut out = Vec::new();
     for rule in rules::all() {
         let Some(sev) = severity_of(config, rule) else { continue };
@@ -144,7 +162,13 @@ pub fn check_env(view: &EnvView<'_>, config: &Config, positions: &mut Positions,
 }
 
 /// Turn a rule's raw finding into a located one, with the field path it is about (part of its root cause).
-fn locate(raw: RawFinding<'_>, rule: &rules::Rule, severity: Severity, env: &str, positions: &mut Positions) -> Option<(Finding, String)> {
+fn locate(
+    raw: RawFinding<'_>,
+    rule: &rules::Rule,
+    severity: Severity,
+    env: &str,
+    positions: &mut Positions,
+) -> Option<(Finding, String)> {
     let (object, file, line, column, path) = match raw.subject {
         Subject::Field { resource, path, at_key } => {
             if ignored_by_annotation(resource, rule.code) {
@@ -175,14 +199,20 @@ fn locate(raw: RawFinding<'_>, rule: &rules::Rule, severity: Severity, env: &str
 fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
     let root = format!("{}/", repo.display());
     let kfile = crate::kustomize::kustomization_file(&repo.join(dir)).ok();
-    let krel = kfile.as_ref().and_then(|f| f.strip_prefix(repo).ok().map(Path::to_path_buf)).unwrap_or_else(|| dir.to_path_buf());
+    let krel = kfile
+        .as_ref()
+        .and_then(|f| f.strip_prefix(repo).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf());
     let mut missing = Vec::new();
     for (start, _) in message.match_indices(&root) {
         let rest = &message[start + root.len()..];
         let end = rest.find(|c: char| c == ':' || c.is_whitespace() || c == '\'' || c == '"').unwrap_or(rest.len());
         let file = PathBuf::from(&rest[..end]);
         if repo.join(&file).is_file() {
-            let line = rest[end..].strip_prefix(':').and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse().ok());
+            let line = rest[end..]
+                .strip_prefix(':')
+                .and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok());
             return (file, line.unwrap_or(1));
         }
         if !repo.join(&file).exists() {
@@ -223,13 +253,19 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
             }
         }
         overlays += env.overlays;
-        let view = EnvView { name: &env.name, resources: &env.resources, external_stores: &opts.config.external_stores, vault: Some(&vault) };
+        let view = EnvView {
+            name: &env.name,
+            resources: &env.resources,
+            external_stores: &opts.config.external_stores,
+            vault: Some(&vault),
+        };
         found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
         for (f, path) in found {
             if ignored_by_config(&opts.config, &f) {
                 continue;
             }
-            let key = (f.file.clone(), f.line, f.column, f.code, if path.is_empty() { f.message.clone() } else { path });
+            let key =
+                (f.file.clone(), f.line, f.column, f.code, if path.is_empty() { f.message.clone() } else { path });
             match merged.get_mut(&key) {
                 Some(existing) => {
                     if !existing.environments.contains(&env.name) {
@@ -246,7 +282,11 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     if !vault.skipped.is_empty() {
         if let Some(rule) = rules::by_code(rules::VAULT_SKIPPED).filter(|r| severity_of(r).is_some()) {
             let names: usize = vault.skipped.iter().map(|v| demands.get(v).map_or(0, |d| d.names.len())).sum();
-            let file = if opts.repo.join(crate::config::FILE_NAME).exists() { PathBuf::from(crate::config::FILE_NAME) } else { PathBuf::from(".") };
+            let file = if opts.repo.join(crate::config::FILE_NAME).exists() {
+                PathBuf::from(crate::config::FILE_NAME)
+            } else {
+                PathBuf::from(".")
+            };
             findings.push(Finding {
                 code: rule.code,
                 rule: rule.name,

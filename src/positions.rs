@@ -117,7 +117,11 @@ pub fn index_text(text: &str) -> Vec<DocIndex> {
     split_documents(text)
         .iter()
         .map(|doc| {
-            let mut b = Builder { line_offset: doc.line, stack: Vec::new(), index: DocIndex { start_line: doc.line, ..Default::default() } };
+            let mut b = Builder {
+                line_offset: doc.line,
+                stack: Vec::new(),
+                index: DocIndex { start_line: doc.line, ..Default::default() },
+            };
             let mut parser = Parser::new_from_str(doc.text);
             let _ = parser.load(&mut b, false);
             b.index
@@ -223,7 +227,9 @@ impl Positions {
         }
         let key = out_line.trim().trim_start_matches("- ").split(':').next().unwrap_or("").trim();
         if !key.is_empty() {
-            if let Some(i) = lines.iter().position(|l| l.trim().trim_start_matches("- ").starts_with(&format!("{key}:"))) {
+            if let Some(i) =
+                lines.iter().position(|l| l.trim().trim_start_matches("- ").starts_with(&format!("{key}:")))
+            {
                 let col = lines[i].find(key).map(|c| c as u32 + 1).unwrap_or(1);
                 return Location { file, line: i as u32 + 1, column: col };
             }

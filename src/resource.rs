@@ -226,10 +226,7 @@ impl Resource {
 
     pub fn string_map(&self, path: &[&str]) -> Vec<(String, String)> {
         match get_path(&self.value, path).and_then(Value::as_mapping) {
-            Some(m) => m
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?)))
-                .collect(),
+            Some(m) => m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_string(v)?))).collect(),
             None => Vec::new(),
         }
     }

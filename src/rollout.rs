@@ -4,11 +4,11 @@
 //! re-syncs when its annotations change, so the new value is in the Secret before the pods roll) and a sync wave
 //! ahead of its consumers. The hash covers (vault, key, version) only: never a value.
 
-use crate::eso::consumers::{pod_template_path, secret_uses};
 use crate::eso::ExternalSecretView;
-use crate::resource::{get_path, set_path, Resource};
-use crate::rules::{same_ns, EnvView};
-use crate::vault::{normalize_vault_url, split_key, Completeness};
+use crate::eso::consumers::{pod_template_path, secret_uses};
+use crate::resource::{Resource, get_path, set_path};
+use crate::rules::{EnvView, same_ns};
+use crate::vault::{Completeness, normalize_vault_url, split_key};
 use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,9 +43,16 @@ pub struct Dependency {
 pub fn dependencies(env: &EnvView, es: &ExternalSecretView) -> Result<BTreeSet<Dependency>, Vec<String>> {
     let mut deps = BTreeSet::new();
     let mut unknown = Vec::new();
-    let add = |deps: &mut BTreeSet<Dependency>, unknown: &mut Vec<String>, vault: &str, name: &str| match env.inventory(vault).and_then(|inv| inv.get(name)) {
+    let add = |deps: &mut BTreeSet<Dependency>, unknown: &mut Vec<String>, vault: &str, name: &str| match env
+        .inventory(vault)
+        .and_then(|inv| inv.get(name))
+    {
         Some(meta) => {
-            deps.insert(Dependency { vault: vault.to_string(), key: meta.name.to_lowercase(), revision: meta.revision() });
+            deps.insert(Dependency {
+                vault: vault.to_string(),
+                key: meta.name.to_lowercase(),
+                revision: meta.revision(),
+            });
         }
         None => unknown.push(format!("{vault}{name}")),
     };
@@ -56,7 +63,11 @@ pub fn dependencies(env: &EnvView, es: &ExternalSecretView) -> Result<BTreeSet<D
         match &d.version {
             // A pinned version is the dependency itself: it only changes when the manifest does.
             Some(v) => {
-                deps.insert(Dependency { vault: normalize_vault_url(url), key: name.to_lowercase(), revision: v.clone() });
+                deps.insert(Dependency {
+                    vault: normalize_vault_url(url),
+                    key: name.to_lowercase(),
+                    revision: v.clone(),
+                });
             }
             None => add(&mut deps, &mut unknown, &normalize_vault_url(url), name),
         }
@@ -75,7 +86,11 @@ pub fn dependencies(env: &EnvView, es: &ExternalSecretView) -> Result<BTreeSet<D
                         let name_ok = re.as_ref().is_none_or(|r| r.is_match(&m.name));
                         let tags_ok = f.find_tags.iter().all(|(k, v)| m.tags.get(k) == Some(v));
                         if m.enabled && name_ok && tags_ok {
-                            deps.insert(Dependency { vault: vault.clone(), key: m.name.to_lowercase(), revision: m.revision() });
+                            deps.insert(Dependency {
+                                vault: vault.clone(),
+                                key: m.name.to_lowercase(),
+                                revision: m.revision(),
+                            });
                         }
                     }
                 }
@@ -133,7 +148,10 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
         if r.kind() != "ExternalSecret" {
             continue;
         }
-        let key = (if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() }, es.target_name());
+        let key = (
+            if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() },
+            es.target_name(),
+        );
         match dependencies(env, &es) {
             Ok(deps) if !deps.is_empty() => {
                 es_hashes.push((i - target_offset, hash(&deps)));

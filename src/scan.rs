@@ -16,7 +16,9 @@ pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter_entry(|e| !(e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s)))
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && crate::kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|n| e.file_name() == *n))
+        .filter(|e| {
+            e.file_type().is_file() && crate::kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|n| e.file_name() == *n)
+        })
         .filter_map(|e| e.path().parent().and_then(|p| p.strip_prefix(repo).ok()).map(Path::to_path_buf))
         .collect();
     out.sort();
@@ -39,7 +41,10 @@ pub fn environments(repo: &Path, config: &Config) -> Result<BTreeMap<String, Vec
         for env in &config.environments {
             let mut b = GlobSetBuilder::new();
             for g in &env.overlays {
-                b.add(Glob::new(g.trim_end_matches('/')).map_err(|e| format!("environment '{}': bad glob '{g}': {e}", env.name))?);
+                b.add(
+                    Glob::new(g.trim_end_matches('/'))
+                        .map_err(|e| format!("environment '{}': bad glob '{g}': {e}", env.name))?,
+                );
             }
             let set = b.build().map_err(|e| e.to_string())?;
             let mine: Vec<PathBuf> = dirs.iter().filter(|d| set.is_match(d)).cloned().collect();

@@ -6,8 +6,8 @@
 //! environment) and, when Argo CD runs the plugin, `argocd` (app name, namespace, revision, parameters). Undefined variables are errors; nothing outside the repo
 //! can be included; the process environment and the network are out of reach.
 
-use crate::kustomize::loader::normalize;
 use crate::kustomize::KustomizeError;
+use crate::kustomize::loader::normalize;
 use base64::Engine as _;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use serde_yaml::Value as Yaml;
@@ -77,9 +77,12 @@ fn filters(env: &mut Environment<'static>) {
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("b64decode: {e}")))?;
         String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidOperation, "b64decode: not UTF-8 text"))
     });
-    env.add_filter("sha256", |s: String| Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>());
+    env.add_filter("sha256", |s: String| {
+        Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
     env.add_filter("to_yaml", |v: Value| -> Result<String, Error> {
-        let text = serde_yaml::to_string(&v).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("to_yaml: {e}")))?;
+        let text =
+            serde_yaml::to_string(&v).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("to_yaml: {e}")))?;
         Ok(text.trim_end().to_string())
     });
     env.add_filter("to_json", |v: Value| -> Result<String, Error> {
@@ -89,7 +92,10 @@ fn filters(env: &mut Environment<'static>) {
     env.add_filter("quote", |v: Value| serde_json::to_string(&v.to_string()).unwrap_or_default());
     env.add_filter("required", |v: Value, message: Option<String>| -> Result<Value, Error> {
         if v.is_undefined() || v.is_none() || (v.as_str() == Some("")) {
-            return Err(Error::new(ErrorKind::InvalidOperation, message.unwrap_or_else(|| "a required value is missing".into())));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                message.unwrap_or_else(|| "a required value is missing".into()),
+            ));
         }
         Ok(v)
     });
@@ -105,7 +111,12 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     // trim_blocks/lstrip_blocks: `{% for %}` lines leave no blank lines or stray indentation in the YAML.
     env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).trim_blocks(true).lstrip_blocks(true).build().expect("valid syntax"),
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("valid syntax"),
     );
     filters(&mut env);
     let base = file.parent().unwrap_or(dir).to_path_buf();
@@ -115,7 +126,10 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
         let real = path.canonicalize().unwrap_or_else(|_| path.clone());
         let real_root = root.canonicalize().unwrap_or_else(|_| root.clone());
         if !real.starts_with(&real_root) {
-            return Err(Error::new(ErrorKind::InvalidOperation, format!("'{name}' is outside the repository; includes stay inside it")));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("'{name}' is outside the repository; includes stay inside it"),
+            ));
         }
         match std::fs::read_to_string(&path) {
             Ok(s) => Ok(Some(s)),
@@ -142,7 +156,10 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
         let line = e.line().unwrap_or(0) as u32;
         let message = match (e.kind(), e.range()) {
             (ErrorKind::UndefinedError, Some(r)) => {
-                format!("undefined variable '{}' (templates see values.yaml, env and argocd)", source.get(r).unwrap_or("?").trim())
+                format!(
+                    "undefined variable '{}' (templates see values.yaml, env and argocd)",
+                    source.get(r).unwrap_or("?").trim()
+                )
             }
             _ => {
                 let mut m = e.kind().to_string();
@@ -172,8 +189,18 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         write(t.path(), "values.yaml", "team: orders\ndb: {host: db.dev, port: 5432}\n");
         write(t.path(), "app/values.yaml", "db: {host: db.prod}\n");
-        let f = write(t.path(), "app/x.yaml.j2", "host: {{ db.host }}\nport: {{ db.port }}\nteam: {{ team | quote }}\nenv: {{ env }}\nb64: {{ 'hi' | b64encode }}\nback: {{ 'aGk=' | b64decode }}\nsum: {{ 'a' | sha256 }}\n");
-        let out = render(&f, &t.path().join("app"), t.path(), &TemplateContext { env: Some("prod".into()), ..Default::default() }).unwrap();
+        let f = write(
+            t.path(),
+            "app/x.yaml.j2",
+            "host: {{ db.host }}\nport: {{ db.port }}\nteam: {{ team | quote }}\nenv: {{ env }}\nb64: {{ 'hi' | b64encode }}\nback: {{ 'aGk=' | b64decode }}\nsum: {{ 'a' | sha256 }}\n",
+        );
+        let out = render(
+            &f,
+            &t.path().join("app"),
+            t.path(),
+            &TemplateContext { env: Some("prod".into()), ..Default::default() },
+        )
+        .unwrap();
         assert_eq!(
             out,
             "host: db.prod\nport: 5432\nteam: \"orders\"\nenv: prod\nb64: aGk=\nback: hi\nsum: ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\n"

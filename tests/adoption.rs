@@ -31,7 +31,13 @@ fn the_pre_commit_hook_fails_on_a_staged_defect() {
     assert_eq!(hook["language"], "rust");
     assert_eq!(hook["pass_filenames"], false);
     let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
-    for f in ["apps/x/kustomization.yaml", "apps/x/base/external-secrets.yaml.j2", "inventories/prod.json", "Kustomization", "a.yml"] {
+    for f in [
+        "apps/x/kustomization.yaml",
+        "apps/x/base/external-secrets.yaml.j2",
+        "inventories/prod.json",
+        "Kustomization",
+        "a.yml",
+    ] {
         assert!(files.is_match(f), "{f} should trigger the hook");
     }
     assert!(!files.is_match("README.md"));
@@ -52,7 +58,10 @@ fn the_pre_commit_hook_fails_on_a_staged_defect() {
     let text = std::fs::read_to_string(&f).unwrap().replacen("name: azure-kv\n", "name: azure-kvv\n", 1);
     std::fs::write(&f, text).unwrap();
     sh(d, &["git", "add", "apps/payments/base/external-secrets.yaml"]);
-    let staged = String::from_utf8(Command::new("git").args(["diff", "--cached", "--name-only"]).current_dir(d).output().unwrap().stdout).unwrap();
+    let staged = String::from_utf8(
+        Command::new("git").args(["diff", "--cached", "--name-only"]).current_dir(d).output().unwrap().stdout,
+    )
+    .unwrap();
     assert!(staged.lines().any(|l| files.is_match(l)), "pre-commit would run the hook for {staged}");
     let out = run();
     assert_eq!(out.status.code(), Some(1));
@@ -61,7 +70,9 @@ fn the_pre_commit_hook_fails_on_a_staged_defect() {
 
 /// `argocd-eso-plugin <sub>` in a text: the subcommands it calls.
 fn subcommands(text: &str) -> Vec<String> {
-    let re = regex::Regex::new(r"argocd-eso-plugin (lint|diff|render|generate|discover|graph|explain|completions|man)\b").unwrap();
+    let re =
+        regex::Regex::new(r"argocd-eso-plugin (lint|diff|render|generate|discover|graph|explain|completions|man)\b")
+            .unwrap();
     let mut out: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
     out.sort();
     out.dedup();
@@ -77,9 +88,17 @@ fn the_action_and_ci_examples_parse_and_call_existing_commands() {
     }
     assert_eq!(action["runs"]["using"], "composite");
     let steps = action["runs"]["steps"].as_sequence().unwrap();
-    assert!(steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))));
+    assert!(
+        steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif")))
+    );
     let workflow = yaml(&root().join("examples/ci/github-workflow.yml"));
-    assert!(workflow["jobs"]["lint"]["steps"].as_sequence().unwrap().iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("azure/login"))));
+    assert!(
+        workflow["jobs"]["lint"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("azure/login")))
+    );
     assert_eq!(workflow["permissions"]["id-token"], "write");
     let gitlab = yaml(&root().join("examples/ci/gitlab-ci.yml"));
     assert!(gitlab["eso-lint"]["artifacts"]["reports"]["junit"].is_string());
@@ -87,7 +106,14 @@ fn the_action_and_ci_examples_parse_and_call_existing_commands() {
     assert_eq!(precommit["repos"][0]["hooks"][0]["id"], "argocd-eso-plugin-lint");
 
     let mut all = Vec::new();
-    for f in ["action.yml", "examples/ci/github-workflow.yml", "examples/ci/gitlab-ci.yml", ".pre-commit-hooks.yaml", "plugin.yaml", "README.md"] {
+    for f in [
+        "action.yml",
+        "examples/ci/github-workflow.yml",
+        "examples/ci/gitlab-ci.yml",
+        ".pre-commit-hooks.yaml",
+        "plugin.yaml",
+        "README.md",
+    ] {
         let text = std::fs::read_to_string(root().join(f)).unwrap();
         all.extend(subcommands(&text));
         // plugin.yaml writes [argocd-eso-plugin, generate]
@@ -95,7 +121,9 @@ fn the_action_and_ci_examples_parse_and_call_existing_commands() {
     }
     all.sort();
     all.dedup();
-    assert!(all.contains(&"lint".to_string()) && all.contains(&"diff".to_string()) && all.contains(&"generate".to_string()));
+    assert!(
+        all.contains(&"lint".to_string()) && all.contains(&"diff".to_string()) && all.contains(&"generate".to_string())
+    );
     for sub in all {
         let out = bin().args([sub.as_str(), "--help"]).output().unwrap();
         assert!(out.status.success(), "`argocd-eso-plugin {sub} --help` fails");
@@ -120,7 +148,8 @@ fn quiet_silences_notes() {
     let dir = root().join("examples/apps/orders-api/overlays/prod");
     let tmp = tempfile::tempdir().unwrap();
     let _ = tmp;
-    let loud = bin().args(["render", "--offline", "--vault-inventory", "/nonexistent.json"]).arg(&dir).output().unwrap();
+    let loud =
+        bin().args(["render", "--offline", "--vault-inventory", "/nonexistent.json"]).arg(&dir).output().unwrap();
     assert!(!loud.status.success(), "a missing inventory file is an error");
     let normal = bin().args(["render", "-v"]).arg(&dir).output().unwrap();
     assert!(String::from_utf8_lossy(&normal.stderr).contains("environment prod; stamped"));

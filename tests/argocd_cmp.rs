@@ -79,16 +79,21 @@ struct Parameter {
 
 #[test]
 fn plugin_yaml_matches_the_cmp_schema() {
-    let p: Plugin = serde_yaml::from_str(&std::fs::read_to_string(root().join("plugin.yaml")).unwrap()).expect("plugin.yaml parses strictly");
+    let p: Plugin = serde_yaml::from_str(&std::fs::read_to_string(root().join("plugin.yaml")).unwrap())
+        .expect("plugin.yaml parses strictly");
     assert_eq!((p.api_version.as_str(), p.kind.as_str()), ("argoproj.io/v1alpha1", "ConfigManagementPlugin"));
     assert_eq!(p.spec.generate.command, vec!["argocd-eso-plugin", "generate"]);
     let find = p.spec.discover.as_ref().unwrap().find.as_ref().unwrap();
     assert_eq!(find.command.as_deref(), Some(&["argocd-eso-plugin".to_string(), "discover".to_string()][..]));
-    let names: Vec<&str> = p.spec.parameters.as_ref().unwrap().static_.as_ref().unwrap().iter().map(|x| x.name.as_str()).collect();
+    let names: Vec<&str> =
+        p.spec.parameters.as_ref().unwrap().static_.as_ref().unwrap().iter().map(|x| x.name.as_str()).collect();
     assert_eq!(names, vec!["environment", "fail-on", "expiry-warning-days"]);
     // The copy the sidecar mounts says the same.
-    let cm: Value = serde_yaml::from_str(&std::fs::read_to_string(root().join("examples/argocd/cmp-plugin.yaml")).unwrap()).unwrap();
-    let mounted: Plugin = serde_yaml::from_str(cm["data"]["plugin.yaml"].as_str().unwrap()).expect("mounted plugin.yaml parses strictly");
+    let cm: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root().join("examples/argocd/cmp-plugin.yaml")).unwrap())
+            .unwrap();
+    let mounted: Plugin =
+        serde_yaml::from_str(cm["data"]["plugin.yaml"].as_str().unwrap()).expect("mounted plugin.yaml parses strictly");
     assert_eq!(mounted.metadata, p.metadata);
     assert_eq!(mounted.spec.generate, p.spec.generate);
     assert_eq!(mounted.spec.discover, p.spec.discover);
@@ -97,24 +102,34 @@ fn plugin_yaml_matches_the_cmp_schema() {
 #[test]
 fn sidecar_kustomization_applies_over_argocds_repo_server() {
     let tmp = tempfile::tempdir().unwrap();
-    for f in ["kustomization.yaml", "cmp-plugin.yaml", "repo-server-sidecar.yaml", "repo-server-workload-identity.yaml"] {
+    for f in ["kustomization.yaml", "cmp-plugin.yaml", "repo-server-sidecar.yaml", "repo-server-workload-identity.yaml"]
+    {
         std::fs::copy(root().join("examples/argocd").join(f), tmp.path().join(f)).unwrap();
     }
     // Argo CD's own repo-server Deployment stands in for the installation the kustomization points at.
-    std::fs::copy(support::shared_dir().join("reference/argocd/argocd-repo-server-deployment.yaml"), tmp.path().join("argocd-repo-server-deployment.yaml")).unwrap();
+    std::fs::copy(
+        support::shared_dir().join("reference/argocd/argocd-repo-server-deployment.yaml"),
+        tmp.path().join("argocd-repo-server-deployment.yaml"),
+    )
+    .unwrap();
     let k = tmp.path().join("kustomization.yaml");
     let text = std::fs::read_to_string(&k).unwrap();
-    let local = text.replace("- https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml", "- argocd-repo-server-deployment.yaml");
+    let local = text.replace(
+        "- https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml",
+        "- argocd-repo-server-deployment.yaml",
+    );
     assert_ne!(text, local);
     std::fs::write(&k, local).unwrap();
     let out = Command::new("kubectl").arg("kustomize").arg(tmp.path()).output().expect("kubectl");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let docs: Vec<Value> = argocd_eso_plugin::kustomize::loader::split_documents(&String::from_utf8(out.stdout).unwrap())
-        .iter()
-        .map(|d| serde_yaml::from_str(d.text).unwrap())
-        .filter(|v: &Value| !v.is_null())
-        .collect();
-    let deploy = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "argocd-repo-server").unwrap();
+    let docs: Vec<Value> =
+        argocd_eso_plugin::kustomize::loader::split_documents(&String::from_utf8(out.stdout).unwrap())
+            .iter()
+            .map(|d| serde_yaml::from_str(d.text).unwrap())
+            .filter(|v: &Value| !v.is_null())
+            .collect();
+    let deploy =
+        docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "argocd-repo-server").unwrap();
     let pod = &deploy["spec"]["template"];
     assert_eq!(pod["metadata"]["labels"]["azure.workload.identity/use"], "true");
     let containers = pod["spec"]["containers"].as_sequence().unwrap();
@@ -199,7 +214,11 @@ fn as_cmp_server(cwd: &Path, args: &[&str], source_path: &str, extra_env: &[(&st
 }
 
 fn app_dirs(repo: &Path) -> Vec<String> {
-    argocd_eso_plugin::scan::kustomization_dirs(repo).into_iter().map(|d| d.display().to_string()).filter(|d| d.contains("overlays")).collect()
+    argocd_eso_plugin::scan::kustomization_dirs(repo)
+        .into_iter()
+        .map(|d| d.display().to_string())
+        .filter(|d| d.contains("overlays"))
+        .collect()
 }
 
 #[test]
@@ -224,11 +243,17 @@ fn generate_as_argocd_cmp_server_runs_it() {
         let stderr = String::from_utf8_lossy(&first.stderr);
         assert!(first.status.success(), "{app}: {stderr}");
         let text = String::from_utf8(first.stdout.clone()).unwrap();
-        let docs: Vec<Value> =
-            argocd_eso_plugin::kustomize::loader::split_documents(&text).iter().map(|d| serde_yaml::from_str(d.text).unwrap()).filter(|v: &Value| !v.is_null()).collect();
+        let docs: Vec<Value> = argocd_eso_plugin::kustomize::loader::split_documents(&text)
+            .iter()
+            .map(|d| serde_yaml::from_str(d.text).unwrap())
+            .filter(|v: &Value| !v.is_null())
+            .collect();
         assert!(!docs.is_empty());
         for d in &docs {
-            assert!(d["apiVersion"].is_string() && d["kind"].is_string() && d["metadata"]["name"].is_string(), "{app}: not a Kubernetes object: {d:?}");
+            assert!(
+                d["apiVersion"].is_string() && d["kind"].is_string() && d["metadata"]["name"].is_string(),
+                "{app}: not a Kubernetes object: {d:?}"
+            );
         }
         assert_eq!(as_cmp_server(&dir, &["generate"], app, &[]).stdout, first.stdout, "{app}: identical across runs");
         if app.starts_with("apps/") {
@@ -237,8 +262,16 @@ fn generate_as_argocd_cmp_server_runs_it() {
         assert!(stderr.contains("app orders-api-prod at revision 4f2c1e9"), "{stderr}");
     }
     // Nothing was written into the repo copy.
-    let files = walkdir::WalkDir::new(repo.path()).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).count();
-    let originals = walkdir::WalkDir::new(root().join("examples")).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).count();
+    let files = walkdir::WalkDir::new(repo.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count();
+    let originals = walkdir::WalkDir::new(root().join("examples"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count();
     assert_eq!(files, originals);
 }
 
@@ -265,7 +298,8 @@ fn generate_fails_closed() {
 
     // A broken overlay.
     let repo = repo_copy();
-    std::fs::write(repo.path().join(app).join("kustomization.yaml"), "resources:\n- ../../base\n- missing.yaml\n").unwrap();
+    std::fs::write(repo.path().join(app).join("kustomization.yaml"), "resources:\n- ../../base\n- missing.yaml\n")
+        .unwrap();
     make_world_readable(repo.path());
     let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
     assert_failed_closed(&out, 2, "missing.yaml");
@@ -277,7 +311,15 @@ fn generate_fails_closed() {
     make_world_readable(repo.path());
     let out = as_cmp_server(
         &repo.path().join(app),
-        &["generate", "--connect-to", "kv-contoso-prod.vault.azure.net=127.0.0.1:9", "--azure-auth", "client-secret", "--vault-timeout", "5"],
+        &[
+            "generate",
+            "--connect-to",
+            "kv-contoso-prod.vault.azure.net=127.0.0.1:9",
+            "--azure-auth",
+            "client-secret",
+            "--vault-timeout",
+            "5",
+        ],
         app,
         &[("AZURE_TENANT_ID", support::fake_vault::TENANT), ("AZURE_CLIENT_ID", "x"), ("AZURE_CLIENT_SECRET", "y")],
     );
@@ -297,7 +339,9 @@ fn plugin_parameters_reach_generate() {
     // fail-on=warning through the parameter: the expiring registry credential now blocks.
     let inv = repo.path().join("inventories/prod.json");
     let mut items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
-    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(20)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(20))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
     items.iter_mut().find(|i| i["name"] == "acr-pull-auth").unwrap()["attributes"]["expires"] = soon.into();
     std::fs::write(&inv, serde_json::to_string(&items).unwrap()).unwrap();
     make_world_readable(repo.path());
@@ -308,9 +352,14 @@ fn plugin_parameters_reach_generate() {
     let blocked = as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning")]);
     assert_failed_closed(&blocked, 1, "warning[KV004]");
     // expiry-warning-days=10: 20 days away is no longer a warning.
-    let relaxed = as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning"), ("PARAM_EXPIRY_WARNING_DAYS", "10")]);
+    let relaxed =
+        as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning"), ("PARAM_EXPIRY_WARNING_DAYS", "10")]);
     assert!(relaxed.status.success(), "{}", String::from_utf8_lossy(&relaxed.stderr));
     // The environment parameter overrides the path: prod's overlay rendered against dev's vault inventory.
     let as_dev = as_cmp_server(&dir, &["generate"], app, &[("ARGOCD_ENV_ENVIRONMENT", "dev")]);
-    assert!(String::from_utf8_lossy(&as_dev.stderr).contains("environment dev"), "{}", String::from_utf8_lossy(&as_dev.stderr));
+    assert!(
+        String::from_utf8_lossy(&as_dev.stderr).contains("environment dev"),
+        "{}",
+        String::from_utf8_lossy(&as_dev.stderr)
+    );
 }

@@ -22,7 +22,14 @@ fn repo() -> tempfile::TempDir {
 }
 
 fn diff(dir: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).arg("diff").arg(dir).args(["--offline"]).args(extra).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .arg("diff")
+        .arg(dir)
+        .args(["--offline"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 /// environment -> [(change, object)]
@@ -35,7 +42,12 @@ fn changes(dir: &Path) -> Vec<(String, Vec<(String, String)>)> {
         .unwrap()
         .iter()
         .map(|e| {
-            let list = e["changes"].as_array().unwrap().iter().map(|c| (c["change"].as_str().unwrap().to_string(), c["object"].as_str().unwrap().to_string())).collect();
+            let list = e["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["change"].as_str().unwrap().to_string(), c["object"].as_str().unwrap().to_string()))
+                .collect();
             (e["environment"].as_str().unwrap().to_string(), list)
         })
         .collect()
@@ -64,13 +76,20 @@ fn no_change_no_diff_and_exit_code() {
 fn an_overlay_change_shows_in_that_environment_only() {
     let r = repo();
     edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
-    assert_eq!(only(&changes(r.path())), vec![("prod".to_string(), vec![("changed".to_string(), "Deployment/orders-prod/orders-api".to_string())])]);
+    assert_eq!(
+        only(&changes(r.path())),
+        vec![("prod".to_string(), vec![("changed".to_string(), "Deployment/orders-prod/orders-api".to_string())])]
+    );
 }
 
 #[test]
 fn a_base_change_shows_in_every_environment() {
     let r = repo();
-    edit(&r.path().join("apps/payments/base/statefulset.yaml"), "image: contoso.azurecr.io/ledger:2.0.0", "image: contoso.azurecr.io/ledger:2.1.0");
+    edit(
+        &r.path().join("apps/payments/base/statefulset.yaml"),
+        "image: contoso.azurecr.io/ledger:2.0.0",
+        "image: contoso.azurecr.io/ledger:2.1.0",
+    );
     let got = only(&changes(r.path()));
     let envs: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(envs, vec!["dev", "prod", "staging"]);
@@ -86,7 +105,13 @@ fn a_rename_is_a_removal_and_an_addition() {
     let got = only(&changes(r.path()));
     assert_eq!(got.len(), 3);
     for (env, c) in &got {
-        assert_eq!(c, &vec![("removed".to_string(), format!("Service/orders-{env}/orders-api")), ("added".to_string(), format!("Service/orders-{env}/orders-api-v2"))]);
+        assert_eq!(
+            c,
+            &vec![
+                ("removed".to_string(), format!("Service/orders-{env}/orders-api")),
+                ("added".to_string(), format!("Service/orders-{env}/orders-api-v2"))
+            ]
+        );
     }
 }
 
@@ -94,11 +119,18 @@ fn a_rename_is_a_removal_and_an_addition() {
 fn an_uncommitted_new_file_is_included() {
     let r = repo();
     let base = r.path().join("apps/orders-api/base");
-    std::fs::write(base.join("pdb.yaml"), "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: orders-api\nspec:\n  minAvailable: 1\n").unwrap();
+    std::fs::write(
+        base.join("pdb.yaml"),
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: orders-api\nspec:\n  minAvailable: 1\n",
+    )
+    .unwrap();
     edit(&base.join("kustomization.yaml"), "- service.yaml\n", "- service.yaml\n- pdb.yaml\n");
     let got = only(&changes(r.path()));
     assert_eq!(got.len(), 3);
-    assert!(got.iter().all(|(env, c)| c == &vec![("added".to_string(), format!("PodDisruptionBudget/orders-{env}/orders-api"))]));
+    assert!(
+        got.iter()
+            .all(|(env, c)| c == &vec![("added".to_string(), format!("PodDisruptionBudget/orders-{env}/orders-api"))])
+    );
 }
 
 #[test]
@@ -107,7 +139,8 @@ fn a_rotation_is_explained() {
     let inv = r.path().join("inventories/prod.json");
     edit(&inv, "\"name\": \"orders-db-password\"", "\"name\": \"orders-db-password\"");
     let mut items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
-    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] = "2026-11-20T09:00:00+00:00".into();
+    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] =
+        "2026-11-20T09:00:00+00:00".into();
     std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
     let out = diff(r.path(), &[]);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -119,8 +152,16 @@ fn a_rotation_is_explained() {
 #[test]
 fn secret_values_are_masked() {
     let r = repo();
-    std::fs::write(r.path().join("apps/orders-api/base/debug.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: debug\nstringData:\n  password: hunter2\n").unwrap();
-    edit(&r.path().join("apps/orders-api/base/kustomization.yaml"), "- service.yaml\n", "- service.yaml\n- debug.yaml\n");
+    std::fs::write(
+        r.path().join("apps/orders-api/base/debug.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: debug\nstringData:\n  password: hunter2\n",
+    )
+    .unwrap();
+    edit(
+        &r.path().join("apps/orders-api/base/kustomization.yaml"),
+        "- service.yaml\n",
+        "- service.yaml\n- debug.yaml\n",
+    );
     let out = diff(r.path(), &[]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("+  password: '***'"), "{text}");
@@ -135,7 +176,8 @@ fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {name}; run with UPDATE_SNAPSHOTS=1"));
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {name}; run with UPDATE_SNAPSHOTS=1"));
     assert_eq!(actual, expected, "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)");
 }
 
@@ -146,13 +188,23 @@ fn snapshots_of_a_sample_change() {
     edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
     let inv = r.path().join("inventories/prod.json");
     let mut items: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
-    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] = "2026-11-20T09:00:00+00:00".into();
+    items.iter_mut().find(|i| i["name"] == "orders-db-password").unwrap()["attributes"]["updated"] =
+        "2026-11-20T09:00:00+00:00".into();
     std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
-    let base_rev = String::from_utf8(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(r.path()).output().unwrap().stdout).unwrap();
+    let base_rev = String::from_utf8(
+        Command::new("git").args(["rev-parse", "HEAD"]).current_dir(r.path()).output().unwrap().stdout,
+    )
+    .unwrap();
     let clean = |s: String| s.replace(&base_rev.trim()[..12], "BASEREV0000");
     snapshot("diff.txt", &clean(String::from_utf8(diff(r.path(), &["--env", "prod"]).stdout).unwrap()));
-    snapshot("diff.md", &clean(String::from_utf8(diff(r.path(), &["--env", "prod", "-o", "markdown"]).stdout).unwrap()));
-    let graph = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["graph", r.path().to_str().unwrap(), "--env", "prod", "--offline"]).output().unwrap();
+    snapshot(
+        "diff.md",
+        &clean(String::from_utf8(diff(r.path(), &["--env", "prod", "-o", "markdown"]).stdout).unwrap()),
+    );
+    let graph = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .args(["graph", r.path().to_str().unwrap(), "--env", "prod", "--offline"])
+        .output()
+        .unwrap();
     snapshot("graph-prod.mmd", &String::from_utf8(graph.stdout).unwrap());
 }
 
@@ -164,7 +216,10 @@ fn graph_flags_what_is_missing() {
     items.retain(|i| i["name"] != "acr-pull-auth");
     std::fs::write(&inv, serde_json::to_string_pretty(&items).unwrap()).unwrap();
     edit(&r.path().join("apps/payments/base/statefulset.yaml"), "secretName: ledger-tls", "secretName: ledger-tls-old");
-    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["graph", r.path().to_str().unwrap(), "--env", "dev", "--offline", "-o", "dot"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .args(["graph", r.path().to_str().unwrap(), "--env", "dev", "--offline", "-o", "dot"])
+        .output()
+        .unwrap();
     let dot = String::from_utf8(out.stdout).unwrap();
     let red: Vec<&str> = dot.lines().filter(|l| l.contains("color=red")).collect();
     assert_eq!(red.len(), 2, "{dot}");
@@ -177,7 +232,9 @@ fn both_sides_share_one_live_answer_per_vault_and_plan() {
     use support::fake_vault::{FakeVault, TENANT};
     const HOST: &str = "kv-contoso-prod.vault.azure.net";
     let fake = FakeVault::start(&[HOST, "login.fake.test"]);
-    let inventory: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(support::examples().join("inventories/prod.json")).unwrap()).unwrap();
+    let inventory: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(support::examples().join("inventories/prod.json")).unwrap())
+            .unwrap();
     for item in &inventory {
         fake.add(item["name"].as_str().unwrap(), &[1_760_000_000]);
     }
@@ -193,7 +250,12 @@ fn both_sides_share_one_live_answer_per_vault_and_plan() {
         .arg("diff")
         .arg(r.path())
         .args(["--env", "prod", "-o", "json"])
-        .args(["--connect-to", &format!("{HOST}={}", fake.addr), "--connect-to", &format!("login.fake.test={}", fake.addr)])
+        .args([
+            "--connect-to",
+            &format!("{HOST}={}", fake.addr),
+            "--connect-to",
+            &format!("login.fake.test={}", fake.addr),
+        ])
         .args(["--ca-file", ca.to_str().unwrap(), "--azure-auth", "client-secret"])
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", "diff")
@@ -205,7 +267,8 @@ fn both_sides_share_one_live_answer_per_vault_and_plan() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stdout.contains("CANARY") && !stderr.contains("CANARY"), "a secret value leaked");
     let v: Value = serde_json::from_str(&stdout).unwrap();
-    let changed: Vec<&str> = v["environments"][0]["changes"].as_array().unwrap().iter().map(|c| c["object"].as_str().unwrap()).collect();
+    let changed: Vec<&str> =
+        v["environments"][0]["changes"].as_array().unwrap().iter().map(|c| c["object"].as_str().unwrap()).collect();
     assert_eq!(changed, vec!["Deployment/orders-prod/orders-api"]);
     // Each stage run that goes live signs in once and is challenged once; beyond that, no request repeats: what the
     // base side asked, the head side reads from the memo.

@@ -1,6 +1,6 @@
 //! Every overlay of the bundled example repo renders natively exactly as `kubectl kustomize` renders it.
 
-use argocd_eso_plugin::kustomize::{self, loader, BuildOptions};
+use argocd_eso_plugin::kustomize::{self, BuildOptions, loader};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,7 +40,11 @@ fn expanded_copy(root: &Path, overlay: &Path) -> tempfile::TempDir {
     let env = argocd_eso_plugin::scan::env_of(overlay.strip_prefix(root).unwrap());
     for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
         if argocd_eso_plugin::template::is_template(e.path()) {
-            let ctx = argocd_eso_plugin::template::TemplateContext { env: env.clone(), overlay: Some(overlay.to_path_buf()), ..Default::default() };
+            let ctx = argocd_eso_plugin::template::TemplateContext {
+                env: env.clone(),
+                overlay: Some(overlay.to_path_buf()),
+                ..Default::default()
+            };
             let text = argocd_eso_plugin::template::render(e.path(), e.path().parent().unwrap(), root, &ctx).unwrap();
             std::fs::write(tmp.path().join(e.path().strip_prefix(root).unwrap()), text).unwrap();
         }
@@ -56,8 +60,17 @@ fn every_example_overlay_equals_kubectl_kustomize() {
     for dir in dirs {
         let expanded = expanded_copy(&root, &dir);
         let oracle_dir = expanded.path().join(dir.strip_prefix(&root).unwrap());
-        let oracle = Command::new("kubectl").arg("kustomize").arg(&oracle_dir).output().expect("kubectl is installed (the oracle)");
-        assert!(oracle.status.success(), "kubectl kustomize {} failed: {}", dir.display(), String::from_utf8_lossy(&oracle.stderr));
+        let oracle = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&oracle_dir)
+            .output()
+            .expect("kubectl is installed (the oracle)");
+        assert!(
+            oracle.status.success(),
+            "kubectl kustomize {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&oracle.stderr)
+        );
         let expected = docs(&String::from_utf8(oracle.stdout).unwrap());
         let env = argocd_eso_plugin::scan::env_of(dir.strip_prefix(&root).unwrap());
         let opts = BuildOptions {

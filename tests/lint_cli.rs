@@ -32,7 +32,10 @@ fn exit_codes_follow_fail_on() {
     let error = bin(&["lint", s(&case("REF001", "fail"))]);
     assert_eq!(error.status.code(), Some(1));
     let text = String::from_utf8_lossy(&error.stdout);
-    assert!(text.contains("error[REF001]: ClusterSecretStore 'azure-kvv' does not resolve in environment 'test'"), "{text}");
+    assert!(
+        text.contains("error[REF001]: ClusterSecretStore 'azure-kvv' does not resolve in environment 'test'"),
+        "{text}"
+    );
     assert!(text.contains("--> overlays/test/objects.yaml:7:11"), "{text}");
     assert!(text.contains("help: did you mean 'azure-kv'?"), "{text}");
 
@@ -75,7 +78,8 @@ fn sarif_output_reads_back_as_sarif_2_1_0() {
     let run = &sarif.runs[0];
     let rules = run.tool.driver.rules.as_ref().unwrap();
     assert_eq!(rules.len(), argocd_eso_plugin::rules::all().len());
-    let results: Vec<_> = run.results.as_ref().unwrap().iter().filter(|r| r.rule_id.as_deref() != Some("KV000")).collect();
+    let results: Vec<_> =
+        run.results.as_ref().unwrap().iter().filter(|r| r.rule_id.as_deref() != Some("KV000")).collect();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].rule_id.as_deref(), Some("ESO006"));
     let region = results[0].locations.as_ref().unwrap()[0].physical_location.as_ref().unwrap().region.as_ref().unwrap();
@@ -101,7 +105,12 @@ fn github_output_is_workflow_commands() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("::error")).collect();
     assert_eq!(lines.len(), 2);
-    assert!(lines.iter().all(|l| l.starts_with("::error file=overlays/test/") && l.contains(",title=GIT001 secret-in-git::")), "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("::error file=overlays/test/") && l.contains(",title=GIT001 secret-in-git::")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -135,7 +144,15 @@ fn config_severities_ignores_and_the_ignore_annotation() {
     std::fs::remove_file(&cfg).unwrap();
     let objects = tmp.path().join("overlays/test/objects.yaml");
     let text = std::fs::read_to_string(&objects).unwrap();
-    std::fs::write(&objects, text.replacen("  name: app-db\n", "  name: app-db\n  annotations:\n    argocd-eso-plugin.io/ignore: REF001\n", 1)).unwrap();
+    std::fs::write(
+        &objects,
+        text.replacen(
+            "  name: app-db\n",
+            "  name: app-db\n  annotations:\n    argocd-eso-plugin.io/ignore: REF001\n",
+            1,
+        ),
+    )
+    .unwrap();
     assert_eq!(bin(&["lint", s(tmp.path())]).status.code(), Some(0), "suppressed by annotation");
 }
 

@@ -5,9 +5,9 @@
 mod support;
 
 use argocd_eso_plugin::config::Config;
-use argocd_eso_plugin::lint::{lint, LintOptions};
-use argocd_eso_plugin::vault::stage::VaultOptions;
+use argocd_eso_plugin::lint::{LintOptions, lint};
 use argocd_eso_plugin::rules;
+use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -34,7 +34,12 @@ fn run(repo: &Path) -> BTreeSet<(String, String, u32)> {
         vault.live.max_retries = 0;
     }
     let opts = LintOptions::new(repo.to_path_buf(), config, vec![], vault);
-    lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.file.display().to_string(), f.line)).collect()
+    lint(&opts)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| (f.code.to_string(), f.file.display().to_string(), f.line))
+        .collect()
 }
 
 fn expected(repo: &Path) -> BTreeSet<(String, String, u32)> {
@@ -47,7 +52,12 @@ fn every_rule_has_a_failing_and_a_passing_case() {
         let dir = cases_root().join(rule.code);
         assert!(dir.join("fail").is_dir() && dir.join("pass").is_dir(), "no testdata for {}", rule.code);
         let want = expected(&dir.join("fail"));
-        assert!(want.iter().any(|(c, _, _)| c == rule.code), "{}: the failing case marks no '# expect: {}'", rule.code, rule.code);
+        assert!(
+            want.iter().any(|(c, _, _)| c == rule.code),
+            "{}: the failing case marks no '# expect: {}'",
+            rule.code,
+            rule.code
+        );
     }
 }
 

@@ -5,7 +5,7 @@
 mod support;
 
 use argocd_eso_plugin::config::Config;
-use argocd_eso_plugin::lint::{lint, LintOptions};
+use argocd_eso_plugin::lint::{LintOptions, lint};
 use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,8 +13,14 @@ use std::path::Path;
 fn findings(repo: &Path) -> BTreeSet<(String, String, u32)> {
     let mut config = Config::default();
     config.rules.insert("KV000".into(), argocd_eso_plugin::config::RuleSetting::Off);
-    let opts = LintOptions::new(repo.to_path_buf(), config, vec![], VaultOptions { offline: true, ..Default::default() });
-    lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.file.display().to_string(), f.line)).collect()
+    let opts =
+        LintOptions::new(repo.to_path_buf(), config, vec![], VaultOptions { offline: true, ..Default::default() });
+    lint(&opts)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| (f.code.to_string(), f.file.display().to_string(), f.line))
+        .collect()
 }
 
 fn marked(repo: &Path) -> BTreeSet<(String, String, u32)> {

@@ -17,7 +17,10 @@ fn origins_survive_prefix_namespace_and_patches() {
         "base/objects.yaml",
         "# leading comment\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n---\n\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
     );
-    w("prod/kustomization.yaml", "namespace: prod\nnamePrefix: p-\nresources:\n- ../base\npatches:\n- path: patch.yaml\nconfigMapGenerator:\n- name: settings\n  literals:\n  - a=b\n");
+    w(
+        "prod/kustomization.yaml",
+        "namespace: prod\nnamePrefix: p-\nresources:\n- ../base\npatches:\n- path: patch.yaml\nconfigMapGenerator:\n- name: settings\n  literals:\n  - a=b\n",
+    );
     w("prod/patch.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n");
     let opts = BuildOptions { repo_root: Some(t.path().to_path_buf()), ..Default::default() };
     let out = kustomize::build(&t.path().join("prod"), &opts).unwrap();

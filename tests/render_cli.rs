@@ -88,7 +88,9 @@ fn huge_file_is_refused_without_reading_it() {
 fn yaml_alias_bomb_is_refused() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "kustomization.yaml", "resources:\n- bomb.yaml\n");
-    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
     for i in 1..12 {
         let p = i - 1;
         bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
@@ -103,7 +105,8 @@ fn file_outside_the_kustomization_root_is_refused_unless_allowed() {
     write(t.path(), "app/kustomization.yaml", "resources:\n- ../shared/cm.yaml\n");
     write(t.path(), "shared/cm.yaml", CM);
     assert_fails_cleanly(&render(&t.path().join("app")), "LoadRestrictionsNone");
-    let out = bin().args(["render", "--load-restrictor", "LoadRestrictionsNone"]).arg(t.path().join("app")).output().unwrap();
+    let out =
+        bin().args(["render", "--load-restrictor", "LoadRestrictionsNone"]).arg(t.path().join("app")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

@@ -18,13 +18,18 @@ fn copy_examples() -> tempfile::TempDir {
 }
 
 fn render(dir: &Path, extra: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).arg("render").arg(dir).args(extra).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).arg("render").arg(dir).args(extra).output().unwrap();
     assert!(out.status.success(), "render {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn docs(text: &str) -> Vec<Value> {
-    argocd_eso_plugin::kustomize::loader::split_documents(text).iter().map(|d| serde_yaml::from_str(d.text).unwrap()).filter(|v: &Value| !v.is_null()).collect()
+    argocd_eso_plugin::kustomize::loader::split_documents(text)
+        .iter()
+        .map(|d| serde_yaml::from_str(d.text).unwrap())
+        .filter(|v: &Value| !v.is_null())
+        .collect()
 }
 
 fn label(v: &Value) -> String {
@@ -74,7 +79,10 @@ fn stamps_workloads_and_external_secrets_deterministically() {
     assert!(hash.starts_with("sha256:") && hash.len() == 71, "{hash}");
     for es in d.iter().filter(|v| v["kind"] == "ExternalSecret") {
         assert!(es["metadata"]["annotations"][ANNOTATION].as_str().unwrap().starts_with("sha256:"));
-        assert_eq!(es["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-1", "one wave ahead of its consumer");
+        assert_eq!(
+            es["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-1",
+            "one wave ahead of its consumer"
+        );
     }
     // The Service reads no Secret: it is exactly what kustomize renders.
     let plain = docs(&render(&dir, &["--plain"]));
@@ -88,7 +96,10 @@ fn input_order_does_not_change_the_output() {
     let k = tmp.path().join("apps/orders-api/base/kustomization.yaml");
     let before = render(&tmp.path().join("apps/orders-api/overlays/prod"), &[]);
     let text = std::fs::read_to_string(&k).unwrap();
-    let reordered = text.replace("- deployment.yaml\n- service.yaml\n- external-secrets.yaml\n", "- external-secrets.yaml\n- service.yaml\n- deployment.yaml\n");
+    let reordered = text.replace(
+        "- deployment.yaml\n- service.yaml\n- external-secrets.yaml\n",
+        "- external-secrets.yaml\n- service.yaml\n- deployment.yaml\n",
+    );
     assert_ne!(text, reordered);
     std::fs::write(&k, reordered).unwrap();
     // The documents of external-secrets.yaml reversed, too.
@@ -119,7 +130,10 @@ fn a_rotation_changes_exactly_its_consumers_and_its_external_secret() {
 
     // A secret volume, in another app.
     bump(&prod, "ledger-tls-crt");
-    assert_eq!(changed(&payments_before, &render(&payments, &[])), vec!["StatefulSet/prod-ledger", "ExternalSecret/prod-ledger-tls"]);
+    assert_eq!(
+        changed(&payments_before, &render(&payments, &[])),
+        vec!["StatefulSet/prod-ledger", "ExternalSecret/prod-ledger-tls"]
+    );
 
     // Other environments do not move.
     let dev = tmp.path().join("apps/orders-api/overlays/dev");
@@ -133,7 +147,8 @@ fn offline_without_versions_render_leaves_annotations_out_and_says_so() {
     std::fs::remove_file(tmp.path().join(".argocd-eso-plugin.yaml")).unwrap();
     std::fs::create_dir(tmp.path().join(".git")).unwrap();
     let dir = tmp.path().join("apps/orders-api/overlays/prod");
-    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["render", "--offline"]).arg(&dir).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(["render", "--offline"]).arg(&dir).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains(ANNOTATION));
@@ -146,7 +161,9 @@ fn live_versions_stamp_and_a_new_version_rolls() {
     use support::fake_vault::FakeVault;
     const HOST: &str = "kv-contoso-prod.vault.azure.net";
     let fake = FakeVault::start(&[HOST, "login.fake.test"]);
-    for name in ["orders-db-username", "orders-db-password", "orders-db-host", "orders-payments-api-key", "acr-pull-auth"] {
+    for name in
+        ["orders-db-username", "orders-db-password", "orders-db-host", "orders-payments-api-key", "acr-pull-auth"]
+    {
         fake.add(name, &[1_760_000_000]);
     }
     let tmp = copy_examples();
@@ -159,7 +176,12 @@ fn live_versions_stamp_and_a_new_version_rolls() {
         let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
             .arg("render")
             .arg(&dir)
-            .args(["--connect-to", &format!("{HOST}={}", fake.addr), "--connect-to", &format!("login.fake.test={}", fake.addr)])
+            .args([
+                "--connect-to",
+                &format!("{HOST}={}", fake.addr),
+                "--connect-to",
+                &format!("login.fake.test={}", fake.addr),
+            ])
             .args(["--ca-file", ca.to_str().unwrap(), "--azure-auth", "client-secret"])
             .env("AZURE_TENANT_ID", support::fake_vault::TENANT)
             .env("AZURE_CLIENT_ID", "render")
@@ -176,7 +198,10 @@ fn live_versions_stamp_and_a_new_version_rolls() {
     };
     let before = run();
     assert!(before.contains(ANNOTATION));
-    assert!(fake.requests().iter().all(|r| !r.starts_with("GET /secrets/") || r.contains("/versions?")), "only version listings, never a value");
+    assert!(
+        fake.requests().iter().all(|r| !r.starts_with("GET /secrets/") || r.contains("/versions?")),
+        "only version listings, never a value"
+    );
     fake.rotate("orders-payments-api-key", 1_770_000_000);
     let after = run();
     assert_eq!(changed(&before, &after), vec!["Deployment/orders-api", "ExternalSecret/orders-api-keys"]);

@@ -3,8 +3,8 @@
 mod support;
 
 use argocd_eso_plugin::config::Config;
-use argocd_eso_plugin::lint::{lint, LintOptions};
-use argocd_eso_plugin::vault::live::{choose_plan, AuthChoice, Connection, LiveOptions, Plan};
+use argocd_eso_plugin::lint::{LintOptions, lint};
+use argocd_eso_plugin::vault::live::{AuthChoice, Connection, LiveOptions, Plan, choose_plan};
 use argocd_eso_plugin::vault::stage::VaultOptions;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -54,7 +54,10 @@ fn request_economy_of_both_plans() {
     let inv = inventory(&opts, &plan).unwrap();
     assert_eq!(inv.secrets.len(), 5);
     assert_eq!(fake.vault_requests(), 5 + 1, "one version listing per name, and the challenge");
-    assert!(fake.requests().iter().all(|r| !r.contains("/secrets/secret-") || r.contains("/versions")), "never a value read");
+    assert!(
+        fake.requests().iter().all(|r| !r.contains("/secrets/secret-") || r.contains("/versions")),
+        "never a value read"
+    );
 }
 
 fn repo_with_references(dir: &Path, keys: &[(&str, Option<&str>)]) {
@@ -69,12 +72,16 @@ fn repo_with_references(dir: &Path, keys: &[(&str, Option<&str>)]) {
         ("platform/overlays/live/kustomization.yaml", "resources:\n- store.yaml\n".to_string()),
         (
             "platform/overlays/live/store.yaml",
-            format!("apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: azure-kv\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: {TENANT}\n      vaultUrl: https://{VAULT_HOST}/\n"),
+            format!(
+                "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: azure-kv\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: {TENANT}\n      vaultUrl: https://{VAULT_HOST}/\n"
+            ),
         ),
         ("app/overlays/live/kustomization.yaml", "namespace: app\nresources:\n- es.yaml\n".to_string()),
         (
             "app/overlays/live/es.yaml",
-            format!("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: app\nspec:\n  secretStoreRef: {{name: azure-kv, kind: ClusterSecretStore}}\n  data:\n{data}"),
+            format!(
+                "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: app\nspec:\n  secretStoreRef: {{name: azure-kv, kind: ClusterSecretStore}}\n  data:\n{data}"
+            ),
         ),
     ];
     for (p, text) in files {
@@ -118,9 +125,22 @@ fn each_vault_finding_from_a_live_vault() {
     // Lines of each remoteRef.key (and the pinned version) in es.yaml.
     assert_eq!(
         got,
-        vec![("KV001".into(), 13), ("KV002".into(), 16), ("KV003".into(), 19), ("KV004".into(), 22), ("KV005".into(), 25), ("KV006".into(), 29)]
+        vec![
+            ("KV001".into(), 13),
+            ("KV002".into(), 16),
+            ("KV003".into(), 19),
+            ("KV004".into(), 22),
+            ("KV005".into(), 25),
+            ("KV006".into(), 29)
+        ]
     );
-    assert!(fake.requests().iter().all(|r| r.ends_with("/versions?api-version=2025-07-01") || !r.starts_with("GET /secrets/")), "{:?}", fake.requests());
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.ends_with("/versions?api-version=2025-07-01") || !r.starts_with("GET /secrets/")),
+        "{:?}",
+        fake.requests()
+    );
 }
 
 #[test]
@@ -160,7 +180,10 @@ fn client_secret_and_workload_identity_credentials() {
     assert!(inv.get("present").is_some());
     let form = fake.token_requests().pop().unwrap();
     assert!(form.contains("client_assertion=federated-service-account-token"), "{form}");
-    assert!(form.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"), "{form}");
+    assert!(
+        form.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"),
+        "{form}"
+    );
 }
 
 fn timed(opts: &LiveOptions, plan: &Plan) -> (Result<argocd_eso_plugin::vault::Inventory, String>, Duration) {
@@ -242,7 +265,12 @@ fn the_cli_never_prints_a_secret_value() {
     std::fs::write(&ca, &fake.ca_pem).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
         .args(["lint", repo.path().to_str().unwrap(), "-o", "json"])
-        .args(["--connect-to", &format!("{VAULT_HOST}={}", fake.addr), "--connect-to", &format!("login.fake.test={}", fake.addr)])
+        .args([
+            "--connect-to",
+            &format!("{VAULT_HOST}={}", fake.addr),
+            "--connect-to",
+            &format!("login.fake.test={}", fake.addr),
+        ])
         .args(["--ca-file", ca.to_str().unwrap(), "--azure-auth", "client-secret"])
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", "4a1d5c4f-903c-4166-b83f-6a262386c0de")
@@ -258,12 +286,20 @@ fn the_cli_never_prints_a_secret_value() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let codes: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["KV004", "KV001"], "in line order");
-    assert!(stderr.contains("Key Vault credential: client secret (client 4a1d5c4f-903c-4166-b83f-6a262386c0de"), "{stderr}");
+    assert!(
+        stderr.contains("Key Vault credential: client secret (client 4a1d5c4f-903c-4166-b83f-6a262386c0de"),
+        "{stderr}"
+    );
     for text in [&stdout, &stderr] {
         assert!(!text.contains("CANARY-VALUE"), "a secret value leaked: {text}");
         assert!(!text.contains("client-secret-for-the-fake"), "the credential's secret leaked: {text}");
     }
     // No file was written in the repo besides what the test put there.
-    let files: Vec<String> = walkdir::WalkDir::new(repo.path()).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    let files: Vec<String> = walkdir::WalkDir::new(repo.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
     assert_eq!(files.len(), 5, "{files:?}");
 }

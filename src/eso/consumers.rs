@@ -1,7 +1,7 @@
 //! Workloads and the Secrets their pods read: envFrom, secretKeyRef, secret volumes, projected volumes and
 //! imagePullSecrets. Shared by the lint rules and the rollout stamping.
 
-use crate::resource::{get_path, Resource};
+use crate::resource::{Resource, get_path};
 use serde_yaml::Value;
 
 /// Where each workload kind keeps its pod template (the part a rollout annotation goes on).
@@ -70,7 +70,13 @@ pub fn secret_uses(r: &Resource) -> Vec<SecretUse> {
             for (ei, e) in c.get("envFrom").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
                 if let Some(s) = e.get("secretRef") {
                     if let Some(name) = s.get("name").and_then(Value::as_str) {
-                        out.push(SecretUse { secret: name.into(), how: HowRead::EnvFrom, key: None, optional: optional(s), path: format!("{prefix}.{list}[{ci}].envFrom[{ei}].secretRef.name") });
+                        out.push(SecretUse {
+                            secret: name.into(),
+                            how: HowRead::EnvFrom,
+                            key: None,
+                            optional: optional(s),
+                            path: format!("{prefix}.{list}[{ci}].envFrom[{ei}].secretRef.name"),
+                        });
                     }
                 }
             }
@@ -92,10 +98,18 @@ pub fn secret_uses(r: &Resource) -> Vec<SecretUse> {
     for (vi, v) in spec.get("volumes").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
         if let Some(s) = v.get("secret") {
             if let Some(name) = s.get("secretName").and_then(Value::as_str) {
-                out.push(SecretUse { secret: name.into(), how: HowRead::Volume, key: None, optional: optional(s), path: format!("{prefix}.volumes[{vi}].secret.secretName") });
+                out.push(SecretUse {
+                    secret: name.into(),
+                    how: HowRead::Volume,
+                    key: None,
+                    optional: optional(s),
+                    path: format!("{prefix}.volumes[{vi}].secret.secretName"),
+                });
             }
         }
-        for (si, src) in get_path(v, &["projected", "sources"]).and_then(Value::as_sequence).into_iter().flatten().enumerate() {
+        for (si, src) in
+            get_path(v, &["projected", "sources"]).and_then(Value::as_sequence).into_iter().flatten().enumerate()
+        {
             if let Some(s) = src.get("secret") {
                 if let Some(name) = s.get("name").and_then(Value::as_str) {
                     out.push(SecretUse {
@@ -111,7 +125,13 @@ pub fn secret_uses(r: &Resource) -> Vec<SecretUse> {
     }
     for (i, s) in spec.get("imagePullSecrets").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
         if let Some(name) = s.get("name").and_then(Value::as_str) {
-            out.push(SecretUse { secret: name.into(), how: HowRead::ImagePullSecret, key: None, optional: false, path: format!("{prefix}.imagePullSecrets[{i}].name") });
+            out.push(SecretUse {
+                secret: name.into(),
+                how: HowRead::ImagePullSecret,
+                key: None,
+                optional: false,
+                path: format!("{prefix}.imagePullSecrets[{i}].name"),
+            });
         }
     }
     out

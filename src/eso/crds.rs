@@ -25,7 +25,8 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("pushsecrets", include_str!("../../schemas/eso/pushsecrets.json")),
 ];
 
-pub const CRD_FILES: &[&str] = &["externalsecrets", "secretstores", "clustersecretstores", "clusterexternalsecrets", "pushsecrets"];
+pub const CRD_FILES: &[&str] =
+    &["externalsecrets", "secretstores", "clustersecretstores", "clusterexternalsecrets", "pushsecrets"];
 
 fn strip_descriptions(v: &mut Value) {
     match v {

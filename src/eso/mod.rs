@@ -5,7 +5,7 @@ pub mod consumers;
 pub mod crds;
 pub mod schema;
 
-use crate::resource::{get_path, Resource};
+use crate::resource::{Resource, get_path};
 use serde_yaml::Value;
 
 pub const GROUP: &str = "external-secrets.io";
@@ -94,7 +94,9 @@ fn store_ref_at(v: &Value, path: &str) -> Option<StoreRef> {
 impl<'a> ExternalSecretView<'a> {
     pub fn new(resource: &'a Resource) -> Option<ExternalSecretView<'a>> {
         match EsoKind::of(resource)? {
-            EsoKind::ExternalSecret => Some(ExternalSecretView { resource, spec: get_path(&resource.value, &["spec"])?, prefix: "spec" }),
+            EsoKind::ExternalSecret => {
+                Some(ExternalSecretView { resource, spec: get_path(&resource.value, &["spec"])?, prefix: "spec" })
+            }
             EsoKind::ClusterExternalSecret => Some(ExternalSecretView {
                 resource,
                 spec: get_path(&resource.value, &["spec", "externalSecretSpec"])?,
@@ -217,23 +219,32 @@ impl<'a> StoreView<'a> {
 
     /// Whether a ClusterSecretStore admits ExternalSecrets from `namespace` (its `spec.conditions`; none = all).
     pub fn admits_namespace(&self, namespace: &str, namespace_labels: &[(String, String)]) -> bool {
-        let Some(conditions) = get_path(&self.resource.value, &["spec", "conditions"]).and_then(Value::as_sequence) else {
+        let Some(conditions) = get_path(&self.resource.value, &["spec", "conditions"]).and_then(Value::as_sequence)
+        else {
             return true;
         };
         if conditions.is_empty() {
             return true;
         }
         conditions.iter().any(|c| {
-            let listed = c.get("namespaces").and_then(Value::as_sequence).is_some_and(|ns| ns.iter().any(|n| n.as_str() == Some(namespace)));
+            let listed = c
+                .get("namespaces")
+                .and_then(Value::as_sequence)
+                .is_some_and(|ns| ns.iter().any(|n| n.as_str() == Some(namespace)));
             let regex = c.get("namespaceRegexes").and_then(Value::as_sequence).is_some_and(|rs| {
                 rs.iter().filter_map(Value::as_str).any(|r| regex::Regex::new(r).is_ok_and(|re| re.is_match(namespace)))
             });
-            let selector = c.get("namespaceSelector").and_then(|s| s.get("matchLabels")).and_then(Value::as_mapping).is_some_and(|m| {
-                !m.is_empty()
-                    && m.iter().all(|(k, v)| {
-                        namespace_labels.iter().any(|(lk, lv)| Some(lk.as_str()) == k.as_str() && Some(lv.as_str()) == v.as_str())
-                    })
-            });
+            let selector =
+                c.get("namespaceSelector").and_then(|s| s.get("matchLabels")).and_then(Value::as_mapping).is_some_and(
+                    |m| {
+                        !m.is_empty()
+                            && m.iter().all(|(k, v)| {
+                                namespace_labels
+                                    .iter()
+                                    .any(|(lk, lv)| Some(lk.as_str()) == k.as_str() && Some(lv.as_str()) == v.as_str())
+                            })
+                    },
+                );
             listed || regex || selector
         })
     }

@@ -48,7 +48,10 @@ fn check(v: &Value, s: &Json, path: &str, out: &mut Vec<Violation>) {
     }
     if s.get("x-kubernetes-int-or-string").and_then(Json::as_bool) == Some(true) {
         if !matches!(type_name(v), "integer" | "string") {
-            out.push(Violation { path: path.into(), message: format!("must be an integer or a string, not {}", type_name(v)) });
+            out.push(Violation {
+                path: path.into(),
+                message: format!("must be an integer or a string, not {}", type_name(v)),
+            });
         }
         return;
     }
@@ -60,8 +63,12 @@ fn check(v: &Value, s: &Json, path: &str, out: &mut Vec<Violation>) {
             _ => false,
         });
         if !ok {
-            let list: Vec<String> = allowed.iter().map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string())).collect();
-            out.push(Violation { path: path.into(), message: format!("{} is not one of: {}", short(v), list.join(", ")) });
+            let list: Vec<String> =
+                allowed.iter().map(|a| a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string())).collect();
+            out.push(Violation {
+                path: path.into(),
+                message: format!("{} is not one of: {}", short(v), list.join(", ")),
+            });
             return;
         }
     }
@@ -112,30 +119,45 @@ fn check(v: &Value, s: &Json, path: &str, out: &mut Vec<Violation>) {
         }
         "string" => {
             let Value::String(text) = v else {
-                out.push(Violation { path: path.into(), message: format!("must be a string, not {} ({})", type_name(v), short(v)) });
+                out.push(Violation {
+                    path: path.into(),
+                    message: format!("must be a string, not {} ({})", type_name(v), short(v)),
+                });
                 return;
             };
             let len = text.chars().count() as u64;
             if let Some(min) = s.get("minLength").and_then(Json::as_u64) {
                 if len < min {
-                    out.push(Violation { path: path.into(), message: format!("must be at least {min} character(s) long") });
+                    out.push(Violation {
+                        path: path.into(),
+                        message: format!("must be at least {min} character(s) long"),
+                    });
                 }
             }
             if let Some(max) = s.get("maxLength").and_then(Json::as_u64) {
                 if len > max {
-                    out.push(Violation { path: path.into(), message: format!("must be at most {max} characters long") });
+                    out.push(Violation {
+                        path: path.into(),
+                        message: format!("must be at most {max} characters long"),
+                    });
                 }
             }
             if let Some(p) = s.get("pattern").and_then(Json::as_str) {
                 if let Ok(re) = regex::Regex::new(p) {
                     if !re.is_match(text) {
-                        out.push(Violation { path: path.into(), message: format!("{text:?} does not match the pattern {p}") });
+                        out.push(Violation {
+                            path: path.into(),
+                            message: format!("{text:?} does not match the pattern {p}"),
+                        });
                     }
                 }
             }
         }
         "integer" if type_name(v) != "integer" => {
-            out.push(Violation { path: path.into(), message: format!("must be an integer, not {} ({})", type_name(v), short(v)) });
+            out.push(Violation {
+                path: path.into(),
+                message: format!("must be an integer, not {} ({})", type_name(v), short(v)),
+            });
         }
         "number" if !matches!(type_name(v), "integer" | "number") => {
             out.push(Violation { path: path.into(), message: format!("must be a number, not {}", type_name(v)) });
@@ -179,7 +201,10 @@ mod tests {
             vec![
                 ("spec.refreshInterval".to_string(), "must be a string, not integer (1)".to_string()),
                 ("spec.policy".to_string(), "\"Own\" is not one of: Owner, Merge".to_string()),
-                ("spec.data[0].secretKey".to_string(), "\"bad key\" does not match the pattern ^[-._a-zA-Z0-9]+$".to_string()),
+                (
+                    "spec.data[0].secretKey".to_string(),
+                    "\"bad key\" does not match the pattern ^[-._a-zA-Z0-9]+$".to_string()
+                ),
                 ("spec.data[1].secretKey".to_string(), "required field 'secretKey' is missing".to_string()),
                 ("spec.typo".to_string(), "unknown field 'typo'".to_string()),
             ]
@@ -188,7 +213,8 @@ mod tests {
 
     #[test]
     fn a_valid_object_has_no_violations() {
-        let v: Value = serde_yaml::from_str("spec:\n  refreshInterval: 1h\n  data:\n  - secretKey: PASSWORD\n").unwrap();
+        let v: Value =
+            serde_yaml::from_str("spec:\n  refreshInterval: 1h\n  data:\n  - secretKey: PASSWORD\n").unwrap();
         assert!(validate(&v, &schema()).is_empty());
     }
 }

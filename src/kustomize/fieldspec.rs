@@ -2,8 +2,8 @@
 //! fieldspec filter does: sequences are entered element by element, missing fields are created only when the spec
 //! says `create` and a creation kind is given.
 
-use super::types::FieldSpec;
 use super::KustomizeError;
+use super::types::FieldSpec;
 use crate::resource::Gvk;
 use serde_yaml::{Mapping, Value};
 
@@ -46,9 +46,8 @@ pub fn apply(
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), KustomizeError> {
     let path = split_path(&fs.path);
-    walk(obj, &path, fs.create, create, set).map_err(|e| KustomizeError::Transform {
-        message: format!("considering field '{}': {}", fs.path, e),
-    })
+    walk(obj, &path, fs.create, create, set)
+        .map_err(|e| KustomizeError::Transform { message: format!("considering field '{}': {}", fs.path, e) })
 }
 
 fn walk(

@@ -1,8 +1,8 @@
 //! configMapGenerator and secretGenerator: objects built from literals, files and env files.
 
+use super::KustomizeError;
 use super::loader::Loader;
 use super::types::{GeneratorArgs, GeneratorOptions, StringMap};
-use super::KustomizeError;
 use crate::resource::{Behavior, Origin, Resource};
 use base64::Engine as _;
 use serde_yaml::{Mapping, Value};
@@ -64,7 +64,9 @@ impl Data {
     fn add(&mut self, key: &str, value: Vec<u8>, ctx: &str) -> Result<(), KustomizeError> {
         if !valid_key(key) {
             return Err(KustomizeError::Generator {
-                message: format!("{ctx}: '{key}' is not a valid key name (it must consist of alphanumeric characters, '-', '_' or '.')"),
+                message: format!(
+                    "{ctx}: '{key}' is not a valid key name (it must consist of alphanumeric characters, '-', '_' or '.')"
+                ),
             });
         }
         if self.entries.insert(key.to_string(), value).is_some() {
@@ -115,10 +117,9 @@ pub fn generate(
     }
     let mut data = Data { entries: BTreeMap::new() };
     for lit in &args.literals {
-        let (k, v) = lit
-            .split_once('=')
-            .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| KustomizeError::Generator { message: format!("{ctx}: invalid literal source {lit}, expected key=value") })?;
+        let (k, v) = lit.split_once('=').filter(|(k, _)| !k.is_empty()).ok_or_else(|| KustomizeError::Generator {
+            message: format!("{ctx}: invalid literal source {lit}, expected key=value"),
+        })?;
         data.add(k, strip_quotes(v).as_bytes().to_vec(), &ctx)?;
     }
     for f in &args.files {
@@ -162,7 +163,10 @@ pub fn generate(
 
     let mut obj = Mapping::new();
     obj.insert("apiVersion".into(), "v1".into());
-    obj.insert("kind".into(), Value::String(if kind == GeneratedKind::ConfigMap { "ConfigMap" } else { "Secret" }.into()));
+    obj.insert(
+        "kind".into(),
+        Value::String(if kind == GeneratedKind::ConfigMap { "ConfigMap" } else { "Secret" }.into()),
+    );
     obj.insert("metadata".into(), Value::Mapping(metadata));
     let b64 = |b: &[u8]| Value::String(wrapped_base64(b));
     match kind {
@@ -208,7 +212,9 @@ pub fn generate(
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
         other => {
-            return Err(KustomizeError::Generator { message: format!("{ctx}: unknown behavior '{other}' (create, merge or replace)") });
+            return Err(KustomizeError::Generator {
+                message: format!("{ctx}: unknown behavior '{other}' (create, merge or replace)"),
+            });
         }
     };
     Ok(r)

@@ -243,12 +243,13 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
     }
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.ends_with("List")
-        && let Some(items) = value.get("items").and_then(Value::as_sequence) {
-            for item in items.clone() {
-                push_objects(item, origin.clone(), abs, out)?;
-            }
-            return Ok(());
+        && let Some(items) = value.get("items").and_then(Value::as_sequence)
+    {
+        for item in items.clone() {
+            push_objects(item, origin.clone(), abs, out)?;
         }
+        return Ok(());
+    }
     if kind.is_empty() {
         return Err(KustomizeError::Parse {
             file: abs.to_path_buf(),
@@ -328,9 +329,10 @@ fn resolve_plain(s: &str) -> Value {
         return Value::Number(i.into());
     }
     if s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.')
-        && let Ok(f) = s.parse::<f64>() {
-            return Value::Number(f.into());
-        }
+        && let Ok(f) = s.parse::<f64>()
+    {
+        return Value::Number(f.into());
+    }
     Value::String(s.to_string())
 }
 
@@ -346,7 +348,11 @@ impl yaml_rust2::parser::MarkedEventReceiver for LastKeyWins {
                 }
             }
             Event::Scalar(s, style, anchor, _) => {
-                let v = if style == yaml_rust2::scanner::TScalarStyle::Plain { resolve_plain(&s) } else { Value::String(s) };
+                let v = if style == yaml_rust2::scanner::TScalarStyle::Plain {
+                    resolve_plain(&s)
+                } else {
+                    Value::String(s)
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }

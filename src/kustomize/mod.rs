@@ -10,7 +10,7 @@ pub mod target;
 pub mod types;
 
 pub use loader::LoadRestrictor;
-pub use target::{build, BuildOptions};
+pub use target::{BuildOptions, build};
 
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,7 @@ pub const KUSTOMIZATION_FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomiza
 
 /// The kustomization file of a directory, if it has exactly one.
 pub fn kustomization_file(dir: &Path) -> Result<PathBuf, KustomizeError> {
-    let found: Vec<PathBuf> =
-        KUSTOMIZATION_FILE_NAMES.iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
+    let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES.iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
     match found.len() {
         1 => Ok(found.into_iter().next().expect("one")),
         0 => Err(KustomizeError::Accumulate {
@@ -57,6 +56,9 @@ pub fn kustomization_file(dir: &Path) -> Result<PathBuf, KustomizeError> {
             message: "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory"
                 .into(),
         }),
-        _ => Err(KustomizeError::Accumulate { dir: dir.to_path_buf(), message: "found multiple kustomization files".into() }),
+        _ => Err(KustomizeError::Accumulate {
+            dir: dir.to_path_buf(),
+            message: "found multiple kustomization files".into(),
+        }),
     }
 }

@@ -130,8 +130,18 @@ pub fn name_references() -> &'static [NameBackRef] {
                     fs("", "", "Ingress", "spec/rules/http/paths/backend/service/name"),
                     fs("", "", "Ingress", "spec/defaultBackend/service/name"),
                     fs("apiregistration.k8s.io", "", "APIService", "spec/service/name"),
-                    fs("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service"),
-                    fs("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service"),
+                    fs(
+                        "admissionregistration.k8s.io",
+                        "",
+                        "ValidatingWebhookConfiguration",
+                        "webhooks/clientConfig/service",
+                    ),
+                    fs(
+                        "admissionregistration.k8s.io",
+                        "",
+                        "MutatingWebhookConfiguration",
+                        "webhooks/clientConfig/service",
+                    ),
                     fs("", "", "HTTPRoute", "spec/rules/backendRefs/name"),
                 ],
             },
@@ -299,9 +309,24 @@ pub fn common_annotations() -> Vec<FieldSpec> {
 pub fn namespace_fields() -> Vec<FieldSpec> {
     vec![
         fs_create("apiregistration.k8s.io", "", "APIService", "spec/service/namespace"),
-        fs("apiextensions.k8s.io", "", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace"),
-        fs("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service/namespace"),
-        fs("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service/namespace"),
+        fs(
+            "apiextensions.k8s.io",
+            "",
+            "CustomResourceDefinition",
+            "spec/conversion/webhook/clientConfig/service/namespace",
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingWebhookConfiguration",
+            "webhooks/clientConfig/service/namespace",
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "MutatingWebhookConfiguration",
+            "webhooks/clientConfig/service/namespace",
+        ),
     ]
 }
 

@@ -1,13 +1,13 @@
 //! Accumulating a kustomization: resources, components, generators, transformers, in kustomize's order; then,
 //! at the top only, hash suffixes, name references, vars and the output order.
 
-use super::filters::{self, hash, labels, nameref, patch_json6902, patch_strategic, prefix_suffix, selector, sort};
 use super::filters::patch_strategic::CustomSchema;
+use super::filters::{self, hash, labels, nameref, patch_json6902, patch_strategic, prefix_suffix, selector, sort};
 use super::generators::{self, GeneratedKind};
-use super::loader::{normalize, LoadRestrictor, Loader};
+use super::loader::{LoadRestrictor, Loader, normalize};
 use super::specs::{self, NameBackRef};
-use super::types::{FieldSpec, Kustomization, Patch, ReplacementField, Selector, Var, TOP_LEVEL_FIELDS};
-use super::{kustomization_file, KustomizeError};
+use super::types::{FieldSpec, Kustomization, Patch, ReplacementField, Selector, TOP_LEVEL_FIELDS, Var};
+use super::{KustomizeError, kustomization_file};
 use crate::resource::{Behavior, Resource};
 use serde_yaml::{Mapping, Value};
 use std::path::{Path, PathBuf};
@@ -103,11 +103,16 @@ impl Accumulator {
     fn bind_vars(&mut self, vars: &[Var], dir: &Path) -> Result<(), KustomizeError> {
         for v in vars {
             let gvk = if v.objref.api_version.is_empty() {
-                crate::resource::Gvk { group: v.objref.group.clone(), version: v.objref.version.clone(), kind: v.objref.kind.clone() }
+                crate::resource::Gvk {
+                    group: v.objref.group.clone(),
+                    version: v.objref.version.clone(),
+                    kind: v.objref.kind.clone(),
+                }
             } else {
                 crate::resource::Gvk::from_api_version(&v.objref.api_version, &v.objref.kind)
             };
-            let target = crate::resource::ResId { gvk, name: v.objref.name.clone(), namespace: v.objref.namespace.clone() };
+            let target =
+                crate::resource::ResId { gvk, name: v.objref.name.clone(), namespace: v.objref.namespace.clone() };
             let exact = !target.namespace.is_empty() || target.is_cluster_scoped();
             let matched: Vec<usize> = (0..self.resources.len())
                 .filter(|&i| {
@@ -119,7 +124,11 @@ impl Accumulator {
             if matched.len() > 1 {
                 return Err(KustomizeError::Accumulate {
                     dir: dir.to_path_buf(),
-                    message: format!("found {} resId matches for var {} (unable to disambiguate)", matched.len(), v.name),
+                    message: format!(
+                        "found {} resId matches for var {} (unable to disambiguate)",
+                        matched.len(),
+                        v.name
+                    ),
                 });
             }
             if let Some(&i) = matched.first() {
@@ -152,12 +161,12 @@ impl Accumulator {
                 self.resources.push(r);
                 Ok(())
             }
-            (0, _) => Err(KustomizeError::Transform {
-                message: format!("id {id} does not exist; cannot merge or replace"),
-            }),
-            (1, Behavior::Create) => Err(KustomizeError::Transform {
-                message: format!("id {id} exists; behavior must be merge or replace"),
-            }),
+            (0, _) => {
+                Err(KustomizeError::Transform { message: format!("id {id} does not exist; cannot merge or replace") })
+            }
+            (1, Behavior::Create) => {
+                Err(KustomizeError::Transform { message: format!("id {id} exists; behavior must be merge or replace") })
+            }
             (1, behavior) => {
                 let old = &self.resources[matches[0]];
                 merge_metadata(&mut r, old);
@@ -182,7 +191,9 @@ impl Accumulator {
                 self.resources[matches[0]] = r;
                 Ok(())
             }
-            _ => Err(KustomizeError::Transform { message: format!("found multiple objects that could accept merge of {id}") }),
+            _ => Err(KustomizeError::Transform {
+                message: format!("found multiple objects that could accept merge of {id}"),
+            }),
         }
     }
 }
@@ -274,7 +285,10 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
     match &kust.sort_options {
         Some(so) if so.order == "fifo" => {
             if so.legacy_sort_options.is_some() {
-                return Err(kust_error(&dir, "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'"));
+                return Err(kust_error(
+                    &dir,
+                    "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'",
+                ));
             }
         }
         Some(so) if so.order == "legacy" => {
@@ -291,12 +305,19 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
     if kust.build_metadata.iter().any(|b| b == "managedByLabel") {
         let mut l = std::collections::BTreeMap::new();
         l.insert("app.kubernetes.io/managed-by".to_string(), "kustomize-(devel)".to_string());
-        labels::apply(&mut ra.resources, &l, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])?;
+        labels::apply(
+            &mut ra.resources,
+            &l,
+            &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }],
+        )?;
     }
     if kust.build_metadata.iter().any(|b| b == "originAnnotations") {
         for r in ra.resources.iter_mut() {
             let text = origin_annotation(&r.origin, &builder.loader.origin_base, &dir);
-            let mut anns = crate::resource::get_path(&r.value, &["metadata", "annotations"]).and_then(Value::as_mapping).cloned().unwrap_or_default();
+            let mut anns = crate::resource::get_path(&r.value, &["metadata", "annotations"])
+                .and_then(Value::as_mapping)
+                .cloned()
+                .unwrap_or_default();
             anns.insert("config.kubernetes.io/origin".into(), Value::String(text));
             crate::resource::set_path(&mut r.value, &["metadata", "annotations"], Value::Mapping(anns));
         }
@@ -319,7 +340,8 @@ fn origin_annotation(origin: &crate::resource::Origin, base: &Path, top: &Path) 
     match &origin.generated_by {
         None => format!("path: {}\n", rel.display()),
         Some(kind) => {
-            let mut s = format!("configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n", rel.display());
+            let mut s =
+                format!("configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n", rel.display());
             if let Some(n) = &origin.generator_name {
                 s.push_str(&format!("  name: {n}\n"));
             }
@@ -344,7 +366,11 @@ fn relative_to(path: &Path, from: &Path) -> PathBuf {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, KustomizeError> {
-    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map_err(|e| KustomizeError::io(p, e))?.join(p) };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| KustomizeError::io(p, e))?.join(p)
+    };
     Ok(normalize(&abs))
 }
 
@@ -400,12 +426,18 @@ impl Builder {
                     return Err(kust_error(dir, "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1"));
                 }
                 if expect == Expect::Resource {
-                    return Err(kust_error(dir, "expected kind != 'Component' here: a Component belongs in 'components', not 'resources'"));
+                    return Err(kust_error(
+                        dir,
+                        "expected kind != 'Component' here: a Component belongs in 'components', not 'resources'",
+                    ));
                 }
             }
             "Kustomization" => {
                 if !api.is_empty() && api != "kustomize.config.k8s.io/v1beta1" {
-                    return Err(kust_error(dir, &format!("apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1, not {api}")));
+                    return Err(kust_error(
+                        dir,
+                        &format!("apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1, not {api}"),
+                    ));
                 }
                 if expect == Expect::Component {
                     return Err(kust_error(dir, "expected kind 'Component' for a path listed in 'components'"));
@@ -431,8 +463,13 @@ impl Builder {
         let chosen = if let Some(path) = k.openapi.get("path") {
             let file = self.loader.resolve_file(dir, path, "openapi")?;
             let text = self.loader.read_string(&file)?;
-            let doc: serde_json::Value = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Parse { file: file.clone(), line: 0, message: e.to_string() })?;
-            let schema = CustomSchema::parse(doc).map_err(|message| KustomizeError::Kustomization { file: file.clone(), message })?;
+            let doc: serde_json::Value = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Parse {
+                file: file.clone(),
+                line: 0,
+                message: e.to_string(),
+            })?;
+            let schema = CustomSchema::parse(doc)
+                .map_err(|message| KustomizeError::Kustomization { file: file.clone(), message })?;
             OpenApi::Custom(std::rc::Rc::new(schema))
         } else if k.openapi.get("version").map(String::as_str) == Some(BUILTIN_OPENAPI_VERSION) {
             OpenApi::Builtin
@@ -450,7 +487,13 @@ impl Builder {
         }
     }
 
-    fn accumulate(&self, dir: &Path, mut ra: Accumulator, chain: &mut Vec<PathBuf>, expect: Expect) -> Result<Accumulator, KustomizeError> {
+    fn accumulate(
+        &self,
+        dir: &Path,
+        mut ra: Accumulator,
+        chain: &mut Vec<PathBuf>,
+        expect: Expect,
+    ) -> Result<Accumulator, KustomizeError> {
         let (k, kfile) = self.load_kustomization(dir, expect)?;
 
         let mut resources = k.resources.clone();
@@ -472,11 +515,25 @@ impl Builder {
         }
         // Generators.
         for args in &k.config_map_generator {
-            let r = generators::generate(GeneratedKind::ConfigMap, args, k.generator_options.as_ref(), dir, &self.loader, &kfile)?;
+            let r = generators::generate(
+                GeneratedKind::ConfigMap,
+                args,
+                k.generator_options.as_ref(),
+                dir,
+                &self.loader,
+                &kfile,
+            )?;
             ra.absorb(r)?;
         }
         for args in &k.secret_generator {
-            let r = generators::generate(GeneratedKind::Secret, args, k.generator_options.as_ref(), dir, &self.loader, &kfile)?;
+            let r = generators::generate(
+                GeneratedKind::Secret,
+                args,
+                k.generator_options.as_ref(),
+                dir,
+                &self.loader,
+                &kfile,
+            )?;
             ra.absorb(r)?;
         }
         for g in &k.generators {
@@ -489,7 +546,10 @@ impl Builder {
         for c in &k.components {
             let path = self.loader.resolve(dir, c, "components")?;
             if !path.is_dir() {
-                return Err(KustomizeError::Accumulate { dir: dir.to_path_buf(), message: format!("component '{c}' must be a directory") });
+                return Err(KustomizeError::Accumulate {
+                    dir: dir.to_path_buf(),
+                    message: format!("component '{c}' must be a directory"),
+                });
             }
             self.check_cycle(&path, chain)?;
             chain.push(path.clone());
@@ -512,14 +572,24 @@ impl Builder {
             if visited.starts_with(candidate) {
                 return Err(KustomizeError::Accumulate {
                     dir: candidate.to_path_buf(),
-                    message: format!("cycle detected: candidate root '{}' contains visited root '{}'", candidate.display(), visited.display()),
+                    message: format!(
+                        "cycle detected: candidate root '{}' contains visited root '{}'",
+                        candidate.display(),
+                        visited.display()
+                    ),
                 });
             }
         }
         Ok(())
     }
 
-    fn accumulate_entry(&self, dir: &Path, entry: &str, ra: &mut Accumulator, chain: &mut Vec<PathBuf>) -> Result<(), KustomizeError> {
+    fn accumulate_entry(
+        &self,
+        dir: &Path,
+        entry: &str,
+        ra: &mut Accumulator,
+        chain: &mut Vec<PathBuf>,
+    ) -> Result<(), KustomizeError> {
         let path = self.loader.resolve(dir, entry, "resources")?;
         if path.is_dir() {
             self.check_cycle(&path, chain)?;
@@ -617,7 +687,13 @@ impl Builder {
         })
     }
 
-    fn run_builtin_transformers(&self, dir: &Path, k: &Kustomization, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+    fn run_builtin_transformers(
+        &self,
+        dir: &Path,
+        k: &Kustomization,
+        kfile: &Path,
+        ra: &mut Accumulator,
+    ) -> Result<(), KustomizeError> {
         // kustomize's order: patchesStrategicMerge, patches, namespace, prefix, suffix, labels, annotations,
         // patchesJson6902, replicas, images, replacements.
         if !k.patches_strategic_merge.is_empty() {
@@ -626,7 +702,10 @@ impl Builder {
                 patches.extend(self.load_sm_patch(dir, p)?);
             }
             if patches.is_empty() {
-                return Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: "patchesStrategicMerge: patch appears to be empty".into() });
+                return Err(KustomizeError::Kustomization {
+                    file: kfile.to_path_buf(),
+                    message: "patchesStrategicMerge: patch appears to be empty".into(),
+                });
             }
             for (patch, file) in &patches {
                 apply_sm_patch_by_id(&mut ra.resources, patch, file.as_deref(), self.custom_schema().as_deref())?;
@@ -670,7 +749,11 @@ impl Builder {
         Ok(())
     }
 
-    fn load_replacements(&self, dir: &Path, reps: &[ReplacementField]) -> Result<Vec<ReplacementField>, KustomizeError> {
+    fn load_replacements(
+        &self,
+        dir: &Path,
+        reps: &[ReplacementField],
+    ) -> Result<Vec<ReplacementField>, KustomizeError> {
         let mut out = Vec::new();
         for r in reps {
             if r.path.is_empty() {
@@ -687,10 +770,11 @@ impl Builder {
                     other => vec![other],
                 };
                 for item in items {
-                    let rep: ReplacementField = serde_yaml::from_value(item).map_err(|e| KustomizeError::Kustomization {
-                        file: path.clone(),
-                        message: format!("invalid replacement: {e}"),
-                    })?;
+                    let rep: ReplacementField =
+                        serde_yaml::from_value(item).map_err(|e| KustomizeError::Kustomization {
+                            file: path.clone(),
+                            message: format!("invalid replacement: {e}"),
+                        })?;
                     out.push(rep);
                 }
             }
@@ -701,16 +785,24 @@ impl Builder {
     /// A patchesStrategicMerge entry: inline YAML, or a path to a file of patches.
     fn load_sm_patch(&self, dir: &Path, entry: &str) -> Result<Vec<(Resource, Option<PathBuf>)>, KustomizeError> {
         if let Ok(v) = serde_yaml::from_str::<Value>(entry)
-            && v.is_mapping() {
-                let rs = super::loader::parse_resources(entry, Path::new("<inline patch>"), &dir.join("kustomization.yaml"))?;
-                return Ok(rs.into_iter().map(|r| (r, None)).collect());
-            }
+            && v.is_mapping()
+        {
+            let rs =
+                super::loader::parse_resources(entry, Path::new("<inline patch>"), &dir.join("kustomization.yaml"))?;
+            return Ok(rs.into_iter().map(|r| (r, None)).collect());
+        }
         let path = self.loader.resolve_file(dir, entry, "patchesStrategicMerge")?;
         let rel = self.loader.relative(&path);
         Ok(self.loader.load_resources_in(dir, &path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
     }
 
-    fn apply_patch(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut Vec<Resource>) -> Result<(), KustomizeError> {
+    fn apply_patch(
+        &self,
+        dir: &Path,
+        p: &Patch,
+        kfile: &Path,
+        resources: &mut Vec<Resource>,
+    ) -> Result<(), KustomizeError> {
         let (text, file) = self.patch_text(dir, p, kfile, "patches")?;
         let sm = super::loader::parse_resources(&text, Path::new(""), &file).ok().filter(|v| !v.is_empty());
         let json = patch_json6902::parse(&text).ok();
@@ -731,7 +823,8 @@ impl Builder {
         };
         let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
         if let Some(patches) = sm {
-            let deletes = patches.iter().filter(|r| r.value.get("$patch").and_then(Value::as_str) == Some("delete")).count();
+            let deletes =
+                patches.iter().filter(|r| r.value.get("$patch").and_then(Value::as_str) == Some("delete")).count();
             if patches.len() > 1 && deletes > 0 {
                 return Err(KustomizeError::Unsupported {
                     field: "patches".into(),
@@ -759,11 +852,18 @@ impl Builder {
             message: format!("patches: a JSON patch needs a target ({})", describe(p)),
         })?;
         // An inline patch is written in the kustomization file: locate its operations there.
-        let source_text = if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
+        let source_text =
+            if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
         apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
     }
 
-    fn apply_json_patch_entry(&self, dir: &Path, p: &Patch, kfile: &Path, resources: &mut [Resource]) -> Result<(), KustomizeError> {
+    fn apply_json_patch_entry(
+        &self,
+        dir: &Path,
+        p: &Patch,
+        kfile: &Path,
+        resources: &mut [Resource],
+    ) -> Result<(), KustomizeError> {
         let (text, file) = self.patch_text(dir, p, kfile, "patchesJson6902")?;
         let ops = patch_json6902::parse(&text).map_err(|e| KustomizeError::Kustomization {
             file: file.clone(),
@@ -775,14 +875,27 @@ impl Builder {
         })?;
         let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
         // An inline patch is written in the kustomization file: locate its operations there.
-        let source_text = if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
+        let source_text =
+            if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
         apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
     }
 
-    fn patch_text(&self, dir: &Path, p: &Patch, kfile: &Path, field: &str) -> Result<(String, PathBuf), KustomizeError> {
+    fn patch_text(
+        &self,
+        dir: &Path,
+        p: &Patch,
+        kfile: &Path,
+        field: &str,
+    ) -> Result<(String, PathBuf), KustomizeError> {
         match (p.patch.trim().is_empty(), p.path.is_empty()) {
-            (true, true) => Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: format!("{field}: must specify one of patch and path") }),
-            (false, false) => Err(KustomizeError::Kustomization { file: kfile.to_path_buf(), message: format!("{field}: patch and path can't be set at the same time") }),
+            (true, true) => Err(KustomizeError::Kustomization {
+                file: kfile.to_path_buf(),
+                message: format!("{field}: must specify one of patch and path"),
+            }),
+            (false, false) => Err(KustomizeError::Kustomization {
+                file: kfile.to_path_buf(),
+                message: format!("{field}: patch and path can't be set at the same time"),
+            }),
             (false, true) => Ok((p.patch.clone(), kfile.to_path_buf())),
             (true, false) => {
                 let path = self.loader.resolve_file(dir, &p.path, field)?;
@@ -794,9 +907,10 @@ impl Builder {
     /// Entries of `generators:`/`transformers:`: a file or directory of plugin configs, or an inline config.
     fn plugin_configs(&self, dir: &Path, entry: &str, field: &str) -> Result<Vec<Resource>, KustomizeError> {
         if let Ok(v) = serde_yaml::from_str::<Value>(entry)
-            && v.is_mapping() {
-                return super::loader::parse_resources(entry, Path::new("<inline>"), &dir.join("kustomization.yaml"));
-            }
+            && v.is_mapping()
+        {
+            return super::loader::parse_resources(entry, Path::new("<inline>"), &dir.join("kustomization.yaml"));
+        }
         let path = self.loader.resolve(dir, entry, field)?;
         if path.is_dir() {
             let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Resource)?;
@@ -806,7 +920,13 @@ impl Builder {
         self.loader.load_resources(&path)
     }
 
-    fn run_generator_plugin(&self, dir: &Path, cfg: &Resource, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+    fn run_generator_plugin(
+        &self,
+        dir: &Path,
+        cfg: &Resource,
+        kfile: &Path,
+        ra: &mut Accumulator,
+    ) -> Result<(), KustomizeError> {
         let kind = match (cfg.api_version(), cfg.kind()) {
             ("builtin", "ConfigMapGenerator") => GeneratedKind::ConfigMap,
             ("builtin", "SecretGenerator") => GeneratedKind::Secret,
@@ -814,12 +934,14 @@ impl Builder {
         };
         let mut v = cfg.value.clone();
         let m = v.as_mapping_mut().expect("object");
-        const KNOWN: &[&str] = &["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type"];
+        const KNOWN: &[&str] =
+            &["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type"];
         m.retain(|k, _| k.as_str().is_some_and(|k| KNOWN.contains(&k)));
-        let mut args: super::types::GeneratorArgs = serde_yaml::from_value(v).map_err(|e| KustomizeError::Kustomization {
-            file: kfile.to_path_buf(),
-            message: format!("generators: invalid {} config: {e}", kind.plugin_name()),
-        })?;
+        let mut args: super::types::GeneratorArgs =
+            serde_yaml::from_value(v).map_err(|e| KustomizeError::Kustomization {
+                file: kfile.to_path_buf(),
+                message: format!("generators: invalid {} config: {e}", kind.plugin_name()),
+            })?;
         // The generated object's name is the config's `name` field; metadata.name only names the generator.
         if args.name.is_empty() {
             args.name = cfg.name().to_string();
@@ -835,7 +957,13 @@ impl Builder {
         ra.absorb(r)
     }
 
-    fn run_transformer_plugin(&self, dir: &Path, cfg: &Resource, kfile: &Path, ra: &mut Accumulator) -> Result<(), KustomizeError> {
+    fn run_transformer_plugin(
+        &self,
+        dir: &Path,
+        cfg: &Resource,
+        kfile: &Path,
+        ra: &mut Accumulator,
+    ) -> Result<(), KustomizeError> {
         if cfg.api_version() != "builtin" {
             return Err(unsupported_plugin(kfile, "transformers", cfg.api_version(), cfg.kind()));
         }
@@ -884,12 +1012,19 @@ impl Builder {
                 let extra = specs("fieldSpecs")?;
                 let unusual = extra.iter().any(|f| f.path != "metadata/namespace" && f.path != "subjects");
                 if unusual || !field("unsetOnly").is_null() || !field("setRoleBindingSubjects").is_null() {
-                    return Err(unsupported_plugin(kfile, "transformers", "builtin", "NamespaceTransformer with custom options"));
+                    return Err(unsupported_plugin(
+                        kfile,
+                        "transformers",
+                        "builtin",
+                        "NamespaceTransformer with custom options",
+                    ));
                 }
                 filters::namespace::apply(&mut ra.resources, cfg.namespace())
             }
             "LabelTransformer" => labels::apply(&mut ra.resources, &string_map("labels")?, &specs("fieldSpecs")?),
-            "AnnotationsTransformer" => labels::apply(&mut ra.resources, &string_map("annotations")?, &specs("fieldSpecs")?),
+            "AnnotationsTransformer" => {
+                labels::apply(&mut ra.resources, &string_map("annotations")?, &specs("fieldSpecs")?)
+            }
             "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
                 let fss = specs("fieldSpecs")?;
                 if let Some(p) = field("prefix").as_str().filter(|p| !p.is_empty()) {
@@ -945,7 +1080,9 @@ fn op_position(text: &str, op_path: &str) -> Option<(u32, u32)> {
     let lines: Vec<&str> = text.lines().collect();
     let i = lines.iter().position(|l| {
         let t = l.trim_start().trim_start_matches("- ");
-        (t.starts_with("path:") || t.starts_with("\"path\"")) && l.contains(op_path) && !l.contains(&format!("{op_path}/"))
+        (t.starts_with("path:") || t.starts_with("\"path\""))
+            && l.contains(op_path)
+            && !l.contains(&format!("{op_path}/"))
     })?;
     for (j, l) in lines.iter().enumerate().skip(i.saturating_sub(2)).take(5) {
         if let Some(k) = l.find("value:") {
@@ -987,7 +1124,12 @@ fn apply_json(
         .filter(|op| matches!(op.op.as_str(), "add" | "replace" | "copy" | "move"))
         .filter_map(|op| {
             let (line, column) = op_position(text, &op.path)?;
-            Some(crate::resource::PatchedField { path: pointer_to_path(&op.path), file: source.to_path_buf(), line, column })
+            Some(crate::resource::PatchedField {
+                path: pointer_to_path(&op.path),
+                file: source.to_path_buf(),
+                line,
+                column,
+            })
         })
         .collect();
     for r in resources.iter_mut() {
@@ -1005,17 +1147,30 @@ fn apply_json(
 }
 
 /// A strategic-merge patch without a target applies to the one object whose id (current or earlier) it names.
-fn apply_sm_patch_by_id(resources: &mut Vec<Resource>, patch: &Resource, file: Option<&Path>, custom: Option<&CustomSchema>) -> Result<(), KustomizeError> {
+fn apply_sm_patch_by_id(
+    resources: &mut Vec<Resource>,
+    patch: &Resource,
+    file: Option<&Path>,
+    custom: Option<&CustomSchema>,
+) -> Result<(), KustomizeError> {
     let id = patch.org_id();
     let chosen: Vec<bool> = resources.iter().map(|r| r.all_ids().iter().any(|x| x.same_as(&id))).collect();
     match chosen.iter().filter(|c| **c).count() {
         1 => apply_sm_patch(resources, &chosen, patch, file, custom),
         0 => Err(KustomizeError::Transform { message: format!("no resource matches strategic merge patch {id}") }),
-        _ => Err(KustomizeError::Transform { message: format!("multiple matches for strategic merge patch {id}; failed to find unique target") }),
+        _ => Err(KustomizeError::Transform {
+            message: format!("multiple matches for strategic merge patch {id}; failed to find unique target"),
+        }),
     }
 }
 
-fn apply_sm_patch(resources: &mut Vec<Resource>, chosen: &[bool], patch: &Resource, file: Option<&Path>, custom: Option<&CustomSchema>) -> Result<(), KustomizeError> {
+fn apply_sm_patch(
+    resources: &mut Vec<Resource>,
+    chosen: &[bool],
+    patch: &Resource,
+    file: Option<&Path>,
+    custom: Option<&CustomSchema>,
+) -> Result<(), KustomizeError> {
     let mut out = Vec::with_capacity(resources.len());
     for (r, &c) in resources.drain(..).zip(chosen) {
         if !c {

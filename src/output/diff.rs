@@ -46,7 +46,16 @@ pub fn markdown(report: &DiffReport, graphs: &[(String, String)]) -> String {
     let mut out = format!("### argocd-eso-plugin diff against `{}`\n\n", &report.base[..report.base.len().min(12)]);
     out.push_str("| environment | added | removed | changed | rolls |\n| --- | ---: | ---: | ---: | --- |\n");
     for env in &report.environments {
-        let rolls: Vec<String> = env.changes.iter().flat_map(|c| c.explanations.iter().filter(|e| e.contains(" will roll: ")).map(|e| e.split(':').next().unwrap_or("").replace(" will roll", ""))).collect();
+        let rolls: Vec<String> = env
+            .changes
+            .iter()
+            .flat_map(|c| {
+                c.explanations
+                    .iter()
+                    .filter(|e| e.contains(" will roll: "))
+                    .map(|e| e.split(':').next().unwrap_or("").replace(" will roll", ""))
+            })
+            .collect();
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
             env.environment,
@@ -59,11 +68,20 @@ pub fn markdown(report: &DiffReport, graphs: &[(String, String)]) -> String {
     for env in report.environments.iter().filter(|e| !e.changes.is_empty()) {
         out.push_str(&format!("\n#### {}\n\n", env.summary()));
         for c in &env.changes {
-            let why = if c.explanations.is_empty() { String::new() } else { format!(" ({})", c.explanations.join("; ")) };
-            out.push_str(&format!("<details><summary><code>{} {}</code>{why}</summary>\n\n```diff\n{}```\n\n</details>\n", sign(c.change), c.object, c.diff));
+            let why =
+                if c.explanations.is_empty() { String::new() } else { format!(" ({})", c.explanations.join("; ")) };
+            out.push_str(&format!(
+                "<details><summary><code>{} {}</code>{why}</summary>\n\n```diff\n{}```\n\n</details>\n",
+                sign(c.change),
+                c.object,
+                c.diff
+            ));
         }
         if let Some((_, g)) = graphs.iter().find(|(e, _)| *e == env.environment) {
-            out.push_str(&format!("\n<details><summary>dependencies in {}</summary>\n\n```mermaid\n{g}```\n\n</details>\n", env.environment));
+            out.push_str(&format!(
+                "\n<details><summary>dependencies in {}</summary>\n\n```mermaid\n{g}```\n\n</details>\n",
+                env.environment
+            ));
         }
     }
     out

@@ -24,7 +24,11 @@ pub fn render(report: &Report, ctx: &Context) -> String {
     let p = Paint(ctx.color);
     let mut out = String::new();
     for f in &report.findings {
-        out.push_str(&format!("{}: {}\n", p.code(severity_color(f.severity), &format!("{}[{}]", f.severity.as_str(), f.code)), p.code("1", &f.message)));
+        out.push_str(&format!(
+            "{}: {}\n",
+            p.code(severity_color(f.severity), &format!("{}[{}]", f.severity.as_str(), f.code)),
+            p.code("1", &f.message)
+        ));
         let gutter = f.line.to_string().len();
         let pad = " ".repeat(gutter);
         out.push_str(&format!("{pad}{} {}:{}:{}\n", p.code("1;34", "-->"), f.file.display(), f.line, f.column));
@@ -34,10 +38,19 @@ pub fn render(report: &Report, ctx: &Context) -> String {
             let token = caret_width(&line.chars().skip(col).collect::<String>());
             out.push_str(&format!("{pad} {}\n", p.code("1;34", "|")));
             out.push_str(&format!("{} {} {line}\n", p.code("1;34", &f.line.to_string()), p.code("1;34", "|")));
-            out.push_str(&format!("{pad} {} {}{}\n", p.code("1;34", "|"), " ".repeat(col), p.code(severity_color(f.severity), &"^".repeat(token))));
+            out.push_str(&format!(
+                "{pad} {} {}{}\n",
+                p.code("1;34", "|"),
+                " ".repeat(col),
+                p.code(severity_color(f.severity), &"^".repeat(token))
+            ));
         }
         out.push_str(&format!("{pad} = object: {}\n", f.object));
-        out.push_str(&format!("{pad} = {}: {}\n", if f.environments.len() == 1 { "environment" } else { "environments" }, f.environments.join(", ")));
+        out.push_str(&format!(
+            "{pad} = {}: {}\n",
+            if f.environments.len() == 1 { "environment" } else { "environments" },
+            f.environments.join(", ")
+        ));
         if !f.hint.is_empty() {
             out.push_str(&format!("{pad} = {}: {}\n", p.code("1", "help"), f.hint));
         }

@@ -1,7 +1,7 @@
 //! ESO001: every ESO object validates against the OpenAPI schema of its CRD.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::{crds, EsoKind};
+use crate::eso::{EsoKind, crds};
 
 pub const RULE: Rule = Rule {
     code: "ESO001",
@@ -24,7 +24,8 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         let _ = kind;
         let Some(crd) = crds::crd_for(r.kind()) else { continue };
         let version = r.gvk().version;
-        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.schema.as_ref()) else {
+        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.schema.as_ref())
+        else {
             continue; // unserved or unknown versions are ESO002's
         };
         for v in crate::eso::schema::validate(&r.value, schema) {
@@ -36,7 +37,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                 "fix the value to match the CRD schema"
             };
             let at_key = v.message.starts_with("unknown") || v.message.starts_with("required");
-            out.push(if at_key { RawFinding::at_key(r, v.path, v.message, hint) } else { RawFinding::at(r, v.path, v.message, hint) });
+            out.push(if at_key {
+                RawFinding::at_key(r, v.path, v.message, hint)
+            } else {
+                RawFinding::at(r, v.path, v.message, hint)
+            });
         }
     }
     out

@@ -1,7 +1,7 @@
 //! ESO002: the object uses an ESO API version the operator no longer serves.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::{crds, EsoKind};
+use crate::eso::{EsoKind, crds};
 
 pub const RULE: Rule = Rule {
     code: "ESO002",
@@ -33,7 +33,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             r,
             "apiVersion",
             format!("{}/{version} is not served by the External Secrets Operator (since v0.17.0)", crd.group),
-            format!("use `apiVersion: {}/{current}`; the {} fields keep their meaning in {current}", crd.group, r.kind()),
+            format!(
+                "use `apiVersion: {}/{current}`; the {} fields keep their meaning in {current}",
+                crd.group,
+                r.kind()
+            ),
         ));
     }
     out

@@ -18,13 +18,18 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for es in env.external_secrets() {
         let (c, d) = (es.creation_policy(), es.deletion_policy());
-        let forbidden = (d == "Delete" && matches!(c, "Merge" | "None" | "CreateOrMerge")) || (d == "Merge" && c == "None");
+        let forbidden =
+            (d == "Delete" && matches!(c, "Merge" | "None" | "CreateOrMerge")) || (d == "Merge" && c == "None");
         if forbidden {
             out.push(RawFinding::at(
                 es.resource,
                 es.path("target.deletionPolicy"),
                 format!("deletionPolicy {d} is not allowed with creationPolicy {c}"),
-                if d == "Delete" { "use deletionPolicy Retain or Merge, or creationPolicy Owner/Orphan" } else { "use deletionPolicy Retain with creationPolicy None" },
+                if d == "Delete" {
+                    "use deletionPolicy Retain or Merge, or creationPolicy Owner/Orphan"
+                } else {
+                    "use deletionPolicy Retain with creationPolicy None"
+                },
             ));
         }
     }

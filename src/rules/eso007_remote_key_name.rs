@@ -16,7 +16,11 @@ Example:\n\n\
 };
 
 pub fn valid_key(key: &str) -> bool {
-    let name = key.strip_prefix("secret/").or_else(|| key.strip_prefix("key/")).or_else(|| key.strip_prefix("cert/")).unwrap_or(key);
+    let name = key
+        .strip_prefix("secret/")
+        .or_else(|| key.strip_prefix("key/"))
+        .or_else(|| key.strip_prefix("cert/"))
+        .unwrap_or(key);
     !name.is_empty() && name.len() <= 127 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
@@ -30,7 +34,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                     es.resource,
                     es.path(&format!("data[{}].remoteRef.key", d.index)),
                     format!("'{}' is not a valid Key Vault name", d.key),
-                    format!("Key Vault names use only 0-9, a-z, A-Z and '-' (1-127 characters); try '{}'", d.key.replace(['_', '.'], "-")),
+                    format!(
+                        "Key Vault names use only 0-9, a-z, A-Z and '-' (1-127 characters); try '{}'",
+                        d.key.replace(['_', '.'], "-")
+                    ),
                 ));
             }
         }

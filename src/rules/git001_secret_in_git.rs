@@ -32,14 +32,24 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         }
         let hint = "store the value in Key Vault and reference it with an ExternalSecret";
         if r.origin.generated_by.as_deref() == Some("SecretGenerator") {
-            out.push(RawFinding::at_key(r, "secretGenerator", format!("secretGenerator '{}' puts secret values in Git", r.org_id().name), hint));
+            out.push(RawFinding::at_key(
+                r,
+                "secretGenerator",
+                format!("secretGenerator '{}' puts secret values in Git", r.org_id().name),
+                hint,
+            ));
         } else {
             let field = if has_data { "data" } else { "stringData" };
             let keys: Vec<String> = get_path(&r.value, &[field])
                 .and_then(Value::as_mapping)
                 .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
                 .unwrap_or_default();
-            out.push(RawFinding::at_key(r, field, format!("Secret '{}' carries values in Git ({field}: {})", r.name(), keys.join(", ")), hint));
+            out.push(RawFinding::at_key(
+                r,
+                field,
+                format!("Secret '{}' carries values in Git ({field}: {})", r.name(), keys.join(", ")),
+                hint,
+            ));
         }
     }
     out

@@ -1,6 +1,6 @@
 //! KV001: a referenced secret does not exist in the environment's Key Vault.
 
-use super::{did_you_mean, RawFinding, Rule, Severity};
+use super::{RawFinding, Rule, Severity, did_you_mean};
 
 pub const RULE: Rule = Rule {
     code: "KV001",
@@ -26,9 +26,18 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         let names: Vec<String> = inv.secrets.values().map(|m| m.name.clone()).collect();
         let hint = match did_you_mean(&k.name, &names) {
             Some(s) => format!("did you mean '{s}'?"),
-            None => format!("create it: az keyvault secret set --vault-name {} --name {} --file <value-file>", vault_name(&k.vault), k.name),
+            None => format!(
+                "create it: az keyvault secret set --vault-name {} --name {} --file <value-file>",
+                vault_name(&k.vault),
+                k.name
+            ),
         };
-        out.push(RawFinding::at(k.external_secret, k.path, format!("secret '{}' does not exist in {} (environment '{}')", k.name, k.vault, env.name), hint));
+        out.push(RawFinding::at(
+            k.external_secret,
+            k.path,
+            format!("secret '{}' does not exist in {} (environment '{}')", k.name, k.vault, env.name),
+            hint,
+        ));
     }
     out
 }

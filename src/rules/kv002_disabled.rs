@@ -22,7 +22,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                 k.external_secret,
                 k.path,
                 format!("secret '{}' is disabled in {}", m.name, k.vault),
-                format!("enable it: az keyvault secret set-attributes --vault-name {} --name {} --enabled true", super::kv001_missing_key::vault_name(&k.vault), m.name),
+                format!(
+                    "enable it: az keyvault secret set-attributes --vault-name {} --name {} --enabled true",
+                    super::kv001_missing_key::vault_name(&k.vault),
+                    m.name
+                ),
             ));
         }
     }

@@ -26,7 +26,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             out.push(RawFinding::at(
                 k.external_secret,
                 k.path,
-                format!("secret '{}' in {} expires on {} (in {days} day(s))", m.name, k.vault, super::kv003_expired::date(exp)),
+                format!(
+                    "secret '{}' in {} expires on {} (in {days} day(s))",
+                    m.name,
+                    k.vault,
+                    super::kv003_expired::date(exp)
+                ),
                 "rotate it before then: set a new version with a later expiry",
             ));
         }

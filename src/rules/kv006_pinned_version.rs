@@ -26,7 +26,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                 k.external_secret,
                 path,
                 format!("secret '{}' in {} has no version '{pinned}'", m.name, k.vault),
-                format!("known versions: {} (az keyvault secret list-versions --vault-name {} --name {})", versions.len(), super::kv001_missing_key::vault_name(&k.vault), m.name),
+                format!(
+                    "known versions: {} (az keyvault secret list-versions --vault-name {} --name {})",
+                    versions.len(),
+                    super::kv001_missing_key::vault_name(&k.vault),
+                    m.name
+                ),
             ));
         }
     }

@@ -29,8 +29,8 @@ mod kv007_find_no_match;
 mod kv008_unchecked_object;
 mod kv009_vault_unavailable;
 mod ref001_store_ref;
-mod rlo001_rotation_unreachable;
 mod ref002_target_conflict;
+mod rlo001_rotation_unreachable;
 pub(crate) mod sto001_vault_url;
 mod sto002_tenant_id;
 mod sto003_service_principal;
@@ -71,12 +71,30 @@ pub struct RawFinding<'a> {
 }
 
 impl<'a> RawFinding<'a> {
-    pub fn at(resource: &'a Resource, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> RawFinding<'a> {
-        RawFinding { subject: Subject::Field { resource, path: path.into(), at_key: false }, message: message.into(), hint: hint.into() }
+    pub fn at(
+        resource: &'a Resource,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> RawFinding<'a> {
+        RawFinding {
+            subject: Subject::Field { resource, path: path.into(), at_key: false },
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
     /// Points at the field's key rather than its value (unknown or missing fields).
-    pub fn at_key(resource: &'a Resource, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> RawFinding<'a> {
-        RawFinding { subject: Subject::Field { resource, path: path.into(), at_key: true }, message: message.into(), hint: hint.into() }
+    pub fn at_key(
+        resource: &'a Resource,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> RawFinding<'a> {
+        RawFinding {
+            subject: Subject::Field { resource, path: path.into(), at_key: true },
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 }
 
@@ -189,7 +207,11 @@ impl<'a> EnvView<'a> {
 
     /// Each Key Vault secret reference of the environment with the inventory of its vault, when there is one.
     pub fn key_refs(&self) -> Vec<(crate::vault::references::KeyRef<'a>, &'a crate::vault::Inventory)> {
-        crate::vault::references::collect(self).0.into_iter().filter_map(|k| self.inventory(&k.vault).map(|i| (k, i))).collect()
+        crate::vault::references::collect(self)
+            .0
+            .into_iter()
+            .filter_map(|k| self.inventory(&k.vault).map(|i| (k, i)))
+            .collect()
     }
 
     pub fn external_secrets(&self) -> impl Iterator<Item = ExternalSecretView<'a>> + '_ {
@@ -224,7 +246,11 @@ impl<'a> EnvView<'a> {
             if !kind_ok {
                 continue;
             }
-            let scope_ok = if cluster { s.admits_namespace(namespace, &labels) } else { same_ns(s.resource.namespace(), namespace) };
+            let scope_ok = if cluster {
+                s.admits_namespace(namespace, &labels)
+            } else {
+                same_ns(s.resource.namespace(), namespace)
+            };
             if !scope_ok {
                 continue;
             }
@@ -279,7 +305,8 @@ pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
 /// Go's time.ParseDuration syntax ("1h", "30m", "1h30m", "0").
 pub fn is_go_duration(s: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$").expect("valid"));
+    let re =
+        RE.get_or_init(|| regex::Regex::new(r"^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$").expect("valid"));
     re.is_match(s) && s.chars().any(|c| c.is_ascii_digit())
 }
 

@@ -1,6 +1,6 @@
 //! REF001: a secretStoreRef resolves to a store of that kind in the environment.
 
-use super::{did_you_mean, EnvView, RawFinding, Rule, Severity};
+use super::{EnvView, RawFinding, Rule, Severity, did_you_mean};
 use crate::eso::{EsoKind, StoreRef};
 
 pub const RULE: Rule = Rule {
@@ -18,12 +18,19 @@ Example:\n\n\
     check,
 };
 
-fn report<'a>(env: &EnvView<'a>, r: &'a crate::resource::Resource, namespace: &str, sr: &StoreRef, out: &mut Vec<RawFinding<'a>>) {
+fn report<'a>(
+    env: &EnvView<'a>,
+    r: &'a crate::resource::Resource,
+    namespace: &str,
+    sr: &StoreRef,
+    out: &mut Vec<RawFinding<'a>>,
+) {
     if sr.name.is_empty() {
         return;
     }
     if let Err(visible) = env.resolve_store(namespace, sr) {
-        let scope = if sr.kind == "ClusterSecretStore" { String::new() } else { format!(" in namespace '{namespace}'") };
+        let scope =
+            if sr.kind == "ClusterSecretStore" { String::new() } else { format!(" in namespace '{namespace}'") };
         let hint = match did_you_mean(&sr.name, &visible) {
             Some(s) => format!("did you mean '{s}'?"),
             None if visible.is_empty() => format!(
@@ -32,7 +39,12 @@ fn report<'a>(env: &EnvView<'a>, r: &'a crate::resource::Resource, namespace: &s
             ),
             None => format!("visible {}s: {}", sr.kind, visible.join(", ")),
         };
-        out.push(RawFinding::at(r, sr.path.clone(), format!("{} '{}' does not resolve{scope} in environment '{}'", sr.kind, sr.name, env.name), hint));
+        out.push(RawFinding::at(
+            r,
+            sr.path.clone(),
+            format!("{} '{}' does not resolve{scope} in environment '{}'", sr.kind, sr.name, env.name),
+            hint,
+        ));
     }
 }
 

@@ -27,7 +27,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if matches!(es.creation_policy(), "Merge" | "None") || es.resource.kind() != "ExternalSecret" {
             continue;
         }
-        writers.entry((effective(es.resource.namespace()), es.target_name())).or_default().push((es.resource, es.path("target.name")));
+        writers
+            .entry((effective(es.resource.namespace()), es.target_name()))
+            .or_default()
+            .push((es.resource, es.path("target.name")));
     }
     for r in env.resources.iter().filter(|r| r.kind() == "Secret" && r.gvk().group.is_empty()) {
         if let Some(list) = writers.get_mut(&(effective(r.namespace()), r.name().to_string())) {

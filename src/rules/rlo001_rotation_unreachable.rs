@@ -18,7 +18,10 @@ Example:\n\n\
 };
 
 fn never_refreshes(es: &crate::eso::ExternalSecretView) -> bool {
-    let zero = es.refresh_interval().and_then(crate::resource::scalar_string).is_some_and(|s| matches!(s.trim(), "0" | "0s" | "0m" | "0h"));
+    let zero = es
+        .refresh_interval()
+        .and_then(crate::resource::scalar_string)
+        .is_some_and(|s| matches!(s.trim(), "0" | "0s" | "0m" | "0h"));
     match es.refresh_policy() {
         Some("CreatedOnce") => true,
         Some("OnChange") => false,
@@ -37,7 +40,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             super::same_ns(r.namespace(), es.resource.namespace()) && secret_uses(r).iter().any(|u| u.secret == target)
         });
         if let Some(w) = consumer {
-            let path = if es.refresh_policy() == Some("CreatedOnce") { es.path("refreshPolicy") } else { es.path("refreshInterval") };
+            let path = if es.refresh_policy() == Some("CreatedOnce") {
+                es.path("refreshPolicy")
+            } else {
+                es.path("refreshInterval")
+            };
             out.push(RawFinding::at(
                 es.resource,
                 path,

@@ -36,7 +36,10 @@ pub fn problem(url: &str, env_type: &str) -> Option<String> {
     let host = rest.split(['/', ':']).next().unwrap_or("").to_lowercase();
     if let Some(suffix) = suffix_for(env_type) {
         let Some(name) = host.strip_suffix(suffix) else {
-            return Some(format!("vaultUrl host '{host}' is not a Key Vault host of {} (*{suffix})", if env_type.is_empty() { "PublicCloud" } else { env_type }));
+            return Some(format!(
+                "vaultUrl host '{host}' is not a Key Vault host of {} (*{suffix})",
+                if env_type.is_empty() { "PublicCloud" } else { env_type }
+            ));
         };
         let valid = (3..=24).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !valid {

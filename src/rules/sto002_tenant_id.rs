@@ -25,7 +25,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     for s in env.stores() {
         let Some(t) = s.azurekv().and_then(|a| a.get("tenantId")).and_then(serde_yaml::Value::as_str) else { continue };
         if !is_guid(t) {
-            out.push(RawFinding::at(s.resource, "spec.provider.azurekv.tenantId", format!("tenantId '{t}' is not a GUID"), "use the tenant's ID: az account show --query tenantId -o tsv"));
+            out.push(RawFinding::at(
+                s.resource,
+                "spec.provider.azurekv.tenantId",
+                format!("tenantId '{t}' is not a GUID"),
+                "use the tenant's ID: az account show --query tenantId -o tsv",
+            ));
         }
     }
     out

@@ -27,12 +27,18 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             continue;
         }
         let Some(name) = get_path(az, &["serviceAccountRef", "name"]).and_then(Value::as_str) else { continue };
-        let ns = get_path(az, &["serviceAccountRef", "namespace"]).and_then(Value::as_str).map(str::to_string).or_else(|| {
-            (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string())
-        });
+        let ns = get_path(az, &["serviceAccountRef", "namespace"])
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string()));
         // A ClusterSecretStore without a namespace uses each ExternalSecret's namespace: nothing to check here.
         let Some(ns) = ns else { continue };
-        let sa = env.resources.iter().find(|r| r.kind() == "ServiceAccount" && r.gvk().group.is_empty() && r.name() == name && super::same_ns(r.namespace(), &ns));
+        let sa = env.resources.iter().find(|r| {
+            r.kind() == "ServiceAccount"
+                && r.gvk().group.is_empty()
+                && r.name() == name
+                && super::same_ns(r.namespace(), &ns)
+        });
         match sa {
             None => out.push(RawFinding::at(
                 s.resource,

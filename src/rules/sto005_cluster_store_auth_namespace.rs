@@ -21,8 +21,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for s in env.stores().filter(|s| s.kind == EsoKind::ClusterSecretStore) {
         let Some(refs) = s.azurekv().and_then(|a| a.get("authSecretRef")).and_then(Value::as_mapping) else { continue };
-        let with: Vec<&str> = refs.iter().filter(|(_, v)| v.get("namespace").is_some()).filter_map(|(k, _)| k.as_str()).collect();
-        let without: Vec<&str> = refs.iter().filter(|(_, v)| v.get("namespace").is_none()).filter_map(|(k, _)| k.as_str()).collect();
+        let with: Vec<&str> =
+            refs.iter().filter(|(_, v)| v.get("namespace").is_some()).filter_map(|(k, _)| k.as_str()).collect();
+        let without: Vec<&str> =
+            refs.iter().filter(|(_, v)| v.get("namespace").is_none()).filter_map(|(k, _)| k.as_str()).collect();
         if !with.is_empty() && !without.is_empty() {
             for field in without {
                 out.push(RawFinding::at_key(

@@ -1,7 +1,7 @@
 //! WRK002: a secretKeyRef reads a key the providing ExternalSecret does not produce.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::consumers::{secret_uses, HowRead};
+use crate::eso::consumers::{HowRead, secret_uses};
 
 pub const RULE: Rule = Rule {
     code: "WRK002",
@@ -22,9 +22,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     for r in env.resources {
         for u in secret_uses(r).into_iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
             let Some(key) = &u.key else { continue };
-            let provider = env
-                .external_secrets()
-                .find(|es| es.resource.kind() == "ExternalSecret" && super::same_ns(es.resource.namespace(), r.namespace()) && es.target_name() == u.secret);
+            let provider = env.external_secrets().find(|es| {
+                es.resource.kind() == "ExternalSecret"
+                    && super::same_ns(es.resource.namespace(), r.namespace())
+                    && es.target_name() == u.secret
+            });
             let Some(es) = provider else { continue };
             let Some(keys) = es.produced_keys() else { continue };
             if !keys.contains(key) {
@@ -34,7 +36,16 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                     None => format!("it produces: {}", list.join(", ")),
                 };
                 let path = u.path.replace(".name", ".key");
-                out.push(RawFinding::at(r, path, format!("key '{key}' is not in Secret '{}': ExternalSecret '{}' does not produce it", u.secret, es.resource.name()), hint));
+                out.push(RawFinding::at(
+                    r,
+                    path,
+                    format!(
+                        "key '{key}' is not in Secret '{}': ExternalSecret '{}' does not produce it",
+                        u.secret,
+                        es.resource.name()
+                    ),
+                    hint,
+                ));
             }
         }
     }

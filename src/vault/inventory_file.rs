@@ -3,7 +3,7 @@
 //! added for a secret: its versions are then known, and the newest is current. A value field, if someone pastes
 //! `az keyvault secret show` output, is never read.
 
-use super::{normalize_vault_url, Completeness, Inventory, SecretMeta};
+use super::{Completeness, Inventory, SecretMeta, normalize_vault_url};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,12 +51,13 @@ fn parse_id(id: &str) -> Option<(String, String, Option<String>)> {
 }
 
 pub fn parse(text: &str, source: &str) -> Result<Inventory, String> {
-    let items: Vec<AzSecret> =
-        serde_json::from_str(text).map_err(|e| format!("{source}: not the JSON of `az keyvault secret list -o json`: {e}"))?;
+    let items: Vec<AzSecret> = serde_json::from_str(text)
+        .map_err(|e| format!("{source}: not the JSON of `az keyvault secret list -o json`: {e}"))?;
     let mut vault: Option<String> = None;
     let mut secrets = BTreeMap::new();
     for item in items {
-        let (v, id_name, version) = parse_id(&item.id).ok_or_else(|| format!("{source}: '{}' is not a Key Vault secret id", item.id))?;
+        let (v, id_name, version) =
+            parse_id(&item.id).ok_or_else(|| format!("{source}: '{}' is not a Key Vault secret id", item.id))?;
         match &vault {
             None => vault = Some(v),
             Some(existing) if *existing != v => {
@@ -89,13 +90,15 @@ pub fn parse(text: &str, source: &str) -> Result<Inventory, String> {
                 // Several entries for one name: its versions. The newest (by creation) is the current one.
                 let mut versions: Vec<String> = previous.versions.clone().unwrap_or_default();
                 versions.extend(meta.version.clone());
-                let mut current = if (meta.created, meta.updated) >= (previous.created, previous.updated) { meta } else { previous };
+                let mut current =
+                    if (meta.created, meta.updated) >= (previous.created, previous.updated) { meta } else { previous };
                 current.versions = Some(versions);
                 secrets.insert(key, current);
             }
         }
     }
-    let vault = vault.ok_or_else(|| format!("{source}: an empty list names no vault; add at least one secret, or drop the file"))?;
+    let vault = vault
+        .ok_or_else(|| format!("{source}: an empty list names no vault; add at least one secret, or drop the file"))?;
     Ok(Inventory { vault, secrets, completeness: Completeness::Full, missing: Vec::new(), source: source.to_string() })
 }
 
@@ -148,6 +151,12 @@ mod tests {
     fn rejects_other_shapes() {
         assert!(parse("{}", "x").is_err());
         assert!(parse("[]", "x").is_err());
-        assert!(parse(r#"[{"id": "https://a.vault.azure.net/secrets/x"}, {"id": "https://b.vault.azure.net/secrets/y"}]"#, "x").is_err());
+        assert!(
+            parse(
+                r#"[{"id": "https://a.vault.azure.net/secrets/x"}, {"id": "https://b.vault.azure.net/secrets/y"}]"#,
+                "x"
+            )
+            .is_err()
+        );
     }
 }

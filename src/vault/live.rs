@@ -3,12 +3,13 @@
 //! exponential backoff (Key Vault may send 429 without Retry-After), and a guard against a nextLink that repeats
 //! (the SDK's pager would follow it forever).
 
-use super::{normalize_vault_url, Completeness, Inventory, SecretMeta};
+use super::{Completeness, Inventory, SecretMeta, normalize_vault_url};
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{
-    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions, ManagedIdentityCredential,
-    ManagedIdentityCredentialOptions, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialOptions,
 };
 use azure_security_keyvault_secrets::models::{SecretClientListSecretPropertiesOptions, SecretProperties};
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
@@ -134,11 +135,18 @@ fn client_options(opts: &LiveOptions, t: &Transport, environment_type: &str) -> 
 }
 
 /// The credential `choice` selects, and a description of it for stderr (never a secret).
-pub fn credential(choice: AuthChoice, opts: &ClientOptions, vars: &std::collections::BTreeMap<String, String>) -> Result<(Arc<dyn TokenCredential>, String), String> {
+pub fn credential(
+    choice: AuthChoice,
+    opts: &ClientOptions,
+    vars: &std::collections::BTreeMap<String, String>,
+) -> Result<(Arc<dyn TokenCredential>, String), String> {
     let env = |name: &str| env_in(vars, name);
     let choice = match choice {
         AuthChoice::Auto => {
-            if env("AZURE_FEDERATED_TOKEN_FILE").is_some() && env("AZURE_CLIENT_ID").is_some() && env("AZURE_TENANT_ID").is_some() {
+            if env("AZURE_FEDERATED_TOKEN_FILE").is_some()
+                && env("AZURE_CLIENT_ID").is_some()
+                && env("AZURE_TENANT_ID").is_some()
+            {
                 AuthChoice::WorkloadIdentity
             } else if env("AZURE_CLIENT_SECRET").is_some() {
                 AuthChoice::ClientSecret
@@ -161,15 +169,21 @@ pub fn credential(choice: AuthChoice, opts: &ClientOptions, vars: &std::collecti
                 ..Default::default()
             };
             let c = WorkloadIdentityCredential::new(Some(o)).map_err(|e| fail("workload identity", e))?;
-            let desc = format!("workload identity (client {}, tenant {})", env("AZURE_CLIENT_ID").unwrap_or_default(), env("AZURE_TENANT_ID").unwrap_or_default());
+            let desc = format!(
+                "workload identity (client {}, tenant {})",
+                env("AZURE_CLIENT_ID").unwrap_or_default(),
+                env("AZURE_TENANT_ID").unwrap_or_default()
+            );
             Ok((c, desc))
         }
         AuthChoice::ClientSecret => {
             let tenant = env("AZURE_TENANT_ID").ok_or("client secret credential: AZURE_TENANT_ID is not set")?;
             let client = env("AZURE_CLIENT_ID").ok_or("client secret credential: AZURE_CLIENT_ID is not set")?;
-            let secret = env("AZURE_CLIENT_SECRET").ok_or("client secret credential: AZURE_CLIENT_SECRET is not set")?;
+            let secret =
+                env("AZURE_CLIENT_SECRET").ok_or("client secret credential: AZURE_CLIENT_SECRET is not set")?;
             let o = ClientSecretCredentialOptions { client_options: opts.clone() };
-            let c = ClientSecretCredential::new(&tenant, client.clone(), Secret::new(secret), Some(o)).map_err(|e| fail("client secret", e))?;
+            let c = ClientSecretCredential::new(&tenant, client.clone(), Secret::new(secret), Some(o))
+                .map_err(|e| fail("client secret", e))?;
             Ok((c, format!("client secret (client {client}, tenant {tenant})")))
         }
         AuthChoice::ManagedIdentity => {
@@ -253,7 +267,9 @@ async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String,
             Some(link) if !seen_links.insert(link.to_string()) => {
                 return Err(format!("{vault} returned the same nextLink twice ({link}); stopped listing"));
             }
-            Some(_) if count >= MAX_PAGES => return Err(format!("{vault}: more than {MAX_PAGES} pages; stopped listing")),
+            Some(_) if count >= MAX_PAGES => {
+                return Err(format!("{vault}: more than {MAX_PAGES} pages; stopped listing"));
+            }
             Some(_) => {}
         }
     }
@@ -310,8 +326,15 @@ impl Connection {
     /// A connection for vaults of one cloud (`environment_type` as in the azurekv store; empty for public).
     pub fn new(opts: &LiveOptions, environment_type: &str) -> Result<Connection, String> {
         let t = transport(opts)?;
-        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t, environment_type), &opts.env)?;
-        Ok(Connection { transport: t, credential, credential_description, opts: opts.clone(), environment_type: environment_type.to_string() })
+        let (credential, credential_description) =
+            credential(opts.auth, &client_options(opts, &t, environment_type), &opts.env)?;
+        Ok(Connection {
+            transport: t,
+            credential,
+            credential_description,
+            opts: opts.clone(),
+            environment_type: environment_type.to_string(),
+        })
     }
 
     /// The inventory of one vault under `plan`, within the configured overall timeout.
@@ -322,7 +345,8 @@ impl Connection {
             verify_challenge_resource: Some(self.opts.verify_challenge_resource),
             ..Default::default()
         };
-        let client = SecretClient::new(&vault, self.credential.clone(), Some(options)).map_err(|e| describe(&e, &vault))?;
+        let client =
+            SecretClient::new(&vault, self.credential.clone(), Some(options)).map_err(|e| describe(&e, &vault))?;
         let work = async {
             match plan {
                 Plan::ListAll => Ok(Inventory {
@@ -344,20 +368,27 @@ impl Connection {
                         }
                         results.push((first.clone(), r));
                     }
-                    let rest: Vec<(String, Result<Option<SecretMeta>, String>)> = futures::stream::iter(names.iter().skip(1).cloned())
-                        .map(|n| {
-                            let client = &client;
-                            let vault = &vault;
-                            async move {
-                                let r = versions_of(client, vault, &n).await;
-                                (n, r)
-                            }
-                        })
-                        .buffer_unordered(self.opts.concurrency.max(1))
-                        .collect()
-                        .await;
+                    let rest: Vec<(String, Result<Option<SecretMeta>, String>)> =
+                        futures::stream::iter(names.iter().skip(1).cloned())
+                            .map(|n| {
+                                let client = &client;
+                                let vault = &vault;
+                                async move {
+                                    let r = versions_of(client, vault, &n).await;
+                                    (n, r)
+                                }
+                            })
+                            .buffer_unordered(self.opts.concurrency.max(1))
+                            .collect()
+                            .await;
                     results.extend(rest);
-                    let mut inv = Inventory { vault: vault.clone(), secrets: BTreeMap::new(), completeness: Completeness::Partial, missing: Vec::new(), source: "live".into() };
+                    let mut inv = Inventory {
+                        vault: vault.clone(),
+                        secrets: BTreeMap::new(),
+                        completeness: Completeness::Partial,
+                        missing: Vec::new(),
+                        source: "live".into(),
+                    };
                     for (name, r) in results {
                         match r? {
                             Some(meta) => {

@@ -39,7 +39,8 @@ fn vault_of<'a>(target: &Option<StoreTarget<'a>>) -> Option<(String, Option<&'a 
     let url = t.vault_url()?;
     let (store, env_type) = match t {
         StoreTarget::Rendered(s) => {
-            let env_type = s.azurekv().and_then(|a| a.get("environmentType")).and_then(serde_yaml::Value::as_str).unwrap_or("");
+            let env_type =
+                s.azurekv().and_then(|a| a.get("environmentType")).and_then(serde_yaml::Value::as_str).unwrap_or("");
             (Some(s.resource), env_type)
         }
         StoreTarget::External(_) => (None, ""),
@@ -56,7 +57,9 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
     let mut finds = Vec::new();
     for es in env.external_secrets() {
         for d in es.data() {
-            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, d.store.as_ref())) else { continue };
+            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, d.store.as_ref())) else {
+                continue;
+            };
             if d.key.is_empty() {
                 continue;
             }
@@ -73,7 +76,9 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
             });
         }
         for f in es.data_from() {
-            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, f.store.as_ref())) else { continue };
+            let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, f.store.as_ref())) else {
+                continue;
+            };
             if let Some(key) = &f.extract_key {
                 let (object, name) = split_key(key);
                 keys.push(KeyRef {

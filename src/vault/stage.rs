@@ -1,8 +1,8 @@
 //! Running the vault stage for a set of environments: inventories from files first, then live for the vaults left
 //! (all in parallel, each asked once, with the cheaper plan), unless offline.
 
-use super::live::{choose_plan, Connection, LiveOptions, Plan};
-use super::{inventory_file, Inventory};
+use super::live::{Connection, LiveOptions, Plan, choose_plan};
+use super::{Inventory, inventory_file};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -64,7 +64,11 @@ pub struct VaultData {
 impl Demand {
     /// Add to `demands` what the ExternalSecrets of `view` that `keep` accepts ask of each vault: the names they
     /// read (Key Vault `key` objects are not secrets and are not listed), and a full listing where they `find`.
-    pub fn collect(demands: &mut BTreeMap<String, Demand>, view: &crate::rules::EnvView, keep: &dyn Fn(&crate::resource::Resource) -> bool) {
+    pub fn collect(
+        demands: &mut BTreeMap<String, Demand>,
+        view: &crate::rules::EnvView,
+        keep: &dyn Fn(&crate::resource::Resource) -> bool,
+    ) {
         let (keys, finds) = super::references::collect(view);
         for k in keys.into_iter().filter(|k| k.object != "key" && keep(k.external_secret)) {
             let d = demands.entry(k.vault).or_default();
@@ -99,7 +103,9 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         } else {
             let names: Vec<String> = demand.names.iter().cloned().collect();
             let plan = choose_plan(&names, demand.needs_listing, opts.want_versions);
-            if let Some(known) = opts.memo.as_ref().and_then(|m| m.lock().expect("memo").get(&(vault.clone(), plan.clone())).cloned()) {
+            if let Some(known) =
+                opts.memo.as_ref().and_then(|m| m.lock().expect("memo").get(&(vault.clone(), plan.clone())).cloned())
+            {
                 data.inventories.insert(vault.clone(), known);
                 continue;
             }
@@ -121,12 +127,19 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         connections.insert(cloud, c);
     }
     for (vault, plan, _) in &live {
-        crate::cli::detail(&format!("{vault}: {}", match plan {
-            Plan::ListAll => "paged listing of every secret".to_string(),
-            Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
-        }));
+        crate::cli::detail(&format!(
+            "{vault}: {}",
+            match plan {
+                Plan::ListAll => "paged listing of every secret".to_string(),
+                Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
+            }
+        ));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let results = runtime.block_on(async {
         let futures = live.iter().map(|(vault, plan, cloud)| {
             let c = &connections[cloud];

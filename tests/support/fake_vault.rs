@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 pub const TOKEN: &str = "fake-access-token";
 /// A tenant id for credentials pointed at the fake (its token endpoint accepts any tenant).
@@ -81,13 +81,16 @@ impl FakeVault {
         names.push("127.0.0.1".into());
         let ck = rcgen::generate_simple_self_signed(names).expect("certificate");
         let ca_pem = ck.cert.pem();
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
-        let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![ck.cert.der().clone()], key)
-            .unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+            ck.signing_key.serialize_der(),
+        ));
+        let mut cfg =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![ck.cert.der().clone()], key)
+                .unwrap();
         cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = TlsAcceptor::from(Arc::new(cfg));
         let state = Arc::new(Mutex::new(State::default()));
@@ -107,7 +110,9 @@ impl FakeVault {
                         tokio::spawn(async move {
                             if let Ok(tls) = acc.accept(tcp).await {
                                 let svc = service_fn(move |req| handle(st.clone(), req));
-                                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), svc).await;
+                                let _ = hyper::server::conn::http1::Builder::new()
+                                    .serve_connection(TokioIo::new(tls), svc)
+                                    .await;
                             }
                         });
                     }
@@ -129,7 +134,12 @@ impl FakeVault {
             .iter()
             .enumerate()
             .map(|(i, created)| Version {
-                id: format!("{:032x}", (name.len() as u128) << 64 | (i as u128 + 1) << 8 | (name.bytes().map(u128::from).sum::<u128>() & 0xff)),
+                id: format!(
+                    "{:032x}",
+                    (name.len() as u128) << 64
+                        | (i as u128 + 1) << 8
+                        | (name.bytes().map(u128::from).sum::<u128>() & 0xff)
+                ),
                 value: canary(name, i),
                 enabled: true,
                 created: *created,
@@ -212,7 +222,11 @@ impl FakeVault {
 }
 
 fn json(status: StatusCode, v: serde_json::Value) -> Response<Full<Bytes>> {
-    Response::builder().status(status).header("content-type", "application/json").body(Full::new(Bytes::from(v.to_string()))).unwrap()
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(v.to_string())))
+        .unwrap()
 }
 
 fn kv_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
@@ -220,7 +234,11 @@ fn kv_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Byte
 }
 
 fn item(host: &str, name: &str, v: &Version, with_version: bool) -> serde_json::Value {
-    let id = if with_version { format!("https://{host}/secrets/{name}/{}", v.id) } else { format!("https://{host}/secrets/{name}") };
+    let id = if with_version {
+        format!("https://{host}/secrets/{name}/{}", v.id)
+    } else {
+        format!("https://{host}/secrets/{name}")
+    };
     let mut attributes = serde_json::json!({
         "enabled": v.enabled, "created": v.created, "updated": v.updated,
         "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90
@@ -243,19 +261,32 @@ fn query_param(query: &str, key: &str) -> Option<String> {
 }
 
 /// A page of `total` items starting at `skip` (built by `make` for that slice only), with a nextLink when more remain.
-fn page(host: &str, path: &str, total: usize, make: impl Fn(std::ops::Range<usize>) -> Vec<serde_json::Value>, skip: usize, max: usize, repeat: bool) -> Response<Full<Bytes>> {
+fn page(
+    host: &str,
+    path: &str,
+    total: usize,
+    make: impl Fn(std::ops::Range<usize>) -> Vec<serde_json::Value>,
+    skip: usize,
+    max: usize,
+    repeat: bool,
+) -> Response<Full<Bytes>> {
     let end = (skip + max).min(total);
     let value = make(skip.min(total)..end);
     let next = if end < total {
         let token = if repeat { 1 } else { end };
-        serde_json::Value::String(format!("https://{host}{path}?api-version=2025-07-01&$skiptoken={token}&maxresults={max}"))
+        serde_json::Value::String(format!(
+            "https://{host}{path}?api-version=2025-07-01&$skiptoken={token}&maxresults={max}"
+        ))
     } else {
         serde_json::Value::Null
     };
     json(StatusCode::OK, serde_json::json!({"value": value, "nextLink": next}))
 }
 
-async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, hyper::Error> {
+async fn handle(
+    st: Arc<Mutex<State>>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -274,18 +305,25 @@ async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> R
         let form = String::from_utf8_lossy(&body).to_string();
         st.lock().unwrap().token_requests.push(form);
         if faults.reject_tokens {
-            return Ok(json(StatusCode::UNAUTHORIZED, serde_json::json!({
-                "error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.",
-                "error_codes": [7000215]
-            })));
+            return Ok(json(
+                StatusCode::UNAUTHORIZED,
+                serde_json::json!({
+                    "error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.",
+                    "error_codes": [7000215]
+                }),
+            ));
         }
-        return Ok(json(StatusCode::OK, serde_json::json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": TOKEN})));
+        return Ok(json(
+            StatusCode::OK,
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": TOKEN}),
+        ));
     }
     if !path.starts_with("/secrets") {
         return Ok(kv_error(StatusCode::NOT_FOUND, "NotFound", "no such endpoint"));
     }
     if auth != format!("Bearer {TOKEN}") {
-        let mut r = kv_error(StatusCode::UNAUTHORIZED, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+        let mut r =
+            kv_error(StatusCode::UNAUTHORIZED, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
         r.headers_mut().insert(
             "www-authenticate",
             "Bearer authorization=\"https://login.fake.test/72f988bf-86f1-41af-91ab-2d7cd011db47\", resource=\"https://vault.azure.net\"".parse().unwrap(),
@@ -301,17 +339,27 @@ async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> R
         let mut s = st.lock().unwrap();
         if s.faults.throttle_next > 0 {
             s.faults.throttle_next -= 1;
-            return Ok(kv_error(StatusCode::TOO_MANY_REQUESTS, "Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"));
+            return Ok(kv_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Throttled",
+                "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+            ));
         }
     }
     let max = query_param(&query, "maxresults").and_then(|m| m.parse().ok()).unwrap_or(25usize).clamp(1, 25);
     let skip = query_param(&query, "$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0usize);
     let s = st.lock().unwrap();
-    let parts: Vec<&str> = path.trim_start_matches("/secrets").trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> =
+        path.trim_start_matches("/secrets").trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [] => {
             let make = |r: std::ops::Range<usize>| {
-                s.secrets.values().skip(r.start).take(r.len()).map(|(name, versions)| item(&host, name, versions.last().unwrap(), false)).collect()
+                s.secrets
+                    .values()
+                    .skip(r.start)
+                    .take(r.len())
+                    .map(|(name, versions)| item(&host, name, versions.last().unwrap(), false))
+                    .collect()
             };
             Ok(page(&host, "/secrets", s.secrets.len(), make, skip, max, faults.repeat_next_link))
         }
@@ -319,7 +367,15 @@ async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> R
             None => Ok(not_found(name)),
             Some((real, versions)) => {
                 let make = |r: std::ops::Range<usize>| versions[r].iter().map(|v| item(&host, real, v, true)).collect();
-                Ok(page(&host, &format!("/secrets/{real}/versions"), versions.len(), make, skip, max, faults.repeat_next_link))
+                Ok(page(
+                    &host,
+                    &format!("/secrets/{real}/versions"),
+                    versions.len(),
+                    make,
+                    skip,
+                    max,
+                    faults.repeat_next_link,
+                ))
             }
         },
         [name] | [name, _] => match s.secrets.get(&name.to_lowercase()) {
@@ -347,6 +403,8 @@ fn not_found(name: &str) -> Response<Full<Bytes>> {
     kv_error(
         StatusCode::NOT_FOUND,
         "SecretNotFound",
-        &format!("A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"),
+        &format!(
+            "A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+        ),
     )
 }

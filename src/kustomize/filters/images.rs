@@ -1,8 +1,8 @@
 //! `images:`: rewrites container image names, tags and digests.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec;
 use crate::kustomize::types::{FieldSpec, Image};
-use crate::kustomize::KustomizeError;
 use crate::resource::Resource;
 use regex::Regex;
 use serde_yaml::Value;
@@ -31,8 +31,9 @@ impl Updater {
     fn new(image: &Image) -> Result<Updater, KustomizeError> {
         // kustomize builds this pattern from the name without escaping it; so do we, for the same matches.
         let pattern = format!("^{}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?$", image.name);
-        let matcher = Regex::new(&pattern)
-            .map_err(|e| KustomizeError::Transform { message: format!("images: invalid name '{}': {e}", image.name) })?;
+        let matcher = Regex::new(&pattern).map_err(|e| KustomizeError::Transform {
+            message: format!("images: invalid name '{}': {e}", image.name),
+        })?;
         Ok(Updater { image: image.clone(), matcher })
     }
 
@@ -75,15 +76,15 @@ fn legacy_walk(v: &mut Value, up: &Updater) {
         Value::Mapping(m) => {
             for (k, child) in m.iter_mut() {
                 let is_containers = matches!(k.as_str(), Some("containers") | Some("initContainers"));
-                if is_containers
-                    && let Some(items) = child.as_sequence_mut() {
-                        for item in items {
-                            if let Some(Value::String(img)) = item.get_mut("image")
-                                && let Some(new) = up.update(img) {
-                                    *img = new;
-                                }
+                if is_containers && let Some(items) = child.as_sequence_mut() {
+                    for item in items {
+                        if let Some(Value::String(img)) = item.get_mut("image")
+                            && let Some(new) = up.update(img)
+                        {
+                            *img = new;
                         }
                     }
+                }
                 legacy_walk(child, up);
             }
         }

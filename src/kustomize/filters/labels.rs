@@ -1,8 +1,8 @@
 //! commonLabels, labels and commonAnnotations: set key/value entries in every map the field specs address.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec::{self, CreateKind};
 use crate::kustomize::types::{FieldSpec, StringMap};
-use crate::kustomize::KustomizeError;
 use crate::resource::Resource;
 use serde_yaml::{Mapping, Value};
 
@@ -35,7 +35,9 @@ pub fn apply(resources: &mut [Resource], entries: &StringMap, field_specs: &[Fie
 pub fn merge_specs(base: &[FieldSpec], extra: &[FieldSpec]) -> Vec<FieldSpec> {
     let mut out = base.to_vec();
     for fs in extra {
-        let dup = out.iter().any(|o| o.path == fs.path && o.kind == fs.kind && o.group == fs.group && o.version == fs.version);
+        let dup = out
+            .iter()
+            .any(|o| o.path == fs.path && o.kind == fs.kind && o.group == fs.group && o.version == fs.version);
         if !dup {
             out.push(fs.clone());
         }

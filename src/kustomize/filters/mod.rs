@@ -22,7 +22,11 @@ pub fn check_unique_ids(resources: &[Resource], what: &str) -> Result<(), Kustom
     let mut seen = std::collections::HashSet::new();
     for r in resources {
         let id = r.cur_id();
-        let key = (id.gvk.clone(), id.name.clone(), if id.namespace.is_empty() { "default".to_string() } else { id.namespace.clone() });
+        let key = (
+            id.gvk.clone(),
+            id.name.clone(),
+            if id.namespace.is_empty() { "default".to_string() } else { id.namespace.clone() },
+        );
         if !seen.insert(key) {
             return Err(KustomizeError::Transform { message: format!("{what}: {id}") });
         }

@@ -2,10 +2,10 @@
 //! renamed object by name (secretKeyRef, envFrom, volumes, imagePullSecrets, roleRef, ...) follows it.
 //! The candidate selection mirrors kustomize's nameref filter step by step.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec;
 use crate::kustomize::specs::{self, NameBackRef};
 use crate::kustomize::types::FieldSpec;
-use crate::kustomize::KustomizeError;
 use crate::resource::{ResId, Resource};
 use serde_yaml::Value;
 
@@ -21,7 +21,8 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 fn affixes_equal(r: &Resource, o: &Resource, allow_empty: bool) -> bool {
     let (rp, op, rs, os) = (&r.build.prefixes, &o.build.prefixes, &r.build.suffixes, &o.build.suffixes);
     if allow_empty {
-        (rp.is_empty() || op.is_empty() || same_ending(rp, op)) && (rs.is_empty() || os.is_empty() || same_ending(rs, os))
+        (rp.is_empty() || op.is_empty() || same_ending(rp, op))
+            && (rs.is_empty() || os.is_empty() || same_ending(rs, os))
     } else {
         same_ending(rp, op) && same_ending(rs, os)
     }
@@ -47,7 +48,9 @@ impl Ctx<'_> {
                 .value
                 .get("subjects")
                 .and_then(Value::as_sequence)
-                .map(|s| s.iter().filter_map(|x| x.get("namespace").and_then(Value::as_str).map(str::to_string)).collect())
+                .map(|s| {
+                    s.iter().filter_map(|x| x.get("namespace").and_then(Value::as_str).map(str::to_string)).collect()
+                })
                 .unwrap_or_default()
         } else {
             Vec::new()
@@ -55,12 +58,19 @@ impl Ctx<'_> {
         (0..self.all.len())
             .filter(|&i| {
                 let id = self.all[i].cur_id();
-                id.is_cluster_scoped() || id.ns_equals(&self.referrer_id) || binding_ns.contains(&self.all[i].namespace().to_string())
+                id.is_cluster_scoped()
+                    || id.ns_equals(&self.referrer_id)
+                    || binding_ns.contains(&self.all[i].namespace().to_string())
             })
             .collect()
     }
 
-    fn select(&self, old_name: &str, candidates: Vec<usize>, same: fn(&Resource, &Resource) -> bool) -> Result<Option<usize>, String> {
+    fn select(
+        &self,
+        old_name: &str,
+        candidates: Vec<usize>,
+        same: fn(&Resource, &Resource) -> bool,
+    ) -> Result<Option<usize>, String> {
         let target_gvk = crate::resource::Gvk {
             group: self.target.group.clone(),
             version: self.target.version.clone(),
@@ -142,7 +152,13 @@ impl Ctx<'_> {
         }
         let mut candidates = self.could_be_referenced();
         if let Some(ns) = node.get("namespace").and_then(Value::as_str) {
-            let eff = |id: &ResId| if id.namespace.is_empty() && !id.is_cluster_scoped() { "default".to_string() } else { id.namespace.clone() };
+            let eff = |id: &ResId| {
+                if id.namespace.is_empty() && !id.is_cluster_scoped() {
+                    "default".to_string()
+                } else {
+                    id.namespace.clone()
+                }
+            };
             let by_org: Vec<usize> = candidates.iter().copied().filter(|&i| eff(&self.all[i].org_id()) == ns).collect();
             candidates = if by_org.is_empty() {
                 candidates.into_iter().filter(|&i| eff(&self.all[i].cur_id()) == ns).collect()
@@ -183,8 +199,10 @@ pub fn apply(resources: &mut [Resource], extra: &[NameBackRef]) -> Result<(), Ku
                     spec_path: &spec.path,
                 };
                 let id = ctx.referrer_id.to_string();
-                fieldspec::apply(&mut r.value, spec, None, &mut |node| ctx.set(node)).map_err(|e| KustomizeError::Transform {
-                    message: format!("updating name reference in '{}' field of '{id}': {e}", spec.path),
+                fieldspec::apply(&mut r.value, spec, None, &mut |node| ctx.set(node)).map_err(|e| {
+                    KustomizeError::Transform {
+                        message: format!("updating name reference in '{}' field of '{id}': {e}", spec.path),
+                    }
                 })?;
             }
         }

@@ -135,7 +135,11 @@ fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
             add(doc, &toks, v)
         }
         "test" => {
-            if get(doc, &toks)? == value()? { Ok(()) } else { Err("test failed".into()) }
+            if get(doc, &toks)? == value()? {
+                Ok(())
+            } else {
+                Err("test failed".into())
+            }
         }
         other => Err(format!("unknown operation '{other}'")),
     }

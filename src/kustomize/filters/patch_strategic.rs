@@ -2,8 +2,8 @@
 //! replaced, except lists whose Kubernetes type merges them by key (containers by name, ...: see `specs`).
 //! `null` deletes a field; `$patch: delete|replace|merge` directives apply to maps and list elements.
 
-use crate::kustomize::specs::{self, ListStrategy, SchemaType};
 use crate::kustomize::KustomizeError;
+use crate::kustomize::specs::{self, ListStrategy, SchemaType};
 use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 
@@ -16,7 +16,11 @@ pub struct CustomSchema {
 
 impl CustomSchema {
     pub fn parse(doc: serde_json::Value) -> Result<CustomSchema, String> {
-        let definitions = doc.get("definitions").and_then(|d| d.as_object()).cloned().ok_or("no 'definitions' in the OpenAPI document")?;
+        let definitions = doc
+            .get("definitions")
+            .and_then(|d| d.as_object())
+            .cloned()
+            .ok_or("no 'definitions' in the OpenAPI document")?;
         let mut by_gvk = HashMap::new();
         for (name, def) in &definitions {
             for gvk in def.get("x-kubernetes-group-version-kind").and_then(|g| g.as_array()).into_iter().flatten() {
@@ -82,9 +86,14 @@ impl<'a> Schema<'a> {
                 (Schema::Builtin(child), list)
             }
             Schema::Custom(cs, node) => {
-                let Some(prop) = cs.resolve(node).get("properties").and_then(|p| p.get(k)) else { return (Schema::Unknown, None) };
+                let Some(prop) = cs.resolve(node).get("properties").and_then(|p| p.get(k)) else {
+                    return (Schema::Unknown, None);
+                };
                 let prop = cs.resolve(prop);
-                let merge = prop.get("x-kubernetes-patch-strategy").and_then(|v| v.as_str()).is_some_and(|s| s.split(',').any(|x| x == "merge"));
+                let merge = prop
+                    .get("x-kubernetes-patch-strategy")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|s| s.split(',').any(|x| x == "merge"));
                 let list = merge.then(|| match prop.get("x-kubernetes-patch-merge-key").and_then(|v| v.as_str()) {
                     Some(key) => ListStrategy::MergeByKey(key),
                     None => ListStrategy::MergeScalars,
@@ -126,13 +135,21 @@ fn list_directive(items: &mut Vec<Value>) -> Result<Directive, String> {
 
 /// Merge `patch` into `target` (a whole object). Returns None when the patch deletes the object.
 /// A custom OpenAPI document adds its definitions to kustomize's built-in schema for the whole build.
-pub fn merge_object(target: &Value, patch: &Value, custom: Option<&CustomSchema>) -> Result<Option<Value>, KustomizeError> {
+pub fn merge_object(
+    target: &Value,
+    patch: &Value,
+    custom: Option<&CustomSchema>,
+) -> Result<Option<Value>, KustomizeError> {
     let api = target.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
     let kind = target.get("kind").and_then(Value::as_str).unwrap_or("");
     let schema = match custom {
         None => Schema::Builtin(specs::root_schema(group, kind)),
-        Some(cs) => match cs.by_gvk.get(&(group.to_string(), version.to_string(), kind.to_string())).and_then(|n| cs.definitions.get(n)) {
+        Some(cs) => match cs
+            .by_gvk
+            .get(&(group.to_string(), version.to_string(), kind.to_string()))
+            .and_then(|n| cs.definitions.get(n))
+        {
             Some(def) => Schema::Custom(cs, def),
             None => Schema::Builtin(specs::root_schema(group, kind)),
         },
@@ -151,7 +168,13 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Walk a node. `dest` is absent when only the patch has the field.
-fn merge_value(dest: Option<Value>, patch: Option<Value>, schema: Schema<'_>, list: Option<ListStrategy<'_>>, path: &str) -> Result<Option<Value>, String> {
+fn merge_value(
+    dest: Option<Value>,
+    patch: Option<Value>,
+    schema: Schema<'_>,
+    list: Option<ListStrategy<'_>>,
+    path: &str,
+) -> Result<Option<Value>, String> {
     // The first present, non-null source decides the kind of node, as in kyaml's walker.
     let lead = [dest.as_ref(), patch.as_ref()].into_iter().flatten().find(|v| !v.is_null()).cloned();
     match lead {
@@ -212,8 +235,6 @@ fn clean(v: Value, schema: Schema<'_>) -> Value {
     }
 }
 
-
-
 fn merge_map_value(dest: Option<Value>, patch: Value, schema: Schema<'_>, path: &str) -> Result<Option<Value>, String> {
     let Value::Mapping(mut patch) = patch else {
         return if patch.is_null() { Ok(None) } else { Err(format!("field '{path}': expected a map")) };
@@ -251,7 +272,11 @@ fn merge_fields(dest: Mapping, mut patch: Mapping, schema: Schema<'_>, path: &st
     let mut rest: Vec<(Value, Value)> = patch.into_iter().collect();
     rest.sort_by(|a, b| a.0.as_str().unwrap_or("").cmp(b.0.as_str().unwrap_or("")));
     for (k, pv) in rest {
-        if k.as_str().is_some_and(|s| s.starts_with("$setElementOrder/") || s.starts_with("$retainKeys") || s.starts_with("$deleteFromPrimitiveList/")) {
+        if k.as_str().is_some_and(|s| {
+            s.starts_with("$setElementOrder/")
+                || s.starts_with("$retainKeys")
+                || s.starts_with("$deleteFromPrimitiveList/")
+        }) {
             continue;
         }
         let (child_schema, list) = schema.field(&k);
@@ -268,7 +293,13 @@ fn child_path(path: &str, k: &Value) -> String {
     if path.is_empty() { k.to_string() } else { format!("{path}.{k}") }
 }
 
-fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: Schema<'_>, list: Option<ListStrategy<'_>>, path: &str) -> Result<Option<Value>, String> {
+fn merge_list(
+    dest: Option<Value>,
+    patch: Option<Value>,
+    schema: Schema<'_>,
+    list: Option<ListStrategy<'_>>,
+    path: &str,
+) -> Result<Option<Value>, String> {
     let dest_items = match dest {
         Some(Value::Sequence(s)) => Some(s),
         _ => None,
@@ -305,7 +336,9 @@ fn merge_list(dest: Option<Value>, patch: Option<Value>, schema: Schema<'_>, lis
                 }
                 Ok(Some(Value::Sequence(out)))
             }
-            ListStrategy::MergeByKey(key) => merge_keyed(dest_items, patch_items, key, schema, path).map(|v| Some(Value::Sequence(v))),
+            ListStrategy::MergeByKey(key) => {
+                merge_keyed(dest_items, patch_items, key, schema, path).map(|v| Some(Value::Sequence(v)))
+            }
         },
     }
 }
@@ -317,7 +350,13 @@ fn key_of(v: &Value, key: &str) -> Option<String> {
 /// kustomize merges with "prepend": the patch's elements come first, in patch order (merged with the target's
 /// element of the same key), then the target's other elements in their order. Patch elements without the key are
 /// dropped, target elements without it kept at the end, as kyaml does.
-fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: Schema<'_>, path: &str) -> Result<Vec<Value>, String> {
+fn merge_keyed(
+    dest: Vec<Value>,
+    patch: Vec<Value>,
+    key: &str,
+    schema: Schema<'_>,
+    path: &str,
+) -> Result<Vec<Value>, String> {
     let mut dest: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
     let mut out = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -335,9 +374,10 @@ fn merge_keyed(dest: Vec<Value>, patch: Vec<Value>, key: &str, schema: Schema<'_
                 continue;
             }
             if let Some(m) = v.as_mapping_mut()
-                && !m.contains_key(key) {
-                    m.insert(key.into(), Value::String(k));
-                }
+                && !m.contains_key(key)
+            {
+                m.insert(key.into(), Value::String(k));
+            }
             out.push(v);
         }
     }

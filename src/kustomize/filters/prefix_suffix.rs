@@ -1,9 +1,9 @@
 //! `namePrefix:` / `nameSuffix:`: renames objects, remembering the old name so that references can follow.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec;
 use crate::kustomize::specs;
 use crate::kustomize::types::FieldSpec;
-use crate::kustomize::KustomizeError;
 use crate::resource::Resource;
 use serde_yaml::Value;
 
@@ -16,9 +16,8 @@ pub enum Affix<'a> {
 pub fn apply(resources: &mut [Resource], affix: Affix, field_specs: &[FieldSpec]) -> Result<(), KustomizeError> {
     for r in resources.iter_mut() {
         let org = r.org_id();
-        let skipped = specs::PREFIX_SUFFIX_SKIP
-            .iter()
-            .any(|(g, k)| org.gvk.kind == *k && (g.is_empty() || org.gvk.group == *g));
+        let skipped =
+            specs::PREFIX_SUFFIX_SKIP.iter().any(|(g, k)| org.gvk.kind == *k && (g.is_empty() || org.gvk.group == *g));
         if skipped {
             continue;
         }

@@ -2,8 +2,8 @@
 
 use super::selector::CompiledSelector;
 use super::vars::lookup;
-use crate::kustomize::types::{FieldOptions, ReplacementField, Selector};
 use crate::kustomize::KustomizeError;
+use crate::kustomize::types::{FieldOptions, ReplacementField, Selector};
 use crate::resource::Resource;
 use serde_yaml::{Mapping, Value};
 
@@ -29,15 +29,17 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
         n => return Err(err(format!("multiple matches ({n}) for source {}/{}", src.kind, src.name))),
     };
     let path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
-    let mut v = lookup(&r.value, path).ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
+    let mut v =
+        lookup(&r.value, path).ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
     if let Some(opts) = &src.options
-        && !opts.delimiter.is_empty() {
-            let s = crate::resource::scalar_string(&v).unwrap_or_default();
-            let parts: Vec<&str> = s.split(opts.delimiter.as_str()).collect();
-            let i = usize::try_from(opts.index).ok().filter(|&i| i < parts.len());
-            let i = i.ok_or_else(|| err(format!("options.index {} is out of bounds for value {s}", opts.index)))?;
-            v = Value::String(parts[i].to_string());
-        }
+        && !opts.delimiter.is_empty()
+    {
+        let s = crate::resource::scalar_string(&v).unwrap_or_default();
+        let parts: Vec<&str> = s.split(opts.delimiter.as_str()).collect();
+        let i = usize::try_from(opts.index).ok().filter(|&i| i < parts.len());
+        let i = i.ok_or_else(|| err(format!("options.index {} is out of bounds for value {s}", opts.index)))?;
+        v = Value::String(parts[i].to_string());
+    }
     Ok(v)
 }
 
@@ -57,7 +59,13 @@ fn with_delimiter(old: &Value, new: &Value, opts: &Option<FieldOptions>) -> Valu
 }
 
 /// Set `value` at a dotted path with `[key=value]` list selectors; create missing fields when allowed.
-fn set_at(node: &mut Value, parts: &[String], value: &Value, opts: &Option<FieldOptions>, create: bool) -> Result<bool, String> {
+fn set_at(
+    node: &mut Value,
+    parts: &[String],
+    value: &Value,
+    opts: &Option<FieldOptions>,
+    create: bool,
+) -> Result<bool, String> {
     let Some((head, rest)) = parts.split_first() else {
         *node = with_delimiter(node, value, opts);
         return Ok(true);
@@ -88,12 +96,13 @@ fn set_at(node: &mut Value, parts: &[String], value: &Value, opts: &Option<Field
         };
     }
     if let Ok(idx) = head.parse::<usize>()
-        && let Some(items) = node.as_sequence_mut() {
-            return match items.get_mut(idx) {
-                Some(i) => set_at(i, rest, value, opts, create),
-                None => Ok(false),
-            };
-        }
+        && let Some(items) = node.as_sequence_mut()
+    {
+        return match items.get_mut(idx) {
+            Some(i) => set_at(i, rest, value, opts, create),
+            None => Ok(false),
+        };
+    }
     if node.is_null() && create {
         *node = Value::Mapping(Mapping::new());
     }
@@ -148,7 +157,13 @@ fn split_field_path(path: &str) -> Vec<String> {
 /// kustomize compares `reject` selectors field by field, literally (no regular expressions), with the current id.
 fn rejected(sel: &Selector, r: &Resource) -> bool {
     let id = r.cur_id();
-    let fields = [(&sel.group, &id.gvk.group), (&sel.version, &id.gvk.version), (&sel.kind, &id.gvk.kind), (&sel.name, &id.name), (&sel.namespace, &id.namespace)];
+    let fields = [
+        (&sel.group, &id.gvk.group),
+        (&sel.version, &id.gvk.version),
+        (&sel.kind, &id.gvk.kind),
+        (&sel.name, &id.name),
+        (&sel.namespace, &id.namespace),
+    ];
     fields.iter().any(|(s, _)| !s.is_empty()) && fields.iter().all(|(s, v)| s.is_empty() || s == v)
 }
 
@@ -170,7 +185,10 @@ pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> R
                     if !set && !create {
                         // kustomize requires a targeted field to exist unless create is set.
                         if lookup(&r.value, fp).is_none() && !fp.contains('[') {
-                            return Err(err(format!("unable to find field '{fp}' in replacement target {}", r.cur_id())));
+                            return Err(err(format!(
+                                "unable to find field '{fp}' in replacement target {}",
+                                r.cur_id()
+                            )));
                         }
                     }
                 }

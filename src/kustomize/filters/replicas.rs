@@ -1,12 +1,16 @@
 //! `replicas:`: sets spec.replicas of the named workloads.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec::{self, CreateKind};
 use crate::kustomize::types::{FieldSpec, Replica};
-use crate::kustomize::KustomizeError;
 use crate::resource::Resource;
 use serde_yaml::Value;
 
-pub fn apply(resources: &mut [Resource], replicas: &[Replica], field_specs: &[FieldSpec]) -> Result<(), KustomizeError> {
+pub fn apply(
+    resources: &mut [Resource],
+    replicas: &[Replica],
+    field_specs: &[FieldSpec],
+) -> Result<(), KustomizeError> {
     for replica in replicas {
         let mut found = false;
         for fs in field_specs {
@@ -24,7 +28,10 @@ pub fn apply(resources: &mut [Resource], replicas: &[Replica], field_specs: &[Fi
         }
         if !found {
             return Err(KustomizeError::Transform {
-                message: format!("replicas: resource with name {} does not match a workload with replicas", replica.name),
+                message: format!(
+                    "replicas: resource with name {} does not match a workload with replicas",
+                    replica.name
+                ),
             });
         }
     }

@@ -1,8 +1,8 @@
 //! Patch and replacement targets: group/version/kind/name/namespace as anchored regular expressions, plus Kubernetes
 //! label and annotation selectors.
 
-use crate::kustomize::types::Selector;
 use crate::kustomize::KustomizeError;
+use crate::kustomize::types::Selector;
 use crate::resource::Resource;
 use regex::Regex;
 
@@ -69,7 +69,8 @@ impl CompiledSelector {
             return false;
         }
         let gvk = r.gvk();
-        if !(matches(&self.group, &gvk.group) && matches(&self.version, &gvk.version) && matches(&self.kind, &gvk.kind)) {
+        if !(matches(&self.group, &gvk.group) && matches(&self.version, &gvk.version) && matches(&self.kind, &gvk.kind))
+        {
             return false;
         }
         requirements_hold(&self.labels, &r.labels()) && requirements_hold(&self.annotations, &r.annotations())

@@ -1,9 +1,9 @@
 //! `vars:` (deprecated in kustomize, still common): `$(NAME)` in the var-reference fields is replaced by a field of
 //! another object, after all names are final.
 
+use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec;
 use crate::kustomize::types::{FieldSpec, Var};
-use crate::kustomize::KustomizeError;
 use crate::resource::Resource;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
@@ -81,10 +81,11 @@ pub fn resolve_values(resources: &[Resource], vars: &[Var]) -> Result<BTreeMap<S
 fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> Value {
     // A string that is exactly one reference takes the var's value with its type (a port stays a number).
     if let Some(name) = s.strip_prefix("$(").and_then(|r| r.strip_suffix(')'))
-        && let Some(v) = values.get(name) {
-            used.push(name.to_string());
-            return v.clone();
-        }
+        && let Some(v) = values.get(name)
+    {
+        used.push(name.to_string());
+        return v.clone();
+    }
     let mut out = String::new();
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -96,15 +97,16 @@ fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> 
                 continue;
             }
             if bytes[i + 1] == b'('
-                && let Some(end) = s[i + 2..].find(')') {
-                    let name = &s[i + 2..i + 2 + end];
-                    if let Some(v) = values.get(name) {
-                        used.push(name.to_string());
-                        out.push_str(&scalar_text(v).unwrap_or_default());
-                        i += end + 3;
-                        continue;
-                    }
+                && let Some(end) = s[i + 2..].find(')')
+            {
+                let name = &s[i + 2..i + 2 + end];
+                if let Some(v) = values.get(name) {
+                    used.push(name.to_string());
+                    out.push_str(&scalar_text(v).unwrap_or_default());
+                    i += end + 3;
+                    continue;
                 }
+            }
         }
         let ch = s[i..].chars().next().expect("in bounds");
         out.push(ch);
