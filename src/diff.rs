@@ -100,10 +100,10 @@ pub fn default_base(dir: &Path) -> Result<String, String> {
         Some("master".into()),
     ];
     for c in candidates.into_iter().flatten() {
-        if let Ok(mb) = git_text(dir, &["merge-base", "HEAD", &c]) {
-            if !mb.is_empty() {
-                return Ok(mb);
-            }
+        if let Ok(mb) = git_text(dir, &["merge-base", "HEAD", &c])
+            && !mb.is_empty()
+        {
+            return Ok(mb);
         }
     }
     git_text(dir, &["rev-parse", "HEAD"])
@@ -180,13 +180,11 @@ fn mask(v: &Value) -> Value {
     let mut v = v.clone();
     let is_secret = v.get("kind").and_then(Value::as_str) == Some("Secret")
         && v.get("apiVersion").and_then(Value::as_str) == Some("v1");
-    if is_secret {
-        if let Some(m) = v.as_mapping_mut() {
-            for field in ["data", "stringData"] {
-                if let Some(Value::Mapping(d)) = m.get_mut(field) {
-                    for (_, x) in d.iter_mut() {
-                        *x = Value::String("***".into());
-                    }
+    if is_secret && let Some(m) = v.as_mapping_mut() {
+        for field in ["data", "stringData"] {
+            if let Some(Value::Mapping(d)) = m.get_mut(field) {
+                for (_, x) in d.iter_mut() {
+                    *x = Value::String("***".into());
                 }
             }
         }

@@ -29,10 +29,10 @@ pub fn repo_root(app: &Path) -> PathBuf {
             return app.to_path_buf();
         }
         let depth = Path::new(source).components().count();
-        if app.ends_with(source) {
-            if let Some(root) = app.ancestors().nth(depth) {
-                return root.to_path_buf();
-            }
+        if app.ends_with(source)
+            && let Some(root) = app.ancestors().nth(depth)
+        {
+            return root.to_path_buf();
         }
     }
     crate::cli::find_repo_root(app).unwrap_or_else(|| app.to_path_buf())
@@ -57,18 +57,18 @@ fn argocd_context() -> std::collections::BTreeMap<String, serde_json::Value> {
             params.insert(name.to_lowercase(), serde_json::Value::String(v));
         }
     }
-    if let Some(json) = var("ARGOCD_APP_PARAMETERS") {
-        if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&json) {
-            for p in items {
-                let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
-                let value = p
-                    .get("string")
-                    .or_else(|| p.get("array"))
-                    .or_else(|| p.get("map"))
-                    .cloned()
-                    .unwrap_or(serde_json::Value::Null);
-                params.insert(name.to_string(), value);
-            }
+    if let Some(json) = var("ARGOCD_APP_PARAMETERS")
+        && let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&json)
+    {
+        for p in items {
+            let Some(name) = p.get("name").and_then(|n| n.as_str()) else { continue };
+            let value = p
+                .get("string")
+                .or_else(|| p.get("array"))
+                .or_else(|| p.get("map"))
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            params.insert(name.to_string(), value);
         }
     }
     if !params.is_empty() {

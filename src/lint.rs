@@ -146,15 +146,15 @@ pub fn check_env(
     for rule in rules::all() {
         let Some(sev) = severity_of(config, rule) else { continue };
         for raw in (rule.check)(view) {
-            if let Subject::Field { resource, .. } = &raw.subject {
-                if !keep(resource) {
-                    continue;
-                }
+            if let Subject::Field { resource, .. } = &raw.subject
+                && !keep(resource)
+            {
+                continue;
             }
-            if let Some((f, path)) = locate(raw, rule, sev, view.name, positions) {
-                if !ignored_by_config(config, &f) {
-                    out.push((f, path));
-                }
+            if let Some((f, path)) = locate(raw, rule, sev, view.name, positions)
+                && !ignored_by_config(config, &f)
+            {
+                out.push((f, path));
             }
         }
     }
@@ -279,15 +279,16 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
     }
     let mut findings: Vec<Finding> = merged.into_values().collect();
-    if !vault.skipped.is_empty() {
-        if let Some(rule) = rules::by_code(rules::VAULT_SKIPPED).filter(|r| severity_of(r).is_some()) {
-            let names: usize = vault.skipped.iter().map(|v| demands.get(v).map_or(0, |d| d.names.len())).sum();
-            let file = if opts.repo.join(crate::config::FILE_NAME).exists() {
-                PathBuf::from(crate::config::FILE_NAME)
-            } else {
-                PathBuf::from(".")
-            };
-            findings.push(Finding {
+    if !vault.skipped.is_empty()
+        && let Some(rule) = rules::by_code(rules::VAULT_SKIPPED).filter(|r| severity_of(r).is_some())
+    {
+        let names: usize = vault.skipped.iter().map(|v| demands.get(v).map_or(0, |d| d.names.len())).sum();
+        let file = if opts.repo.join(crate::config::FILE_NAME).exists() {
+            PathBuf::from(crate::config::FILE_NAME)
+        } else {
+            PathBuf::from(".")
+        };
+        findings.push(Finding {
                 code: rule.code,
                 rule: rule.name,
                 severity: severity_of(rule).expect("filtered"),
@@ -299,7 +300,6 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
                 message: format!("Key Vault stage skipped (--offline): {names} reference(s) to {} vault(s) not checked: {}", vault.skipped.len(), vault.skipped.join(", ")),
                 hint: "give an inventory per vault (--vault-inventory, from `az keyvault secret list -o json`), or run without --offline".into(),
             });
-        }
     }
     for f in &mut findings {
         f.environments.sort();

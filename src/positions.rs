@@ -226,13 +226,12 @@ impl Positions {
             return Location { file, line: i as u32 + 1, column: pos.column };
         }
         let key = out_line.trim().trim_start_matches("- ").split(':').next().unwrap_or("").trim();
-        if !key.is_empty() {
-            if let Some(i) =
+        if !key.is_empty()
+            && let Some(i) =
                 lines.iter().position(|l| l.trim().trim_start_matches("- ").starts_with(&format!("{key}:")))
-            {
-                let col = lines[i].find(key).map(|c| c as u32 + 1).unwrap_or(1);
-                return Location { file, line: i as u32 + 1, column: col };
-            }
+        {
+            let col = lines[i].find(key).map(|c| c as u32 + 1).unwrap_or(1);
+            return Location { file, line: i as u32 + 1, column: col };
         }
         Location { file, line: 1, column: 1 }
     }

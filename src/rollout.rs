@@ -194,10 +194,10 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
     }
     for (idx, h) in es_hashes {
         let r = &mut targets[idx];
-        if let Some(es) = ExternalSecretView::new(r) {
-            if let Ok(deps) = dependencies(env, &es) {
-                report.dependencies.insert(crate::rules::object_label(r), deps);
-            }
+        if let Some(es) = ExternalSecretView::new(r)
+            && let Ok(deps) = dependencies(env, &es)
+        {
+            report.dependencies.insert(crate::rules::object_label(r), deps);
         }
         if opts.external_secrets {
             annotate(&mut r.value, &["metadata"], VERSIONS_ANNOTATION, &h);

@@ -68,58 +68,58 @@ pub fn secret_uses(r: &Resource) -> Vec<SecretUse> {
     for list in ["initContainers", "containers"] {
         for (ci, c) in spec.get(list).and_then(Value::as_sequence).into_iter().flatten().enumerate() {
             for (ei, e) in c.get("envFrom").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
-                if let Some(s) = e.get("secretRef") {
-                    if let Some(name) = s.get("name").and_then(Value::as_str) {
-                        out.push(SecretUse {
-                            secret: name.into(),
-                            how: HowRead::EnvFrom,
-                            key: None,
-                            optional: optional(s),
-                            path: format!("{prefix}.{list}[{ci}].envFrom[{ei}].secretRef.name"),
-                        });
-                    }
+                if let Some(s) = e.get("secretRef")
+                    && let Some(name) = s.get("name").and_then(Value::as_str)
+                {
+                    out.push(SecretUse {
+                        secret: name.into(),
+                        how: HowRead::EnvFrom,
+                        key: None,
+                        optional: optional(s),
+                        path: format!("{prefix}.{list}[{ci}].envFrom[{ei}].secretRef.name"),
+                    });
                 }
             }
             for (ei, e) in c.get("env").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
-                if let Some(s) = get_path(e, &["valueFrom", "secretKeyRef"]) {
-                    if let Some(name) = s.get("name").and_then(Value::as_str) {
-                        out.push(SecretUse {
-                            secret: name.into(),
-                            how: HowRead::SecretKeyRef,
-                            key: s.get("key").and_then(Value::as_str).map(str::to_string),
-                            optional: optional(s),
-                            path: format!("{prefix}.{list}[{ci}].env[{ei}].valueFrom.secretKeyRef.name"),
-                        });
-                    }
+                if let Some(s) = get_path(e, &["valueFrom", "secretKeyRef"])
+                    && let Some(name) = s.get("name").and_then(Value::as_str)
+                {
+                    out.push(SecretUse {
+                        secret: name.into(),
+                        how: HowRead::SecretKeyRef,
+                        key: s.get("key").and_then(Value::as_str).map(str::to_string),
+                        optional: optional(s),
+                        path: format!("{prefix}.{list}[{ci}].env[{ei}].valueFrom.secretKeyRef.name"),
+                    });
                 }
             }
         }
     }
     for (vi, v) in spec.get("volumes").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
-        if let Some(s) = v.get("secret") {
-            if let Some(name) = s.get("secretName").and_then(Value::as_str) {
-                out.push(SecretUse {
-                    secret: name.into(),
-                    how: HowRead::Volume,
-                    key: None,
-                    optional: optional(s),
-                    path: format!("{prefix}.volumes[{vi}].secret.secretName"),
-                });
-            }
+        if let Some(s) = v.get("secret")
+            && let Some(name) = s.get("secretName").and_then(Value::as_str)
+        {
+            out.push(SecretUse {
+                secret: name.into(),
+                how: HowRead::Volume,
+                key: None,
+                optional: optional(s),
+                path: format!("{prefix}.volumes[{vi}].secret.secretName"),
+            });
         }
         for (si, src) in
             get_path(v, &["projected", "sources"]).and_then(Value::as_sequence).into_iter().flatten().enumerate()
         {
-            if let Some(s) = src.get("secret") {
-                if let Some(name) = s.get("name").and_then(Value::as_str) {
-                    out.push(SecretUse {
-                        secret: name.into(),
-                        how: HowRead::ProjectedVolume,
-                        key: None,
-                        optional: optional(s),
-                        path: format!("{prefix}.volumes[{vi}].projected.sources[{si}].secret.name"),
-                    });
-                }
+            if let Some(s) = src.get("secret")
+                && let Some(name) = s.get("name").and_then(Value::as_str)
+            {
+                out.push(SecretUse {
+                    secret: name.into(),
+                    how: HowRead::ProjectedVolume,
+                    key: None,
+                    optional: optional(s),
+                    path: format!("{prefix}.volumes[{vi}].projected.sources[{si}].secret.name"),
+                });
             }
         }
     }

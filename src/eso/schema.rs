@@ -106,10 +106,10 @@ fn check(v: &Value, s: &Json, path: &str, out: &mut Vec<Violation>) {
                 out.push(Violation { path: path.into(), message: format!("must be a list, not {}", type_name(v)) });
                 return;
             };
-            if let Some(min) = s.get("minItems").and_then(Json::as_u64) {
-                if (items.len() as u64) < min {
-                    out.push(Violation { path: path.into(), message: format!("must have at least {min} item(s)") });
-                }
+            if let Some(min) = s.get("minItems").and_then(Json::as_u64)
+                && (items.len() as u64) < min
+            {
+                out.push(Violation { path: path.into(), message: format!("must have at least {min} item(s)") });
             }
             if let Some(is) = s.get("items") {
                 for (i, item) in items.iter().enumerate() {
@@ -126,31 +126,21 @@ fn check(v: &Value, s: &Json, path: &str, out: &mut Vec<Violation>) {
                 return;
             };
             let len = text.chars().count() as u64;
-            if let Some(min) = s.get("minLength").and_then(Json::as_u64) {
-                if len < min {
-                    out.push(Violation {
-                        path: path.into(),
-                        message: format!("must be at least {min} character(s) long"),
-                    });
-                }
+            if let Some(min) = s.get("minLength").and_then(Json::as_u64)
+                && len < min
+            {
+                out.push(Violation { path: path.into(), message: format!("must be at least {min} character(s) long") });
             }
-            if let Some(max) = s.get("maxLength").and_then(Json::as_u64) {
-                if len > max {
-                    out.push(Violation {
-                        path: path.into(),
-                        message: format!("must be at most {max} characters long"),
-                    });
-                }
+            if let Some(max) = s.get("maxLength").and_then(Json::as_u64)
+                && len > max
+            {
+                out.push(Violation { path: path.into(), message: format!("must be at most {max} characters long") });
             }
-            if let Some(p) = s.get("pattern").and_then(Json::as_str) {
-                if let Ok(re) = regex::Regex::new(p) {
-                    if !re.is_match(text) {
-                        out.push(Violation {
-                            path: path.into(),
-                            message: format!("{text:?} does not match the pattern {p}"),
-                        });
-                    }
-                }
+            if let Some(p) = s.get("pattern").and_then(Json::as_str)
+                && let Ok(re) = regex::Regex::new(p)
+                && !re.is_match(text)
+            {
+                out.push(Violation { path: path.into(), message: format!("{text:?} does not match the pattern {p}") });
             }
         }
         "integer" if type_name(v) != "integer" => {

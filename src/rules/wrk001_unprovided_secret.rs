@@ -33,7 +33,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     // A ClusterExternalSecret lands in namespaces chosen in the cluster: its Secret counts as provided anywhere.
     let anywhere: Vec<String> = env
         .of_kind(EsoKind::ClusterExternalSecret)
-        .filter_map(|r| crate::eso::ExternalSecretView::new(r))
+        .filter_map(crate::eso::ExternalSecretView::new)
         .map(|v| v.target_name())
         .collect();
     let mut out = Vec::new();

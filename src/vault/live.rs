@@ -126,11 +126,12 @@ fn cloud_for(opts: &LiveOptions, environment_type: &str) -> Option<Arc<azure_cor
 
 fn client_options(opts: &LiveOptions, t: &Transport, environment_type: &str) -> ClientOptions {
     let cloud = cloud_for(opts, environment_type);
-    let mut retry = ExponentialRetryOptions::default();
-    retry.max_retries = opts.max_retries;
-    retry.initial_delay = azure_core::time::Duration::milliseconds(200);
-    retry.max_delay = azure_core::time::Duration::seconds(4);
-    retry.max_total_elapsed = azure_core::time::Duration::seconds(opts.timeout.as_secs() as i64);
+    let retry = ExponentialRetryOptions {
+        max_retries: opts.max_retries,
+        initial_delay: azure_core::time::Duration::milliseconds(200),
+        max_delay: azure_core::time::Duration::seconds(4),
+        max_total_elapsed: azure_core::time::Duration::seconds(opts.timeout.as_secs() as i64),
+    };
     ClientOptions { transport: Some(t.clone()), retry: RetryOptions::exponential(retry), cloud, ..Default::default() }
 }
 
@@ -166,7 +167,6 @@ pub fn credential(
                 client_id: env("AZURE_CLIENT_ID"),
                 tenant_id: env("AZURE_TENANT_ID"),
                 token_file_path: env("AZURE_FEDERATED_TOKEN_FILE").map(std::path::PathBuf::from),
-                ..Default::default()
             };
             let c = WorkloadIdentityCredential::new(Some(o)).map_err(|e| fail("workload identity", e))?;
             let desc = format!(

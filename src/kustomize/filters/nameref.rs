@@ -145,10 +145,10 @@ impl Ctx<'_> {
         let Some(old) = node.get("name").and_then(Value::as_str).map(str::to_string) else {
             return Err("path config error; no 'name' field in node".into());
         };
-        if let Some(ns) = node.get("namespace") {
-            if ns.is_null() || ns.as_str() == Some("") {
-                return Err(format!("Invalid Input: namespace is blank for resource {}", self.referrer_id));
-            }
+        if let Some(ns) = node.get("namespace")
+            && (ns.is_null() || ns.as_str() == Some(""))
+        {
+            return Err(format!("Invalid Input: namespace is blank for resource {}", self.referrer_id));
         }
         let mut candidates = self.could_be_referenced();
         if let Some(ns) = node.get("namespace").and_then(Value::as_str) {
