@@ -71,22 +71,27 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
 
-    // The environment's other overlays, for the stores and service accounts they render.
+    // The environment's other overlays, for the stores and service accounts they render. Their errors are not this
+    // app's to report: in Argo CD they would show one team's problems (and values) in another app's UI.
     let mut context = Vec::new();
     if let Some(env_name) = &env {
         let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
         let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
+        let mut unrendered = 0usize;
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
             match kustomize::build(
                 &repo.join(other),
                 &BuildOptions { repo_root: boundary.clone(), templates: templates.clone(), ..Default::default() },
             ) {
                 Ok(rs) => context.extend(rs),
-                Err(e) => notes.push(format!(
-                    "environment '{env_name}': {} does not render, its objects are not in context: {e}",
-                    other.display()
-                )),
+                Err(_) => unrendered += 1,
             }
+        }
+        if unrendered > 0 {
+            notes.push(format!(
+                "environment '{env_name}': {unrendered} other overlay(s) do not render, so their stores are not in \
+                 this app's context (`lint` reports why)"
+            ));
         }
     }
     let n = target.len();

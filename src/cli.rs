@@ -36,10 +36,17 @@ pub fn verbosity() -> Verbosity {
     *VERBOSITY.get().unwrap_or(&Verbosity::Normal)
 }
 
+/// Write to stderr, ignoring failure: a closed or broken stderr must neither panic (as `eprintln!` does) nor change
+/// the exit code; stdout carries the result.
+pub fn stderr(text: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(text.as_bytes()).and_then(|_| e.flush());
+}
+
 /// A note for stderr, unless --quiet.
 pub fn note(message: &str) {
     if verbosity() >= Verbosity::Normal {
-        eprintln!("argocd-eso-plugin: {message}");
+        stderr(&format!("argocd-eso-plugin: {message}\n"));
     }
 }
 
@@ -50,16 +57,16 @@ pub fn progress(done: usize, total: usize, what: &str) {
     if verbosity() == Verbosity::Quiet || !std::io::stderr().is_terminal() || total < 2 {
         return;
     }
-    eprint!("\r\x1b[2K{what} {done}/{total}");
+    stderr(&format!("\r\x1b[2K{what} {done}/{total}"));
     if done >= total {
-        eprint!("\r\x1b[2K");
+        stderr("\r\x1b[2K");
     }
 }
 
 /// Detail for stderr with --verbose.
 pub fn detail(message: &str) {
     if verbosity() >= Verbosity::Verbose {
-        eprintln!("argocd-eso-plugin: {message}");
+        stderr(&format!("argocd-eso-plugin: {message}\n"));
     }
 }
 
@@ -261,18 +268,6 @@ impl VaultArgs {
     }
 }
 
-/// Add the inventory files the config names (relative to the repo).
-pub fn add_config_inventories(v: &mut crate::vault::stage::VaultOptions, repo: &Path, config: &crate::config::Config) {
-    for env in &config.environments {
-        for f in &env.vault_inventory {
-            let p = repo.join(f);
-            if !v.inventory_files.contains(&p) {
-                v.inventory_files.push(p);
-            }
-        }
-    }
-}
-
 /// A vault that could not be queried stops `render` and `generate`: stamping without it would be wrong.
 pub fn vault_errors(app: &crate::app::AppOutput) -> Result<(), String> {
     let errors: Vec<String> = app.vault.inventories.values().filter_map(|r| r.as_ref().err().cloned()).collect();
@@ -312,7 +307,7 @@ pub fn run() -> i32 {
             code
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
+            stderr(&format!("error: {msg}\n"));
             2
         }
     }
@@ -349,7 +344,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
             }
             let mut vault_opts = vault.options()?;
-            add_config_inventories(&mut vault_opts, &repo, &config);
+            vault_opts.add_config_inventories(&repo, &config);
             let app = crate::app::render_app(&crate::app::AppOptions {
                 dir,
                 repo,

@@ -89,14 +89,17 @@ impl Config {
     /// The repo's config file, or defaults when it has none.
     pub fn load(repo: &Path) -> Result<Config, String> {
         let file = repo.join(FILE_NAME);
-        if !file.exists() {
-            return Ok(Config::default());
-        }
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        // Through the repository's file layer: a symlink out of the repo is refused, errors never quote contents.
+        let text = match crate::files::read_text(Some(repo), &file, crate::files::MAX_FILE_BYTES) {
+            Ok(text) => text,
+            Err(crate::files::FileError::NotFound { .. }) => return Ok(Config::default()),
+            Err(e) => return Err(e.to_string()),
+        };
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        let config: Config = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let config: Config = serde_yaml::from_str(&text)
+            .map_err(|e| format!("{}: {}", file.display(), crate::files::redact_serde_message(&e.to_string())))?;
         for code in config.rules.keys() {
             if crate::rules::by_code(code).is_none() {
                 return Err(format!(

@@ -135,7 +135,7 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
     let config = Config::load(repo)?;
     let mut vault = opts.vault.clone();
     vault.memo = Some(memo.clone());
-    crate::cli::add_config_inventories(&mut vault, repo, &config);
+    vault.add_config_inventories(repo, &config);
     let envs: Vec<(String, Vec<PathBuf>)> = crate::scan::environments(repo, &config)?
         .into_iter()
         .filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e))
@@ -175,11 +175,19 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
     Ok(out)
 }
 
-/// Secret values never appear in a diff.
+/// The annotation in which `kubectl apply` keeps a copy of the whole object, a Secret's data included.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Secret values never appear in a diff: a Secret's data and any object's last-applied copy are masked.
 fn mask(v: &Value) -> Value {
     let mut v = v.clone();
+    if let Some(Value::Mapping(annotations)) = v.get_mut("metadata").and_then(|m| m.get_mut("annotations"))
+        && let Some(copy) = annotations.get_mut(LAST_APPLIED)
+    {
+        *copy = Value::String("***".into());
+    }
     let is_secret = v.get("kind").and_then(Value::as_str) == Some("Secret")
-        && v.get("apiVersion").and_then(Value::as_str) == Some("v1");
+        && v.get("apiVersion").and_then(Value::as_str).is_none_or(|a| a == "v1");
     if is_secret && let Some(m) = v.as_mapping_mut() {
         for field in ["data", "stringData"] {
             if let Some(Value::Mapping(d)) = m.get_mut(field) {
@@ -282,4 +290,23 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         report.environments.push(EnvDiff { environment: env.clone(), changes });
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_and_last_applied_copies_are_masked() {
+        let secret: serde_yaml::Value = serde_yaml::from_str(
+            "kind: Secret\nmetadata:\n  name: s\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"p\":\"CANARY\"}}'\nstringData: {p: CANARY}\ndata: {q: Q0FOQVJZ}\n",
+        )
+        .unwrap();
+        let text = super::yaml(&secret);
+        assert!(!text.contains("CANARY") && !text.contains("Q0FOQVJZ"), "{text}");
+        let cm: serde_yaml::Value = serde_yaml::from_str(
+            "kind: ConfigMap\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: CANARY\ndata: {a: shown}\n",
+        )
+        .unwrap();
+        let text = super::yaml(&cm);
+        assert!(!text.contains("CANARY") && text.contains("shown"), "{text}");
+    }
 }

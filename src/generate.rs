@@ -107,7 +107,7 @@ pub fn run(
         vault.expiry_warning_days =
             days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
     }
-    crate::cli::add_config_inventories(&mut vault, &repo, &config);
+    vault.add_config_inventories(&repo, &config);
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),
@@ -132,8 +132,8 @@ pub fn run(
         crate::cli::note(n);
     }
     for f in &app.findings {
-        eprintln!(
-            "{}[{}] {}:{}:{}: {} ({}). {}",
+        crate::cli::stderr(&format!(
+            "{}[{}] {}:{}:{}: {} ({}). {}\n",
             f.severity.as_str(),
             f.code,
             f.file.display(),
@@ -142,10 +142,13 @@ pub fn run(
             f.message,
             f.object,
             f.hint
-        );
+        ));
     }
     if app.findings.iter().any(|f| f.severity >= fail_on) {
-        eprintln!("argocd-eso-plugin: findings at or above '{}': no manifests emitted", fail_on.as_str());
+        crate::cli::stderr(&format!(
+            "argocd-eso-plugin: findings at or above '{}': no manifests emitted\n",
+            fail_on.as_str()
+        ));
         return Ok((String::new(), 1));
     }
     if !app.stamp.unknown.is_empty() && !allow_unstamped {
@@ -153,6 +156,14 @@ pub fn run(
             "no Key Vault version data for {}: emitting manifests without their rollout annotations would roll every stamped workload once; \
              give the sidecar access to the vault (or an inventory), or set --allow-unstamped",
             app.stamp.unknown.join(", ")
+        ));
+    }
+    if app.resources.is_empty() {
+        // Argo CD with auto-prune deletes every resource of an app whose plugin prints nothing.
+        return Err(format!(
+            "{} renders no objects: refusing to emit an empty manifest set, which Argo CD would apply by pruning \
+             every resource of the app",
+            app_path.display()
         ));
     }
     let out = crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod eso;
+pub mod files;
 pub mod generate;
 pub mod graph;
 pub mod kustomize;

@@ -29,14 +29,7 @@ impl LintOptions {
         only_envs: Vec<String>,
         mut vault: crate::vault::stage::VaultOptions,
     ) -> LintOptions {
-        for env in &config.environments {
-            for f in &env.vault_inventory {
-                let p = repo.join(f);
-                if !vault.inventory_files.contains(&p) {
-                    vault.inventory_files.push(p);
-                }
-            }
-        }
+        vault.add_config_inventories(&repo, &config);
         LintOptions { repo, config, only_envs, vault }
     }
 }

@@ -16,8 +16,11 @@ pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter_entry(|e| !(e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s)))
         .filter_map(Result::ok)
+        // Symlinked kustomization files count too: the build then refuses one that leads out of its directory,
+        // instead of the scan passing over it in silence.
         .filter(|e| {
-            e.file_type().is_file() && crate::kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|n| e.file_name() == *n)
+            (e.file_type().is_file() || e.file_type().is_symlink())
+                && crate::kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|n| e.file_name() == *n)
         })
         .filter_map(|e| e.path().parent().and_then(|p| p.strip_prefix(repo).ok()).map(Path::to_path_buf))
         .collect();

@@ -6,8 +6,8 @@
 //! environment) and, when Argo CD runs the plugin, `argocd` (app name, namespace, revision, parameters). Undefined variables are errors; nothing outside the repo
 //! can be included; the process environment and the network are out of reach.
 
+use crate::files::{FileError, MAX_FILE_BYTES, normalize};
 use crate::kustomize::KustomizeError;
-use crate::kustomize::loader::normalize;
 use base64::Engine as _;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use serde_yaml::Value as Yaml;
@@ -54,16 +54,18 @@ fn values(dir: &Path, repo: &Path) -> Result<Yaml, KustomizeError> {
     let mut out = Yaml::Mapping(Default::default());
     for d in chain {
         let f = d.join("values.yaml");
-        if f.is_file() {
-            let text = std::fs::read_to_string(&f).map_err(|e| KustomizeError::io(&f, e))?;
-            let v: Yaml = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Parse {
-                file: f.clone(),
-                line: e.location().map(|l| l.line() as u32).unwrap_or(0),
-                message: e.to_string(),
-            })?;
-            if !v.is_null() {
-                out = merge(out, v);
-            }
+        let text = match crate::files::read_text(Some(repo), &f, MAX_FILE_BYTES) {
+            Ok(text) => text,
+            Err(FileError::NotFound { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let v: Yaml = serde_yaml::from_str(&text).map_err(|e| KustomizeError::Parse {
+            file: f.clone(),
+            line: e.location().map(|l| l.line() as u32).unwrap_or(0),
+            message: crate::files::redact_serde_message(&e.to_string()),
+        })?;
+        if !v.is_null() {
+            out = merge(out, v);
         }
     }
     Ok(out)
@@ -103,8 +105,21 @@ fn filters(env: &mut Environment<'static>) {
 
 /// Render the template `file` as listed by the kustomization in `dir`, within the repository `repo`.
 pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Result<String, KustomizeError> {
-    let source = std::fs::read_to_string(file).map_err(|e| KustomizeError::io(file, e))?;
+    let source = crate::files::read_text(Some(repo), file, MAX_FILE_BYTES)?;
+    render_source(file, &source, dir, repo, ctx)
+}
+
+/// Render the template `source` (the text of `file`, already read by the caller's loader).
+pub fn render_source(
+    file: &Path,
+    source: &str,
+    dir: &Path,
+    repo: &Path,
+    ctx: &TemplateContext,
+) -> Result<String, KustomizeError> {
+    check_operator_chains(file, source)?;
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // minijinja would JSON-escape output of `.yaml` templates; values are written as the author wrote them (`quote`
     // and `to_json` are there when quoting is wanted).
@@ -123,17 +138,18 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
     let root = repo.to_path_buf();
     env.set_loader(move |name| {
         let path = normalize(&base.join(name));
-        let real = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let real_root = root.canonicalize().unwrap_or_else(|_| root.clone());
-        if !real.starts_with(&real_root) {
-            return Err(Error::new(
+        match crate::files::read_text(Some(&root), &path, MAX_FILE_BYTES) {
+            Ok(s) => {
+                check_operator_chains(&path, &s)
+                    .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("'{name}': {CHAIN_MESSAGE}")))?;
+                Ok(Some(s))
+            }
+            Err(FileError::NotFound { .. }) => Ok(None),
+            Err(FileError::OutsideRepository { .. }) => Err(Error::new(
                 ErrorKind::InvalidOperation,
                 format!("'{name}' is outside the repository; includes stay inside it"),
-            ));
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(s) => Ok(Some(s)),
-            Err(_) => Ok(None),
+            )),
+            Err(e) => Err(Error::new(ErrorKind::InvalidOperation, format!("include '{name}': {e}"))),
         }
     });
     let mut merged = values(dir, repo)?;
@@ -152,25 +168,89 @@ pub fn render(file: &Path, dir: &Path, repo: &Path, ctx: &TemplateContext) -> Re
         context.insert("argocd".into(), argocd);
     }
     let name = file.display().to_string();
-    env.render_named_str(&name, &source, Value::from(minijinja::value::Serde(&context))).map_err(|e| {
-        let line = e.line().unwrap_or(0) as u32;
-        let message = match (e.kind(), e.range()) {
-            (ErrorKind::UndefinedError, Some(r)) => {
-                format!(
-                    "undefined variable '{}' (templates see values.yaml, env and argocd)",
-                    source.get(r).unwrap_or("?").trim()
-                )
-            }
-            _ => {
-                let mut m = e.kind().to_string();
-                if let Some(d) = e.detail() {
-                    m = format!("{m}: {d}");
+    let rendered =
+        env.render_named_str(&name, source, Value::from(minijinja::value::Serde(&context))).map_err(|e| {
+            let line = e.line().unwrap_or(0) as u32;
+            let message = match (e.kind(), e.range()) {
+                (ErrorKind::OutOfFuel, _) => format!(
+                    "the template does more work or makes more text than a manifest needs (budget: {TEMPLATE_FUEL} \
+                 instructions, or about {} MB of text); refused",
+                    TEMPLATE_FUEL * 64 / 1_000_000
+                ),
+                (ErrorKind::UndefinedError, Some(r)) => {
+                    format!(
+                        "undefined variable '{}' (templates see values.yaml, env and argocd)",
+                        source.get(r).unwrap_or("?").trim()
+                    )
                 }
-                m
-            }
+                _ => {
+                    let mut m = e.kind().to_string();
+                    if let Some(d) = e.detail() {
+                        m = format!("{m}: {d}");
+                    }
+                    m
+                }
+            };
+            KustomizeError::Parse { file: file.to_path_buf(), line, message: format!("template: {message}") }
+        })?;
+    if rendered.len() as u64 > MAX_FILE_BYTES {
+        return Err(KustomizeError::Parse {
+            file: file.to_path_buf(),
+            line: 0,
+            message: format!("template: its output is larger than {MAX_FILE_BYTES} bytes; refused"),
+        });
+    }
+    Ok(rendered)
+}
+
+/// A render's budget (minijinja's fuel: one unit per instruction, and one per 64 bytes of data a template makes):
+/// ample for manifests, small enough that nested loops or a string doubled in a loop stop in well under a second
+/// instead of hanging the sidecar or filling its memory.
+pub const TEMPLATE_FUEL: u64 = 2_000_000;
+
+/// The longest run of unary operators (`-`, `not`) or opening parentheses allowed in a template expression.
+/// minijinja's parser recurses once per unary operator with no depth limit of its own, so a long chain
+/// (`- - - … 1`) overflows the stack and aborts the process; no real template comes near this.
+const MAX_OPERATOR_CHAIN: usize = 64;
+const CHAIN_MESSAGE: &str = "an expression chains more than 64 unary operators or parentheses; refused";
+
+/// Refuse expressions that would overflow minijinja's parser (see [`MAX_OPERATOR_CHAIN`]). Linear in the text.
+fn check_operator_chains(file: &Path, source: &str) -> Result<(), KustomizeError> {
+    let bytes = source.as_bytes();
+    let (mut run, mut line, mut i) = (0usize, 1u32, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let step = if b == b'-' || b == b'(' || b == b'!' {
+            1
+        } else if source[i..].starts_with("not")
+            && !bytes.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+        {
+            3
+        } else {
+            0
         };
-        KustomizeError::Parse { file: file.to_path_buf(), line, message: format!("template: {message}") }
-    })
+        if step > 0 {
+            run += 1;
+            if run > MAX_OPERATOR_CHAIN {
+                return Err(KustomizeError::Parse {
+                    file: file.to_path_buf(),
+                    line,
+                    message: format!("template: {CHAIN_MESSAGE}"),
+                });
+            }
+            i += step;
+            continue;
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        if !b.is_ascii_whitespace() {
+            run = 0;
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

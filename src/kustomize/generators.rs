@@ -86,16 +86,22 @@ fn env_pairs(text: &str, file: &Path) -> Result<Vec<(String, String)>, Kustomize
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // A bare KEY is an empty value in kustomize v5.5 (api/kv/kv.go, parseLineToPair; `kubectl kustomize` prints
+        // ""). Never the process environment: in the sidecar it holds Azure credentials.
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k.to_string(), v.to_string()),
-            // kustomize reads a bare KEY from the process environment.
-            None => (line.to_string(), std::env::var(line).unwrap_or_default()),
+            None => (line.to_string(), String::new()),
         };
         let valid = key.chars().next().is_some_and(|c| !c.is_ascii_digit())
             && key.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
         if !valid {
             return Err(KustomizeError::Generator {
-                message: format!("{}:{}: invalid environment variable name '{key}'", file.display(), i + 1),
+                // The line may be a value with its `KEY=` lost: name the place, never the text.
+                message: format!(
+                    "{}:{}: not a valid environment variable name before '=' (KEY=VALUE expected)",
+                    file.display(),
+                    i + 1
+                ),
             });
         }
         out.push((key, value));
@@ -116,9 +122,10 @@ pub fn generate(
         return Err(KustomizeError::Generator { message: format!("{ctx}: a generator needs a name") });
     }
     let mut data = Data { entries: BTreeMap::new() };
-    for lit in &args.literals {
+    for (index, lit) in args.literals.iter().enumerate() {
+        // The literal is likely a secret value: the message names its position, never its text.
         let (k, v) = lit.split_once('=').filter(|(k, _)| !k.is_empty()).ok_or_else(|| KustomizeError::Generator {
-            message: format!("{ctx}: invalid literal source {lit}, expected key=value"),
+            message: format!("{ctx}: literals[{index}] is not of the form key=value"),
         })?;
         data.add(k, strip_quotes(v).as_bytes().to_vec(), &ctx)?;
     }

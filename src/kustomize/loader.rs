@@ -1,14 +1,12 @@
-//! File access for a build: kustomize's load restriction, the repo boundary for symlinks, size limits, and YAML
-//! parsing that records where each document starts.
+//! File access for a build: kustomize's load restriction, the repo boundary for symlinks (through `crate::files`,
+//! the one reader of repository files), and YAML parsing that records where each document starts.
 
 use super::KustomizeError;
 use crate::resource::{Origin, Resource};
 use serde_yaml::{Mapping, Value};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-/// Larger files are refused: kustomize inputs are manifests, not data dumps, and reading a 100 MB file into memory
-/// for every overlay would make a monorepo lint unusable.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::files::{MAX_FILE_BYTES, normalize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LoadRestrictor {
@@ -27,23 +25,6 @@ pub struct Loader {
     pub origin_base: PathBuf,
     /// What `*.yaml.j2` templates see.
     pub templates: crate::template::TemplateContext,
-}
-
-/// Lexically normalise a path (resolve `.` and `..` without touching the file system).
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 pub fn is_remote(spec: &str) -> bool {
@@ -70,20 +51,13 @@ impl Loader {
             });
         }
         let joined = normalize(&root.join(spec));
-        if !joined.exists() {
-            return Err(KustomizeError::NotFound { path: joined, field: field.to_string(), root: root.to_path_buf() });
-        }
-        if let Some(boundary) = &self.boundary {
-            let real = joined.canonicalize().map_err(|e| KustomizeError::io(&joined, e))?;
-            let real_boundary = boundary.canonicalize().unwrap_or_else(|_| boundary.clone());
-            if !real.starts_with(&real_boundary) {
-                return Err(KustomizeError::Security {
-                    path: joined,
-                    detail: format!("it resolves to {} outside the repository {}", real.display(), boundary.display()),
-                });
+        match crate::files::confine(self.boundary.as_deref(), &joined) {
+            Err(crate::files::FileError::NotFound { .. }) => {
+                Err(KustomizeError::NotFound { path: joined, field: field.to_string(), root: root.to_path_buf() })
             }
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(joined),
         }
-        Ok(joined)
     }
 
     /// Resolve a file that must obey the load restrictor relative to the kustomization root.
@@ -111,20 +85,11 @@ impl Loader {
     }
 
     pub fn read(&self, path: &Path) -> Result<Vec<u8>, KustomizeError> {
-        let meta = std::fs::metadata(path).map_err(|e| KustomizeError::io(path, e))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(KustomizeError::TooLarge { path: path.to_path_buf(), bytes: meta.len() });
-        }
-        std::fs::read(path).map_err(|e| KustomizeError::io(path, e))
+        Ok(crate::files::read_bytes(self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
     }
 
     pub fn read_string(&self, path: &Path) -> Result<String, KustomizeError> {
-        let bytes = self.read(path)?;
-        String::from_utf8(bytes).map_err(|_| KustomizeError::Parse {
-            file: path.to_path_buf(),
-            line: 0,
-            message: "file is not UTF-8 text".into(),
-        })
+        Ok(crate::files::read_text(self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
     }
 
     /// Read a file of Kubernetes objects.
@@ -138,9 +103,9 @@ impl Loader {
         if !crate::template::is_template(path) {
             return self.read_string(path);
         }
-        self.read(path)?; // the size limit and the boundary, as for any file
+        let source = self.read_string(path)?;
         let repo = self.boundary.clone().unwrap_or_else(|| self.origin_base.clone());
-        crate::template::render(path, dir, &repo, &self.templates)
+        crate::template::render_source(path, &source, dir, &repo, &self.templates)
     }
 
     /// Read a file of Kubernetes objects a kustomization in `dir` lists (templates rendered first).
@@ -203,7 +168,7 @@ fn first_content_line(doc: &RawDoc) -> u32 {
 pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
     serde_yaml::from_str::<Value>(doc.text).map_err(|e| {
         let line = e.location().map(|l| doc.line + l.line() as u32 - 1).unwrap_or(doc.line);
-        let message = e.to_string();
+        let message = crate::files::redact_serde_message(&e.to_string());
         // serde_yaml appends " at line X column Y" relative to the document; the error carries the file line instead.
         let message = match message.find(" at line ") {
             Some(i) => message[..i].to_string(),
@@ -286,17 +251,32 @@ pub fn parse_yaml_doc_lenient(doc: &RawDoc, file: &Path) -> Result<Value, Kustom
                 line: doc.line + e.marker().line() as u32,
                 message: e.to_string(),
             })?;
+            if builder.nodes > MAX_LENIENT_NODES {
+                return Err(KustomizeError::Parse {
+                    file: file.to_path_buf(),
+                    line: doc.line,
+                    message: format!("aliases expand to more than {MAX_LENIENT_NODES} values; refused"),
+                });
+            }
             Ok(builder.done.unwrap_or(Value::Null))
         }
         other => other,
     }
 }
 
+/// How many values aliases may expand a lenient document to (serde_yaml's strict path has its own limit): an
+/// alias of an alias of a list doubles per level, a "billion laughs" in a few lines.
+const MAX_LENIENT_NODES: usize = 1_000_000;
+
 /// Builds a value from parser events, letting a repeated key replace the earlier one.
 #[derive(Default)]
 struct LastKeyWins {
-    stack: Vec<(Value, Option<Value>)>,
-    anchors: std::collections::HashMap<usize, Value>,
+    /// Open collections: the value being built, a key waiting for its value, its anchor id, and `nodes` at its start.
+    stack: Vec<(Value, Option<Value>, usize, usize)>,
+    /// Anchored values and how many values each stands for.
+    anchors: std::collections::HashMap<usize, (Value, usize)>,
+    /// Values made so far, aliases counted at their expanded size.
+    nodes: usize,
     done: Option<Value>,
 }
 
@@ -304,8 +284,8 @@ impl LastKeyWins {
     fn push_value(&mut self, v: Value) {
         match self.stack.last_mut() {
             None => self.done = Some(v),
-            Some((Value::Sequence(items), _)) => items.push(v),
-            Some((Value::Mapping(m), pending)) => match pending.take() {
+            Some((Value::Sequence(items), ..)) => items.push(v),
+            Some((Value::Mapping(m), pending, ..)) => match pending.take() {
                 None => *pending = Some(v),
                 Some(k) => {
                     m.insert(k, v);
@@ -338,10 +318,20 @@ impl yaml_rust2::parser::MarkedEventReceiver for LastKeyWins {
     fn on_event(&mut self, ev: yaml_rust2::Event, _mark: yaml_rust2::scanner::Marker) {
         use yaml_rust2::Event;
         match ev {
-            Event::MappingStart(..) => self.stack.push((Value::Mapping(Mapping::new()), None)),
-            Event::SequenceStart(..) => self.stack.push((Value::Sequence(Vec::new()), None)),
+            Event::MappingStart(anchor, _) => {
+                self.nodes += 1;
+                self.stack.push((Value::Mapping(Mapping::new()), None, anchor, self.nodes));
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.nodes += 1;
+                self.stack.push((Value::Sequence(Vec::new()), None, anchor, self.nodes));
+            }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some((v, _)) = self.stack.pop() {
+                if let Some((v, _, anchor, start)) = self.stack.pop() {
+                    // An anchored list or map is what later aliases of it stand for.
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, (v.clone(), self.nodes - start + 1));
+                    }
                     self.push_value(v);
                 }
             }
@@ -351,13 +341,20 @@ impl yaml_rust2::parser::MarkedEventReceiver for LastKeyWins {
                 } else {
                     Value::String(s)
                 };
+                self.nodes += 1;
                 if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                    self.anchors.insert(anchor, (v.clone(), 1));
                 }
                 self.push_value(v);
             }
             Event::Alias(id) => {
-                let v = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+                let size = self.anchors.get(&id).map_or(1, |(_, size)| *size);
+                self.nodes = self.nodes.saturating_add(size);
+                // Past the limit nothing more is copied; the caller refuses the document.
+                let v = match self.anchors.get(&id) {
+                    Some((v, _)) if self.nodes <= MAX_LENIENT_NODES => v.clone(),
+                    _ => Value::Null,
+                };
                 self.push_value(v);
             }
             _ => {}
@@ -372,5 +369,35 @@ fn strip_tags(v: Value) -> Value {
         Value::Mapping(m) => Value::Mapping(m.into_iter().map(|(k, v)| (strip_tags(k), strip_tags(v))).collect()),
         Value::Sequence(s) => Value::Sequence(s.into_iter().map(strip_tags).collect()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lenient(text: &str) -> Result<Value, KustomizeError> {
+        parse_yaml_doc_lenient(&RawDoc { text, line: 1 }, Path::new("kustomization.yaml"))
+    }
+
+    #[test]
+    fn the_lenient_path_keeps_the_last_key_and_expands_aliases_of_lists_and_maps() {
+        let v = lenient("a: 1\na: 2\nlist: &l [x, y]\nmap: &m {k: v}\ncopy: *l\nmcopy: *m\n").unwrap();
+        assert_eq!(v["a"], Value::from(2));
+        assert_eq!(v["copy"], serde_yaml::from_str::<Value>("[x, y]").unwrap());
+        assert_eq!(v["mcopy"], serde_yaml::from_str::<Value>("{k: v}").unwrap());
+    }
+
+    #[test]
+    fn the_lenient_path_refuses_alias_bombs() {
+        let mut text = String::from("a: 1\na: 2\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "l{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n"
+            ));
+        }
+        let e = lenient(&text).unwrap_err().to_string();
+        assert!(e.contains("aliases expand"), "{e}");
     }
 }

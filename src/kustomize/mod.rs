@@ -24,8 +24,8 @@ pub enum KustomizeError {
     NotFound { path: PathBuf, field: String, root: PathBuf },
     #[error("{}: refused: {detail}", path.display())]
     Security { path: PathBuf, detail: String },
-    #[error("{}: file is {bytes} bytes; files over {} bytes are refused", path.display(), loader::MAX_FILE_BYTES)]
-    TooLarge { path: PathBuf, bytes: u64 },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("{}: unsupported field '{field}': {detail}", file.display())]
     Unsupported { field: String, file: PathBuf, detail: String },
     #[error("{}: {message}", file.display())]

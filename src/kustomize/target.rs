@@ -406,6 +406,9 @@ fn normalize_field_names(v: &mut Value) {
 impl Builder {
     fn load_kustomization(&self, dir: &Path, expect: Expect) -> Result<(Kustomization, PathBuf), KustomizeError> {
         let file = kustomization_file(dir)?;
+        // kustomize reads the kustomization file through its loader too: under the default restrictor a symlink
+        // that leads out of the directory is not loaded (api/internal/target/kusttarget.go, loadKustFile).
+        self.loader.check_restriction(dir, &file)?;
         let text = self.loader.read_string(&file)?;
         let docs = super::loader::split_documents(&text);
         let first = docs.iter().find(|d| !d.text.trim().is_empty()).unwrap_or(&docs[0]);
@@ -416,7 +419,7 @@ impl Builder {
         normalize_field_names(&mut value);
         let kust: Kustomization = serde_yaml::from_value(value).map_err(|e| KustomizeError::Kustomization {
             file: file.clone(),
-            message: format!("invalid kustomization: {e}"),
+            message: format!("invalid kustomization: {}", crate::files::redact_serde_message(&e.to_string())),
         })?;
         let kind = kust.kind.as_deref().unwrap_or("Kustomization");
         let api = kust.api_version.as_deref().unwrap_or("");

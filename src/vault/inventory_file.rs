@@ -51,13 +51,15 @@ fn parse_id(id: &str) -> Option<(String, String, Option<String>)> {
 }
 
 pub fn parse(text: &str, source: &str) -> Result<Inventory, String> {
-    let items: Vec<AzSecret> = serde_json::from_str(text)
-        .map_err(|e| format!("{source}: not the JSON of `az keyvault secret list -o json`: {e}"))?;
+    let items: Vec<AzSecret> = serde_json::from_str(text).map_err(|e| {
+        let e = crate::files::redact_serde_message(&e.to_string());
+        format!("{source}: not the JSON of `az keyvault secret list -o json`: {e}")
+    })?;
     let mut vault: Option<String> = None;
     let mut secrets = BTreeMap::new();
-    for item in items {
-        let (v, id_name, version) =
-            parse_id(&item.id).ok_or_else(|| format!("{source}: '{}' is not a Key Vault secret id", item.id))?;
+    for (index, item) in items.into_iter().enumerate() {
+        let (v, id_name, version) = parse_id(&item.id)
+            .ok_or_else(|| format!("{source}: entry {index}: its id is not a Key Vault secret id"))?;
         match &vault {
             None => vault = Some(v),
             Some(existing) if *existing != v => {
@@ -102,8 +104,9 @@ pub fn parse(text: &str, source: &str) -> Result<Inventory, String> {
     Ok(Inventory { vault, secrets, completeness: Completeness::Full, missing: Vec::new(), source: source.to_string() })
 }
 
-pub fn load(path: &Path) -> Result<Inventory, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+/// Read an inventory file; one a repository names stays inside `root`. Capped like every repository file.
+pub fn load(root: Option<&Path>, path: &Path) -> Result<Inventory, String> {
+    let text = crate::files::read_text(root, path, crate::files::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
     parse(&text, &path.display().to_string())
 }
 

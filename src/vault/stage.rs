@@ -15,7 +15,10 @@ pub type LiveMemo = Arc<Mutex<BTreeMap<(String, Plan), Result<Inventory, String>
 pub struct VaultOptions {
     /// Skip live access; inventories from files are still used.
     pub offline: bool,
+    /// Inventory files the user named (command line): read wherever they are.
     pub inventory_files: Vec<PathBuf>,
+    /// Inventory files a repository's config names, with that repository's root: read only inside it.
+    pub repo_inventory_files: Vec<(PathBuf, PathBuf)>,
     pub live: LiveOptions,
     pub expiry_warning_days: i64,
     /// Unix seconds; "now" for expiry checks.
@@ -31,12 +34,33 @@ impl Default for VaultOptions {
         VaultOptions {
             offline: false,
             inventory_files: Vec::new(),
+            repo_inventory_files: Vec::new(),
             live: LiveOptions::default(),
             expiry_warning_days: 30,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             want_versions: false,
             memo: None,
         }
+    }
+}
+
+impl VaultOptions {
+    /// Add the inventory files `config` names (relative to `repo`); they are read only inside `repo`.
+    pub fn add_config_inventories(&mut self, repo: &std::path::Path, config: &crate::config::Config) {
+        for env in &config.environments {
+            for f in &env.vault_inventory {
+                let entry = (repo.to_path_buf(), repo.join(f));
+                if !self.repo_inventory_files.contains(&entry) {
+                    self.repo_inventory_files.push(entry);
+                }
+            }
+        }
+    }
+
+    /// Every inventory file with the root it must stay in (none for the user's own).
+    fn all_inventory_files(&self) -> impl Iterator<Item = (Option<&std::path::Path>, &std::path::Path)> {
+        let user = self.inventory_files.iter().map(|f| (None, f.as_path()));
+        user.chain(self.repo_inventory_files.iter().map(|(root, f)| (Some(root.as_path()), f.as_path())))
     }
 }
 
@@ -87,8 +111,8 @@ impl Demand {
 pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<VaultData, String> {
     let mut data = VaultData { expiry_warning_days: opts.expiry_warning_days, now: opts.now, ..Default::default() };
     let mut from_files: BTreeMap<String, Inventory> = BTreeMap::new();
-    for f in &opts.inventory_files {
-        let inv = inventory_file::load(f)?;
+    for (root, f) in opts.all_inventory_files() {
+        let inv = inventory_file::load(root, f)?;
         if let Some(existing) = from_files.get(&inv.vault) {
             return Err(format!("{}: vault {} already has an inventory ({})", f.display(), inv.vault, existing.source));
         }
