@@ -303,3 +303,55 @@ fn the_cli_never_prints_a_secret_value() {
         .collect();
     assert_eq!(files.len(), 5, "{files:?}");
 }
+
+#[test]
+fn a_hostile_vault_gets_no_token_no_time_and_no_memory() {
+    const EVIL: &str = "evil.fake.test";
+    let fake = FakeVault::start(&[VAULT_HOST, "login.fake.test", EVIL]);
+    for n in names(30) {
+        fake.add(&n, &[1_700_000_000]);
+    }
+    let mut opts = live(&fake);
+    opts.resolve.push((EVIL.into(), fake.addr));
+    let port = fake.addr.port();
+
+    // A nextLink to another host, or to the vault's host on another port: refused before it is sent, so the token
+    // never travels there (the request log shows no request to it at all).
+    for target in [format!("{EVIL}:{port}"), format!("{VAULT_HOST}:{}", port + 1)] {
+        fake.clear_log();
+        fake.state.lock().unwrap().hosts.clear();
+        fake.faults(|f| f.next_link_host = Some(target.clone()));
+        let e = inventory(&opts, &Plan::ListAll).unwrap_err();
+        assert!(e.contains("refused to follow a link"), "{target}: {e}");
+        let hosts = fake.hosts();
+        assert!(hosts.iter().any(|(h, auth)| h.starts_with(VAULT_HOST) && *auth), "{hosts:?}");
+        assert!(!hosts.iter().any(|(h, _)| h.starts_with(EVIL)), "{target}: {hosts:?}");
+    }
+    fake.faults(|f| f.next_link_host = None);
+
+    // A body that trickles: the timeout covers the whole exchange, body included.
+    fake.faults(|f| f.slow_body = Some(Duration::from_millis(400)));
+    let mut quick = opts.clone();
+    quick.timeout = Duration::from_secs(2);
+    let (r, took) = timed(&quick, &Plan::ListAll);
+    assert!(r.is_err(), "{r:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    fake.faults(|f| f.slow_body = None);
+
+    // An oversized body: refused while it is read, not buffered whole.
+    fake.faults(|f| f.oversized_body = Some(256 << 20));
+    let (r, took) = timed(&opts, &Plan::ListAll);
+    let e = r.unwrap_err();
+    assert!(e.contains("larger than"), "{e}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    fake.faults(|f| f.oversized_body = None);
+
+    // A 404 on the vault itself (VaultNotFound) is a vault error, not "every key is missing".
+    fake.faults(|f| f.vault_status = Some(404));
+    let e = inventory(&opts, &Plan::Names(vec!["secret-00001".into(), "secret-00002".into()])).unwrap_err();
+    assert!(e.contains("404") && e.contains("VaultNotFound") && e.contains("vaultUrl"), "{e}");
+    fake.faults(|f| f.vault_status = None);
+    // While a 404 SecretNotFound still means that key is missing.
+    let inv = inventory(&opts, &Plan::Names(vec!["secret-00001".into(), "nope".into()])).unwrap();
+    assert_eq!(inv.missing, vec!["nope".to_string()]);
+}

@@ -93,10 +93,68 @@ fn env_in(overrides: &std::collections::BTreeMap<String, String>, name: &str) ->
     overrides.get(name).cloned().or_else(|| std::env::var(name).ok()).filter(|v| !v.is_empty())
 }
 
-fn transport(opts: &LiveOptions) -> Result<Transport, String> {
+/// The largest response body read from Key Vault or Entra: a page of 25 secrets' properties is a few KB, a token
+/// response smaller. Anything larger is refused while it is read, before it fills memory.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The HTTP client under the SDK: every response body is read here, whole, within the request timeout and the
+/// size cap; and when `origin` is set (a vault's client), a request to any other scheme, host or port is refused
+/// before it is sent, so a `nextLink` that points elsewhere never receives the bearer token (the SDK's pager follows
+/// nextLink wherever it points, and its bearer policy signs every request).
+#[derive(Debug, Clone)]
+struct GuardedClient {
+    client: reqwest::Client,
+    origin: Option<(String, String, Option<u16>)>,
+}
+
+fn origin_of(url: &azure_core::http::Url) -> (String, String, Option<u16>) {
+    (url.scheme().to_string(), url.host_str().unwrap_or("").to_ascii_lowercase(), url.port_or_known_default())
+}
+
+#[async_trait::async_trait]
+impl azure_core::http::HttpClient for GuardedClient {
+    async fn execute_request(
+        &self,
+        request: &azure_core::http::Request,
+    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
+        use azure_core::error::{Error, ErrorKind};
+        if let Some(origin) = &self.origin
+            && origin_of(request.url()) != *origin
+        {
+            let (scheme, host, port) = origin_of(request.url());
+            return Err(Error::with_message(
+                ErrorKind::Other,
+                format!(
+                    "refused to follow a link to {scheme}://{host}:{} (only the vault's own origin {}://{}:{} is asked)",
+                    port.unwrap_or_default(),
+                    origin.0,
+                    origin.1,
+                    origin.2.unwrap_or_default()
+                ),
+            ));
+        }
+        let response = azure_core::http::HttpClient::execute_request(&self.client, request).await?;
+        let (status, headers, mut body) = response.deconstruct();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Error::with_message(
+                    ErrorKind::Other,
+                    format!("the response is larger than {MAX_RESPONSE_BYTES} bytes; refused"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(azure_core::http::AsyncRawResponse::from_bytes(status, headers, bytes))
+    }
+}
+
+fn guarded_client(opts: &LiveOptions, origin: Option<(String, String, Option<u16>)>) -> Result<GuardedClient, String> {
+    // `timeout` bounds each whole exchange, the body included (a read timeout alone lets a slow body trickle on).
     let mut b = reqwest::Client::builder()
         .connect_timeout(opts.connect_timeout)
-        .read_timeout(opts.timeout)
+        .timeout(opts.timeout)
         .redirect(reqwest::redirect::Policy::none());
     for (host, addr) in &opts.resolve {
         b = b.resolve(host, *addr);
@@ -106,7 +164,7 @@ fn transport(opts: &LiveOptions) -> Result<Transport, String> {
         b = b.tls_certs_merge(certs);
     }
     let client = b.build().map_err(|e| format!("HTTP client: {e}"))?;
-    Ok(Transport::new(Arc::new(client)))
+    Ok(GuardedClient { client, origin })
 }
 
 /// AZURE_AUTHORITY_HOST wins (Azure Stack, tests); otherwise the store's environmentType picks the cloud.
@@ -212,7 +270,22 @@ pub fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ").replace('\n', " ")
 }
 
+/// A 404 that says the secret does not exist. Any other 404 (`VaultNotFound`, a wrong path) is about the vault, and
+/// reporting it as "every key is missing" would send the user to create keys in a vault that is not there.
+fn is_secret_not_found(e: &azure_core::Error) -> bool {
+    matches!(e.kind(), azure_core::error::ErrorKind::HttpResponse { status, error_code: Some(code), .. }
+        if u16::from(*status) == 404 && code == "SecretNotFound")
+}
+
 fn describe(e: &azure_core::Error, vault: &str) -> String {
+    if let azure_core::error::ErrorKind::HttpResponse { status, error_code, .. } = e.kind()
+        && u16::from(*status) == 404
+    {
+        return format!(
+            "{vault} answered 404 ({}): the vault does not exist or has been deleted; check the store's vaultUrl",
+            error_code.as_deref().unwrap_or("no error code")
+        );
+    }
     match e.http_status().map(u16::from) {
         Some(401) | Some(403) => format!(
             "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Secrets User' role, or an access policy with List)",
@@ -289,7 +362,7 @@ async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<O
         let page = match pages.try_next().await {
             Ok(Some(p)) => p,
             Ok(None) => break,
-            Err(e) if e.http_status().map(u16::from) == Some(404) => return Ok(None),
+            Err(e) if is_secret_not_found(&e) => return Ok(None),
             Err(e) => return Err(describe(&e, vault)),
         };
         let model = page.into_model().map_err(|e| describe(&e, vault))?;
@@ -315,7 +388,8 @@ async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<O
 
 /// Everything needed to talk to vaults of one cloud.
 pub struct Connection {
-    transport: Transport,
+    /// Shared by the credential (any origin: the token endpoint) and, confined to one origin each, the vaults.
+    http: GuardedClient,
     credential: Arc<dyn TokenCredential>,
     pub credential_description: String,
     opts: LiveOptions,
@@ -325,11 +399,12 @@ pub struct Connection {
 impl Connection {
     /// A connection for vaults of one cloud (`environment_type` as in the azurekv store; empty for public).
     pub fn new(opts: &LiveOptions, environment_type: &str) -> Result<Connection, String> {
-        let t = transport(opts)?;
+        let http = guarded_client(opts, None)?;
+        let t = Transport::new(Arc::new(http.clone()));
         let (credential, credential_description) =
             credential(opts.auth, &client_options(opts, &t, environment_type), &opts.env)?;
         Ok(Connection {
-            transport: t,
+            http,
             credential,
             credential_description,
             opts: opts.clone(),
@@ -340,8 +415,10 @@ impl Connection {
     /// The inventory of one vault under `plan`, within the configured overall timeout.
     pub async fn inventory(&self, vault_url: &str, plan: &Plan) -> Result<Inventory, String> {
         let vault = normalize_vault_url(vault_url);
+        let url = azure_core::http::Url::parse(&vault).map_err(|e| format!("{vault}: not a vault URL: {e}"))?;
+        let confined = GuardedClient { client: self.http.client.clone(), origin: Some(origin_of(&url)) };
         let options = SecretClientOptions {
-            client_options: client_options(&self.opts, &self.transport, &self.environment_type),
+            client_options: client_options(&self.opts, &Transport::new(Arc::new(confined)), &self.environment_type),
             verify_challenge_resource: Some(self.opts.verify_challenge_resource),
             ..Default::default()
         };

@@ -9,7 +9,8 @@
 
 use argocd_eso_plugin::vault::live::{AuthChoice, LiveOptions};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -47,7 +48,16 @@ pub struct Faults {
     pub repeat_next_link: bool,
     /// Refuse token requests (invalid_client).
     pub reject_tokens: bool,
+    /// Point every nextLink at this `host:port` instead of the vault (a hostile or broken vault response).
+    pub next_link_host: Option<String>,
+    /// Send vault response bodies in 1-byte chunks this far apart, after the headers.
+    pub slow_body: Option<Duration>,
+    /// Answer vault requests with a 200 whose body is this many bytes.
+    pub oversized_body: Option<usize>,
 }
+
+/// Response bodies: whole, or streamed (slow and oversized faults).
+pub type Body = BoxBody<Bytes, std::convert::Infallible>;
 
 #[derive(Default)]
 pub struct State {
@@ -58,6 +68,8 @@ pub struct State {
     pub requests: Vec<String>,
     /// Form bodies of token requests.
     pub token_requests: Vec<String>,
+    /// The Host header of every request and whether it carried an Authorization header.
+    pub hosts: Vec<(String, bool)>,
 }
 
 pub struct FakeVault {
@@ -185,6 +197,11 @@ impl FakeVault {
         self.requests().iter().filter(|r| r.starts_with("GET /secrets")).count()
     }
 
+    /// (Host header, carried Authorization) of every request, in order.
+    pub fn hosts(&self) -> Vec<(String, bool)> {
+        self.state.lock().unwrap().hosts.clone()
+    }
+
     pub fn token_requests(&self) -> Vec<String> {
         self.state.lock().unwrap().token_requests.clone()
     }
@@ -221,15 +238,31 @@ impl FakeVault {
     }
 }
 
-fn json(status: StatusCode, v: serde_json::Value) -> Response<Full<Bytes>> {
+fn json(status: StatusCode, v: serde_json::Value) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(v.to_string())))
+        .body(Full::new(Bytes::from(v.to_string())).boxed())
         .unwrap()
 }
 
-fn kv_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+/// A 200 whose body arrives as `chunks`, `gap` apart.
+fn streamed(chunks: impl Iterator<Item = Bytes> + Send + Sync + 'static, gap: Duration) -> Response<Body> {
+    let stream = futures::stream::unfold(chunks, move |mut chunks| async move {
+        let chunk = chunks.next()?;
+        if !gap.is_zero() {
+            tokio::time::sleep(gap).await;
+        }
+        Some((Ok(hyper::body::Frame::data(chunk)), chunks))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(BodyExt::boxed(StreamBody::new(stream)))
+        .unwrap()
+}
+
+fn kv_error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     json(status, serde_json::json!({"error": {"code": code, "message": message}}))
 }
 
@@ -269,13 +302,15 @@ fn page(
     skip: usize,
     max: usize,
     repeat: bool,
-) -> Response<Full<Bytes>> {
+    next_host: Option<&str>,
+) -> Response<Body> {
     let end = (skip + max).min(total);
     let value = make(skip.min(total)..end);
     let next = if end < total {
         let token = if repeat { 1 } else { end };
         serde_json::Value::String(format!(
-            "https://{host}{path}?api-version=2025-07-01&$skiptoken={token}&maxresults={max}"
+            "https://{}{path}?api-version=2025-07-01&$skiptoken={token}&maxresults={max}",
+            next_host.unwrap_or(host)
         ))
     } else {
         serde_json::Value::Null
@@ -283,10 +318,7 @@ fn page(
     json(StatusCode::OK, serde_json::json!({"value": value, "nextLink": next}))
 }
 
-async fn handle(
-    st: Arc<Mutex<State>>,
-    req: Request<hyper::body::Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> Result<Response<Body>, hyper::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -295,6 +327,7 @@ async fn handle(
     let faults = {
         let mut s = st.lock().unwrap();
         s.requests.push(format!("{method} {path}?{query}"));
+        s.hosts.push((host.clone(), !auth.is_empty()));
         s.faults.clone()
     };
     if !faults.latency.is_zero() {
@@ -332,8 +365,21 @@ async fn handle(
     }
     if let Some(status) = faults.vault_status {
         let code = StatusCode::from_u16(status).unwrap();
-        let name = if status == 403 { "Forbidden" } else { "ServiceUnavailable" };
+        let name = match status {
+            403 => "Forbidden",
+            404 => "VaultNotFound",
+            _ => "ServiceUnavailable",
+        };
         return Ok(kv_error(code, name, "injected fault"));
+    }
+    if let Some(gap) = faults.slow_body {
+        let body = b"{\"value\": []}".to_vec();
+        return Ok(streamed(body.into_iter().map(|b| Bytes::from(vec![b])), gap));
+    }
+    if let Some(size) = faults.oversized_body {
+        let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+        let head = std::iter::once(Bytes::from_static(b"{\"value\": ["));
+        return Ok(streamed(head.chain(std::iter::repeat_n(chunk, size / (64 * 1024))), Duration::ZERO));
     }
     {
         let mut s = st.lock().unwrap();
@@ -361,7 +407,16 @@ async fn handle(
                     .map(|(name, versions)| item(&host, name, versions.last().unwrap(), false))
                     .collect()
             };
-            Ok(page(&host, "/secrets", s.secrets.len(), make, skip, max, faults.repeat_next_link))
+            Ok(page(
+                &host,
+                "/secrets",
+                s.secrets.len(),
+                make,
+                skip,
+                max,
+                faults.repeat_next_link,
+                faults.next_link_host.as_deref(),
+            ))
         }
         [name, "versions"] => match s.secrets.get(&name.to_lowercase()) {
             None => Ok(not_found(name)),
@@ -375,6 +430,7 @@ async fn handle(
                     skip,
                     max,
                     faults.repeat_next_link,
+                    faults.next_link_host.as_deref(),
                 ))
             }
         },
@@ -399,7 +455,7 @@ async fn handle(
     }
 }
 
-fn not_found(name: &str) -> Response<Full<Bytes>> {
+fn not_found(name: &str) -> Response<Body> {
     kv_error(
         StatusCode::NOT_FOUND,
         "SecretNotFound",
