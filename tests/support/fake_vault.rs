@@ -301,16 +301,15 @@ fn page(
     make: impl Fn(std::ops::Range<usize>) -> Vec<serde_json::Value>,
     skip: usize,
     max: usize,
-    repeat: bool,
-    next_host: Option<&str>,
+    faults: &Faults,
 ) -> Response<Body> {
     let end = (skip + max).min(total);
     let value = make(skip.min(total)..end);
     let next = if end < total {
-        let token = if repeat { 1 } else { end };
+        let token = if faults.repeat_next_link { 1 } else { end };
         serde_json::Value::String(format!(
             "https://{}{path}?api-version=2025-07-01&$skiptoken={token}&maxresults={max}",
-            next_host.unwrap_or(host)
+            faults.next_link_host.as_deref().unwrap_or(host)
         ))
     } else {
         serde_json::Value::Null
@@ -407,31 +406,13 @@ async fn handle(st: Arc<Mutex<State>>, req: Request<hyper::body::Incoming>) -> R
                     .map(|(name, versions)| item(&host, name, versions.last().unwrap(), false))
                     .collect()
             };
-            Ok(page(
-                &host,
-                "/secrets",
-                s.secrets.len(),
-                make,
-                skip,
-                max,
-                faults.repeat_next_link,
-                faults.next_link_host.as_deref(),
-            ))
+            Ok(page(&host, "/secrets", s.secrets.len(), make, skip, max, &faults))
         }
         [name, "versions"] => match s.secrets.get(&name.to_lowercase()) {
             None => Ok(not_found(name)),
             Some((real, versions)) => {
                 let make = |r: std::ops::Range<usize>| versions[r].iter().map(|v| item(&host, real, v, true)).collect();
-                Ok(page(
-                    &host,
-                    &format!("/secrets/{real}/versions"),
-                    versions.len(),
-                    make,
-                    skip,
-                    max,
-                    faults.repeat_next_link,
-                    faults.next_link_host.as_deref(),
-                ))
+                Ok(page(&host, &format!("/secrets/{real}/versions"), versions.len(), make, skip, max, &faults))
             }
         },
         [name] | [name, _] => match s.secrets.get(&name.to_lowercase()) {
