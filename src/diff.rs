@@ -109,8 +109,52 @@ pub fn default_base(dir: &Path) -> Result<String, String> {
     git_text(dir, &["rev-parse", "HEAD"])
 }
 
-/// The tree of `rev` unpacked into a temp dir: (dir, the repo's path inside it).
-fn checkout_base(repo: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
+/// Base checkouts that exist right now: removed by the signal handler if the process is interrupted, since a
+/// `TempDir`'s own clean-up runs only on a normal return (the checkout holds whatever Secrets were committed).
+static LIVE_CHECKOUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A base checkout: private to this user (0700), removed when dropped and on SIGINT, SIGTERM or SIGHUP.
+struct Checkout(tempfile::TempDir);
+
+impl Checkout {
+    fn new() -> Result<Checkout, String> {
+        use std::os::unix::fs::PermissionsExt;
+        static HANDLER: std::sync::Once = std::sync::Once::new();
+        HANDLER.call_once(|| {
+            // If a handler is already installed (an embedding program's), that program owns clean-up on signals.
+            let _ = ctrlc::set_handler(|| {
+                for dir in LIVE_CHECKOUTS.lock().map(|l| l.clone()).unwrap_or_default() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                std::process::exit(130);
+            });
+        });
+        let dir = tempfile::Builder::new()
+            .prefix("argocd-eso-plugin-diff-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .map_err(|e| format!("temporary directory for the base checkout: {e}"))?;
+        if let Ok(mut live) = LIVE_CHECKOUTS.lock() {
+            live.push(dir.path().to_path_buf());
+        }
+        Ok(Checkout(dir))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE_CHECKOUTS.lock() {
+            live.retain(|d| d != self.0.path());
+        }
+    }
+}
+
+/// The tree of `rev` unpacked into a private temp dir: (dir, the repo's path inside it).
+fn checkout_base(repo: &Path, rev: &str) -> Result<(Checkout, PathBuf), String> {
     let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
     let rel = std::fs::canonicalize(repo)
         .map_err(|e| e.to_string())?
@@ -118,7 +162,7 @@ fn checkout_base(repo: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf),
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let tar = git(&top, &["archive", "--format=tar", rev])?;
-    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let tmp = Checkout::new()?;
     tar::Archive::new(tar.as_slice()).unpack(tmp.path()).map_err(|e| format!("unpacking {rev}: {e}"))?;
     let base_repo = tmp.path().join(&rel);
     Ok((tmp, base_repo))

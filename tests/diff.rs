@@ -278,3 +278,48 @@ fn both_sides_share_one_live_answer_per_vault_and_plan() {
     assert!(sign_ins > 0, "the vault was asked");
     assert_eq!(requests.len(), distinct.len() + sign_ins, "{requests:#?}");
 }
+
+/// The base checkout holds whatever the repository committed (Secrets included): private while it exists, and gone
+/// when `diff` is interrupted, not left in /tmp.
+#[test]
+fn the_base_checkout_is_private_and_removed_on_a_signal() {
+    let r = repo();
+    // No inventories: the vault stage goes live, to a listener that accepts and never answers, so `diff` waits
+    // with its checkout in place.
+    let config = r.path().join(".argocd-eso-plugin.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains("vaultInventory")).collect();
+    std::fs::write(&config, kept.join("\n") + "\n").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"));
+    cmd.arg("diff").arg(r.path()).env("TMPDIR", tmp.path()).env("NO_COLOR", "1");
+    for env in ["dev", "staging", "prod"] {
+        cmd.args(["--connect-to", &format!("kv-contoso-{env}.vault.azure.net=127.0.0.1:{port}")]);
+    }
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let checkout = {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let found = std::fs::read_dir(tmp.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .find(|e| e.file_name().to_string_lossy().starts_with("argocd-eso-plugin-diff-"));
+            if let Some(e) = found {
+                break e.path();
+            }
+            assert!(std::time::Instant::now() < deadline, "no checkout appeared");
+            assert!(child.try_wait().unwrap().is_none(), "diff ended before its checkout was seen");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // Let the vault stage start, then interrupt.
+    let (_conn, _) = listener.accept().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&checkout).unwrap().permissions().mode() & 0o777, 0o700);
+    sh(r.path(), &["kill", "-TERM", &child.id().to_string()]);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!checkout.exists(), "the checkout was left behind: {}", checkout.display());
+}
