@@ -133,6 +133,47 @@ pub fn index_text(text: &str) -> Vec<DocIndex> {
 pub struct Positions {
     root: PathBuf,
     files: HashMap<PathBuf, Vec<DocIndex>>,
+    /// Per template and rendering (the `Arc` of the rendered text, kept so its address stays unique): built once,
+    /// however many findings point into it.
+    templates: HashMap<(PathBuf, usize), TemplateIndex>,
+}
+
+/// A template's rendered text indexed, and the template's own lines by their text and by the key they set.
+struct TemplateIndex {
+    _rendered: std::sync::Arc<str>,
+    docs: Vec<DocIndex>,
+    rendered_lines: Vec<String>,
+    /// Trimmed line text -> first 0-based line with it.
+    by_text: HashMap<String, usize>,
+    /// Key set on a line (`key:` or `- key:`) -> first 0-based line and the key's 1-based column.
+    by_key: HashMap<String, (usize, u32)>,
+}
+
+impl TemplateIndex {
+    fn new(rendered: &std::sync::Arc<str>, template: &str) -> TemplateIndex {
+        let mut by_text = HashMap::new();
+        let mut by_key = HashMap::new();
+        for (i, l) in template.lines().enumerate() {
+            by_text.entry(l.trim().to_string()).or_insert(i);
+            let body = l.trim().trim_start_matches("- ");
+            if let Some((key, _)) = body.split_once(':') {
+                let col = l.find(key).map(|c| c as u32 + 1).unwrap_or(1);
+                by_key.entry(key.trim().to_string()).or_insert((i, col));
+            }
+        }
+        TemplateIndex {
+            _rendered: rendered.clone(),
+            docs: index_text(rendered),
+            rendered_lines: rendered.lines().map(str::to_string).collect(),
+            by_text,
+            by_key,
+        }
+    }
+}
+
+/// A file of the repository, through the file layer (inside the repo, capped); empty when it cannot be read.
+fn read_repo_file(root: &Path, file: &Path) -> String {
+    crate::files::read_text(Some(root), &root.join(file), crate::files::MAX_FILE_BYTES).unwrap_or_default()
 }
 
 /// A resolved source location.
@@ -157,15 +198,12 @@ fn parent(path: &str) -> Option<&str> {
 
 impl Positions {
     pub fn new(root: &Path) -> Positions {
-        Positions { root: root.to_path_buf(), files: HashMap::new() }
+        Positions { root: root.to_path_buf(), files: HashMap::new(), templates: HashMap::new() }
     }
 
     fn docs(&mut self, file: &Path) -> &[DocIndex] {
         let root = self.root.clone();
-        self.files.entry(file.to_path_buf()).or_insert_with(|| {
-            let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
-            index_text(&text)
-        })
+        self.files.entry(file.to_path_buf()).or_insert_with(|| index_text(&read_repo_file(&root, file)))
     }
 
     /// Where `path` of the rendered `r` was written: in the last patch that sets it, else in the object's own
@@ -204,11 +242,21 @@ impl Positions {
 
     /// A template's rendered text is indexed; the line found there is mapped back to the template: the template line
     /// with the same text (a literal line, or the line of a loop), else the one that sets the same key.
-    fn locate_in_template(&mut self, r: &Resource, rendered: &str, path: &str, prefer_key: bool) -> Location {
+    fn locate_in_template(
+        &mut self,
+        r: &Resource,
+        rendered: &std::sync::Arc<str>,
+        path: &str,
+        prefer_key: bool,
+    ) -> Location {
         let file = r.origin.file.clone();
-        let docs = index_text(rendered);
+        let root = self.root.clone();
+        let index = self
+            .templates
+            .entry((file.clone(), rendered.as_ptr() as usize))
+            .or_insert_with(|| TemplateIndex::new(rendered, &read_repo_file(&root, &file)));
         let mut found = None;
-        if let Some(doc) = docs.get(r.origin.doc) {
+        if let Some(doc) = index.docs.get(r.origin.doc) {
             let mut cur = Some(path);
             while let Some(p) = cur {
                 if let Some(pos) = (if prefer_key { doc.key(p) } else { doc.get(p) }).filter(|_| !p.is_empty()) {
@@ -218,27 +266,25 @@ impl Positions {
                 cur = parent(p);
             }
         }
-        let template = std::fs::read_to_string(self.root.join(&file)).unwrap_or_default();
         let Some(pos) = found else { return Location { file, line: 1, column: 1 } };
-        let out_line = rendered.lines().nth(pos.line as usize - 1).unwrap_or("");
-        let lines: Vec<&str> = template.lines().collect();
-        if let Some(i) = lines.iter().position(|l| l.trim() == out_line.trim() && !out_line.trim().is_empty()) {
+        let out_line = index.rendered_lines.get(pos.line as usize - 1).map_or("", String::as_str).trim();
+        if !out_line.is_empty()
+            && let Some(&i) = index.by_text.get(out_line)
+        {
             return Location { file, line: i as u32 + 1, column: pos.column };
         }
-        let key = out_line.trim().trim_start_matches("- ").split(':').next().unwrap_or("").trim();
+        let key = out_line.trim_start_matches("- ").split(':').next().unwrap_or("").trim();
         if !key.is_empty()
-            && let Some(i) =
-                lines.iter().position(|l| l.trim().trim_start_matches("- ").starts_with(&format!("{key}:")))
+            && let Some(&(i, column)) = index.by_key.get(key)
         {
-            let col = lines[i].find(key).map(|c| c as u32 + 1).unwrap_or(1);
-            return Location { file, line: i as u32 + 1, column: col };
+            return Location { file, line: i as u32 + 1, column };
         }
         Location { file, line: 1, column: 1 }
     }
 
     /// The text of a source line, for snippets.
     pub fn line_text(&self, file: &Path, line: u32) -> Option<String> {
-        let text = std::fs::read_to_string(self.root.join(file)).ok()?;
+        let text = read_repo_file(&self.root, file);
         text.lines().nth(line.checked_sub(1)? as usize).map(str::to_string)
     }
 }

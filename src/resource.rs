@@ -94,6 +94,11 @@ impl ResId {
         self.gvk == other.gvk && self.name == other.name && self.ns_equals(other)
     }
 
+    /// A hashable key that is equal for two ids exactly when `same_as` holds.
+    pub fn equality_key(&self) -> (Gvk, String, String) {
+        (self.gvk.clone(), self.name.clone(), effective_ns(&self.namespace).to_string())
+    }
+
     pub fn is_cluster_scoped(&self) -> bool {
         self.gvk.is_cluster_scoped()
     }

@@ -166,6 +166,13 @@ fn first_content_line(doc: &RawDoc) -> u32 {
 }
 
 pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
+    if let Some(line) = flow_nesting_beyond(doc.text, MAX_FLOW_DEPTH) {
+        return Err(KustomizeError::Parse {
+            file: file.to_path_buf(),
+            line: doc.line + line - 1,
+            message: format!("flow collections ('[', '{{') nested deeper than {MAX_FLOW_DEPTH} levels; refused"),
+        });
+    }
     serde_yaml::from_str::<Value>(doc.text).map_err(|e| {
         let line = e.location().map(|l| doc.line + l.line() as u32 - 1).unwrap_or(doc.line);
         let message = crate::files::redact_serde_message(&e.to_string());
@@ -176,6 +183,93 @@ pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError
         };
         KustomizeError::Parse { file: file.to_path_buf(), line, message }
     })
+}
+
+/// Deeper flow nesting is refused before parsing. The YAML scanner under serde_yaml rechecks every open flow level
+/// for each token, so a line of 100,000 `[` took seconds before its recursion limit (128) stopped it; no document
+/// that parses comes near this depth.
+const MAX_FLOW_DEPTH: usize = 1000;
+
+/// The 1-based line where flow collections first nest deeper than `limit`, if they do. A linear approximation of
+/// YAML's lexing, enough not to count brackets inside comments, quoted scalars, block scalars or plain scalars.
+fn flow_nesting_beyond(text: &str, limit: usize) -> Option<u32> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut line, mut i) = (0usize, 1u32, 0usize);
+    // In block context: the indentation below which a block scalar ends, while inside one.
+    let mut block_scalar_indent: Option<usize> = None;
+    let mut token_start = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line += 1;
+            i += 1;
+            token_start = true;
+            if let Some(min) = block_scalar_indent {
+                let indent = bytes[i..].iter().take_while(|c| **c == b' ').count();
+                let blank = matches!(bytes.get(i + indent), None | Some(b'\n') | Some(b'\r'));
+                if blank || indent > min {
+                    // Still inside the block scalar: skip the line.
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                block_scalar_indent = None;
+            }
+            continue;
+        }
+        match b {
+            b' ' | b'\t' | b'\r' => token_start = true,
+            b'#' if token_start => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' if token_start => {
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if b == b'"' => i += 1,
+                        c if c == b => {
+                            // '' is an escaped quote in a single-quoted scalar.
+                            if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                                i += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        b'\n' => line += 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                token_start = false;
+            }
+            b'[' | b'{' if token_start || depth > 0 => {
+                depth += 1;
+                if depth > limit {
+                    return Some(line);
+                }
+                token_start = true;
+            }
+            b']' | b'}' if depth > 0 => {
+                depth -= 1;
+                token_start = false;
+            }
+            b',' if depth > 0 => token_start = true,
+            b'|' | b'>' if token_start && depth == 0 => {
+                let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
+                let indent = bytes[line_start..].iter().take_while(|c| **c == b' ').count();
+                block_scalar_indent = Some(indent);
+                token_start = false;
+            }
+            b':' | b'-' | b'?' => token_start = matches!(bytes.get(i + 1), None | Some(b' ' | b'\n' | b'\r' | b'\t')),
+            _ => token_start = false,
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parse a stream of Kubernetes objects. `rel` is the path recorded in origins, `abs` the one in errors.
@@ -386,6 +480,31 @@ mod tests {
         assert_eq!(v["a"], Value::from(2));
         assert_eq!(v["copy"], serde_yaml::from_str::<Value>("[x, y]").unwrap());
         assert_eq!(v["mcopy"], serde_yaml::from_str::<Value>("{k: v}").unwrap());
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_and_brackets_in_text_are_not_counted() {
+        let deep = format!("a: {}\n", "[".repeat(2000));
+        assert_eq!(flow_nesting_beyond(&deep, MAX_FLOW_DEPTH), Some(1));
+        let start = std::time::Instant::now();
+        let e = parse_yaml_doc(&RawDoc { text: &format!("a: 1\nb: {}", "[".repeat(200_000)), line: 1 }, Path::new("x"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x:2:") && e.contains("nested deeper"), "{e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
+        let brackets = "[".repeat(2000);
+        for text in [
+            format!("a: \"{brackets}\"\n"),
+            format!("a: '{brackets}'\n"),
+            format!("a: x{brackets}\n"),
+            format!("a: 1 # {brackets}\n"),
+            format!("a: |\n  {brackets}\n\n  {brackets}\nb: [[1]]\n"),
+            format!("a: >-\n    {brackets}\n"),
+            "a: [[1, {b: [2]}], \"]]]\"]\n".to_string(),
+        ] {
+            assert_eq!(flow_nesting_beyond(&text, MAX_FLOW_DEPTH), None, "{text}");
+            assert!(parse_yaml_doc(&RawDoc { text: &text, line: 1 }, Path::new("x")).is_ok(), "{text}");
+        }
     }
 
     #[test]
