@@ -20,3 +20,4 @@ pub mod rules;
 pub mod scan;
 pub mod template;
 pub mod vault;
+pub mod yaml;

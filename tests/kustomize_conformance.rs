@@ -1,7 +1,8 @@
 //! Runs every case of ../shared/kustomize-conformance (kustomize's own tests, with `kubectl kustomize` output as the
-//! oracle) through the native renderer. Documents are compared as data, in order. A case passes when the output is
-//! equal (or, for an expected error, when the build fails). A case that does not pass must be a refusal that names
-//! an unsupported field: a different output is never acceptable.
+//! oracle) through the native renderer. A case passes when the printed output is byte-identical to the oracle's
+//! (or, for an expected error, when the build fails); equality as data is reported as a diagnostic only, since a
+//! quoting or type difference is what the API server would read differently. A case that does not pass must be a
+//! refusal that names an unsupported field: a different output is never acceptable.
 
 mod support;
 
@@ -59,10 +60,24 @@ fn run_case(case: &Path) -> Outcome {
         (Err(e @ KustomizeError::Unsupported { .. }), false) => Outcome::Refused(e.to_string()),
         (Err(e), false) => Outcome::UnexpectedError(e.to_string()),
         (Ok(resources), false) => {
-            let expected = parse_stream(&std::fs::read_to_string(case.join("expected.yaml")).unwrap());
+            let expected_text = std::fs::read_to_string(case.join("expected.yaml")).unwrap();
+            let got_text = match argocd_eso_plugin::output::manifests::to_yaml_stream(&resources) {
+                Ok(t) => t,
+                Err(e) => return Outcome::UnexpectedError(e.to_string()),
+            };
+            if got_text == expected_text {
+                return Outcome::Pass;
+            }
+            let expected = parse_stream(&expected_text);
             let got: Vec<Value> = resources.into_iter().map(|r| r.value).collect();
             if got == expected {
-                Outcome::Pass
+                let line = got_text.lines().zip(expected_text.lines()).position(|(a, b)| a != b).unwrap_or(0);
+                Outcome::Different(format!(
+                    "equal as data, different bytes from line {}: got {:?}, expected {:?}",
+                    line + 1,
+                    got_text.lines().nth(line).unwrap_or(""),
+                    expected_text.lines().nth(line).unwrap_or("")
+                ))
             } else {
                 let first =
                     got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));

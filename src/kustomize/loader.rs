@@ -165,14 +165,31 @@ fn first_content_line(doc: &RawDoc) -> u32 {
     doc.line
 }
 
+/// Parse one document of Kubernetes objects (or a patch) as kustomize reads it: go-yaml v3's scalars, a key given
+/// twice an error, the object's annotations kept as written (see `crate::yaml::parse`).
 pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
-    if let Some(line) = flow_nesting_beyond(doc.text, MAX_FLOW_DEPTH) {
-        return Err(KustomizeError::Parse {
+    check_flow_nesting(doc, file)?;
+    crate::yaml::parse::parse_document(doc.text, true, true).map_err(|e| KustomizeError::Parse {
+        file: file.to_path_buf(),
+        line: doc.line + e.line.max(1) - 1,
+        message: e.message,
+    })
+}
+
+fn check_flow_nesting(doc: &RawDoc, file: &Path) -> Result<(), KustomizeError> {
+    match flow_nesting_beyond(doc.text, MAX_FLOW_DEPTH) {
+        Some(line) => Err(KustomizeError::Parse {
             file: file.to_path_buf(),
             line: doc.line + line - 1,
             message: format!("flow collections ('[', '{{') nested deeper than {MAX_FLOW_DEPTH} levels; refused"),
-        });
+        }),
+        None => Ok(()),
     }
+}
+
+/// A kustomization file, read with serde_yaml's rules (its fields are typed; Go reads them through JSON).
+fn parse_kustomization_strict(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
+    check_flow_nesting(doc, file)?;
     serde_yaml::from_str::<Value>(doc.text).map_err(|e| {
         let line = e.location().map(|l| doc.line + l.line() as u32 - 1).unwrap_or(doc.line);
         let message = crate::files::redact_serde_message(&e.to_string());
@@ -314,29 +331,14 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
             message: "object has no 'kind' (missing Resource metadata)".into(),
         });
     }
-    let mut value = value;
-    stringify_metadata_maps(&mut value);
     out.push(Resource::new(value, origin));
     Ok(())
-}
-
-/// Labels and annotations are string maps in Kubernetes; kustomize reads `port: 8080` there as "8080".
-fn stringify_metadata_maps(v: &mut Value) {
-    for field in ["labels", "annotations"] {
-        if let Some(m) = v.get_mut("metadata").and_then(|m| m.get_mut(field)).and_then(Value::as_mapping_mut) {
-            for (_, val) in m.iter_mut() {
-                if let Value::Bool(_) | Value::Number(_) = val {
-                    *val = Value::String(crate::resource::scalar_string(val).unwrap_or_default());
-                }
-            }
-        }
-    }
 }
 
 /// Parse a YAML document the way Go's YAML-to-JSON decoding does for kustomization files: a key given twice keeps
 /// its last value instead of failing.
 pub fn parse_yaml_doc_lenient(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
-    match parse_yaml_doc(doc, file) {
+    match parse_kustomization_strict(doc, file) {
         Err(KustomizeError::Parse { message, .. }) if message.contains("duplicate entry") => {
             let mut builder = LastKeyWins::default();
             let mut parser = yaml_rust2::parser::Parser::new_from_str(doc.text);

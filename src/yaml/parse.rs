@@ -1,0 +1,335 @@
+//! Reading a manifest document the way kustomize reads it: go-yaml v3's resolution of plain scalars (`0755` is 493,
+//! `yes` is a string, `2024-01-01` a timestamp), merge keys applied, a key given twice an error, aliases expanded
+//! within a budget, and an object's own `metadata.annotations` kept as the text written (kustomize rewrites them as
+//! strings: `0755` stays "0755"). Built on yaml-rust2's event parser, which keeps each scalar's style and tag.
+
+use super::resolve::{Rules, Scalar, resolve};
+use serde_yaml::{Mapping, Value};
+use yaml_rust2::Event;
+use yaml_rust2::parser::{Parser, Tag};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// How many values aliases may expand a document to: an alias of an alias of a list doubles per level.
+pub const MAX_NODES: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based, within the parsed text.
+    pub line: u32,
+    pub message: String,
+}
+
+/// Where a node sits, as far as the annotation rule cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Root,
+    Metadata,
+    Annotations,
+    Other,
+}
+
+enum Frame {
+    Map {
+        map: Mapping,
+        /// A key read, waiting for its value: the key, whether it is the merge key, its line.
+        key: Option<(Value, bool, u32)>,
+        /// Values of `<<` keys, merged when the mapping ends (explicit keys win, as in go-yaml).
+        merges: Vec<Value>,
+        place: Place,
+        anchor: usize,
+        start: usize,
+    },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        start: usize,
+    },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: std::collections::HashMap<usize, (Value, usize)>,
+    nodes: usize,
+    done: Option<Value>,
+}
+
+fn error(line: u32, message: impl Into<String>) -> ParseError {
+    ParseError { line, message: message.into() }
+}
+
+const CORE: &str = "tag:yaml.org,2002:";
+
+/// A scalar's value: go-yaml v3's reading of its text, style and tag.
+fn scalar_value(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<&Tag>,
+    as_text: bool,
+    line: u32,
+) -> Result<Value, ParseError> {
+    if let Some(tag) = tag {
+        if tag.handle != CORE {
+            // A tag go-yaml cannot resolve (`!Ref`, `!`): the text as a string.
+            return Ok(Value::String(text));
+        }
+        let typed = |want: &str, ok: bool, v: Value| {
+            if ok { Ok(v) } else { Err(error(line, format!("cannot decode the scalar as !!{want}"))) }
+        };
+        return match tag.suffix.as_str() {
+            "str" | "binary" => Ok(Value::String(text)),
+            "int" => match resolve(&text, Rules::V3) {
+                Scalar::Int(i) => Ok(Value::from(i)),
+                Scalar::Uint(u) => Ok(Value::from(u)),
+                _ => typed("int", false, Value::Null),
+            },
+            "float" => match resolve(&text, Rules::V3) {
+                Scalar::Int(i) => Ok(Value::from(i as f64)),
+                Scalar::Uint(u) => Ok(Value::from(u as f64)),
+                Scalar::Float(f) => Ok(Value::from(f)),
+                _ => typed("float", false, Value::Null),
+            },
+            "bool" => match resolve(&text, Rules::V3) {
+                Scalar::Bool(b) => Ok(Value::Bool(b)),
+                _ => typed("bool", false, Value::Null),
+            },
+            "null" => match resolve(&text, Rules::V3) {
+                Scalar::Null => Ok(Value::Null),
+                _ => typed("null", false, Value::Null),
+            },
+            "timestamp" => match super::resolve::parse_timestamp(&text) {
+                Some(t) => Ok(Value::String(t)),
+                None => typed("timestamp", false, Value::Null),
+            },
+            _ => Ok(Value::String(text)),
+        };
+    }
+    if style != TScalarStyle::Plain || as_text {
+        return Ok(Value::String(text));
+    }
+    Ok(match resolve(&text, Rules::V3) {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::from(i),
+        Scalar::Uint(u) => Value::from(u),
+        Scalar::Float(f) => Value::from(f),
+        Scalar::Timestamp(t) => Value::String(t),
+        Scalar::Merge | Scalar::Str => Value::String(text),
+    })
+}
+
+impl Builder {
+    /// Where the node about to start sits.
+    fn place_of_next(&self, annotations_as_text: bool) -> Place {
+        if !annotations_as_text {
+            return Place::Other;
+        }
+        match self.stack.last() {
+            None => Place::Root,
+            Some(Frame::Map { key: Some((Value::String(k), ..)), place, .. }) => match (place, k.as_str()) {
+                (Place::Root, "metadata") => Place::Metadata,
+                (Place::Metadata, "annotations") => Place::Annotations,
+                _ => Place::Other,
+            },
+            _ => Place::Other,
+        }
+    }
+
+    fn push_value(&mut self, v: Value, line: u32, duplicates_fail: bool) -> Result<(), ParseError> {
+        match self.stack.last_mut() {
+            None => self.done = Some(v),
+            Some(Frame::Seq { items, .. }) => items.push(v),
+            Some(Frame::Map { map, key, merges, .. }) => match key.take() {
+                None => {
+                    // A key: its text is the JSON key kustomize ends up with.
+                    let is_merge = v.as_str() == Some("<<");
+                    let key_value = match v {
+                        Value::String(_) => v,
+                        Value::Null => Value::String(String::new()),
+                        other => Value::String(crate::resource::scalar_string(&other).unwrap_or_default()),
+                    };
+                    *key = Some((key_value, is_merge, line));
+                }
+                Some((_, true, _)) => merges.push(v),
+                Some((k, false, key_line)) => {
+                    if map.contains_key(&k) {
+                        if duplicates_fail {
+                            return Err(error(
+                                key_line,
+                                format!("mapping key \"{}\" already defined", k.as_str().unwrap_or_default()),
+                            ));
+                        }
+                        map.remove(&k);
+                    }
+                    map.insert(k, v);
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, line: u32) -> Result<(), ParseError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(error(line, format!("aliases expand to more than {MAX_NODES} values; refused")));
+        }
+        Ok(())
+    }
+}
+
+/// Merge `<<` values into `map`: keys already present win; a list of maps merges in order, earlier first.
+fn apply_merges(map: &mut Mapping, merges: Vec<Value>, line: u32) -> Result<(), ParseError> {
+    for merge in merges {
+        let sources = match merge {
+            Value::Mapping(m) => vec![m],
+            Value::Sequence(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Mapping(m) => Ok(m),
+                    _ => Err(error(line, "map merge requires map or sequence of maps as the value")),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(error(line, "map merge requires map or sequence of maps as the value")),
+        };
+        for source in sources {
+            for (k, v) in source {
+                if !map.contains_key(&k) {
+                    map.insert(k, v);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parse one document. `duplicates_fail`: a key given twice is an error (kyaml), else the last one wins.
+pub fn parse_document(text: &str, duplicates_fail: bool, annotations_as_text: bool) -> Result<Value, ParseError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder { stack: Vec::new(), anchors: Default::default(), nodes: 0, done: None };
+    let mut documents = 0;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| error(e.marker().line() as u32, e.info().to_string()))?;
+        let line = mark.line() as u32;
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    break;
+                }
+            }
+            Event::MappingStart(anchor, _) => {
+                b.count(1, line)?;
+                let place = b.place_of_next(annotations_as_text);
+                b.stack.push(Frame::Map {
+                    map: Mapping::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    place,
+                    anchor,
+                    start: b.nodes,
+                });
+            }
+            Event::SequenceStart(anchor, _) => {
+                b.count(1, line)?;
+                b.stack.push(Frame::Seq { items: Vec::new(), anchor, start: b.nodes });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let (value, anchor, start) = match b.stack.pop() {
+                    Some(Frame::Map { mut map, merges, anchor, start, .. }) => {
+                        apply_merges(&mut map, merges, line)?;
+                        (Value::Mapping(map), anchor, start)
+                    }
+                    Some(Frame::Seq { items, anchor, start }) => (Value::Sequence(items), anchor, start),
+                    None => return Err(error(line, "unbalanced collection")),
+                };
+                if anchor > 0 {
+                    b.anchors.insert(anchor, (value.clone(), b.nodes - start + 1));
+                }
+                b.push_value(value, line, duplicates_fail)?;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                b.count(1, line)?;
+                let in_annotations =
+                    matches!(b.stack.last(), Some(Frame::Map { place: Place::Annotations, key: Some(_), .. }));
+                let value = scalar_value(text, style, tag.as_ref(), in_annotations, line)?;
+                if anchor > 0 {
+                    b.anchors.insert(anchor, (value.clone(), 1));
+                }
+                b.push_value(value, line, duplicates_fail)?;
+            }
+            Event::Alias(id) => {
+                let Some((value, size)) = b.anchors.get(&id).map(|(v, s)| (v.clone(), *s)) else {
+                    return Err(error(line, "unknown anchor referenced"));
+                };
+                b.count(size, line)?;
+                b.push_value(value, line, duplicates_fail)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(b.done.unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Value {
+        parse_document(text, true, true).unwrap()
+    }
+
+    #[test]
+    fn scalars_resolve_as_go_yaml_v3_resolves_them() {
+        let v = parse("a: yes\nb: 0755\nc: '0755'\nd: 2024-01-01\ne: 1e3\nf: !!str 12\ng: !Ref x\nh: ~\ni: \"\"\n");
+        assert_eq!(v["a"], Value::from("yes"));
+        assert_eq!(v["b"], Value::from(493));
+        assert_eq!(v["c"], Value::from("0755"));
+        assert_eq!(v["d"], Value::from("2024-01-01T00:00:00Z"));
+        assert_eq!(v["e"], Value::from(1000.0));
+        assert_eq!(v["f"], Value::from("12"));
+        assert_eq!(v["g"], Value::from("x"));
+        assert_eq!(v["h"], Value::Null);
+        assert_eq!(v["i"], Value::from(""));
+    }
+
+    #[test]
+    fn annotations_keep_their_text_and_labels_their_type() {
+        let v = parse(
+            "metadata:\n  annotations: {x: 0755, z: null, w: 1.50}\n  labels: {port: 8080}\nspec:\n  template:\n    metadata:\n      annotations: {p: 8080}\n",
+        );
+        assert_eq!(v["metadata"]["annotations"]["x"], Value::from("0755"));
+        assert_eq!(v["metadata"]["annotations"]["z"], Value::from("null"));
+        assert_eq!(v["metadata"]["annotations"]["w"], Value::from("1.50"));
+        assert_eq!(v["metadata"]["labels"]["port"], Value::from(8080));
+        assert_eq!(v["spec"]["template"]["metadata"]["annotations"]["p"], Value::from(8080));
+    }
+
+    #[test]
+    fn merge_keys_apply_and_explicit_keys_win() {
+        let v = parse("base: &b {p: 1, q: 2}\ndata:\n  <<: *b\n  q: 3\n  r: *b\n");
+        assert_eq!(v["data"]["p"], Value::from(1));
+        assert_eq!(v["data"]["q"], Value::from(3));
+        assert_eq!(v["data"]["r"]["q"], Value::from(2));
+    }
+
+    #[test]
+    fn duplicate_keys_fail_with_the_line() {
+        let e = parse_document("a: 1\nb: 2\na: 3\n", true, true).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("already defined"), "{e:?}");
+        assert_eq!(parse_document("a: 1\na: 3\n", false, true).unwrap()["a"], Value::from(3));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "l{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n"
+            ));
+        }
+        let e = parse_document(&text, true, true).unwrap_err();
+        assert!(e.message.contains("aliases expand"), "{e:?}");
+    }
+}
