@@ -222,7 +222,7 @@ fn check_operator_chains(file: &Path, source: &str) -> Result<(), KustomizeError
         let b = bytes[i];
         let step = if b == b'-' || b == b'(' || b == b'!' {
             1
-        } else if source[i..].starts_with("not")
+        } else if bytes[i..].starts_with(b"not")
             && !bytes.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
             && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
         {
@@ -308,6 +308,16 @@ mod tests {
         let g = write(t.path(), "y.yaml.j2", "a: {% include 'part.txt' %}\n");
         // trim_blocks removes the newline after a block tag, as in Jinja.
         assert_eq!(render(&g, t.path(), t.path(), &TemplateContext::default()).unwrap(), "a: inside");
+    }
+
+    #[test]
+    fn operator_chain_check_handles_any_text() {
+        // Found by the template fuzz target: a byte index inside a multi-byte character.
+        for text in ["a: {{ x ~ '-ؑ' }} not", "ü not", "notñ", "é"] {
+            assert!(check_operator_chains(Path::new("t.yaml.j2"), text).is_ok(), "{text}");
+        }
+        let chain = format!("{{{{ {}x }}}}", "not ".repeat(65));
+        assert!(check_operator_chains(Path::new("t.yaml.j2"), &chain).is_err());
     }
 
     fn pathdiff(target: &Path, from: &Path) -> String {
