@@ -196,10 +196,10 @@ pub fn generate(
         GeneratedKind::Secret => {
             let t = if args.type_.is_empty() { "Opaque" } else { &args.type_ };
             obj.insert("type".into(), Value::String(t.to_string()));
-            if !data.entries.is_empty() {
-                let m: Mapping = data.entries.iter().map(|(k, v)| (Value::String(k.clone()), b64(v))).collect();
-                obj.insert("data".into(), Value::Mapping(m));
-            }
+            // kustomize always writes a generated Secret's data, `{}` when it has no sources (LoadMapIntoSecretData);
+            // the content hash includes it.
+            let m: Mapping = data.entries.iter().map(|(k, v)| (Value::String(k.clone()), b64(v))).collect();
+            obj.insert("data".into(), Value::Mapping(m));
         }
     }
     if opts.immutable == Some(true) {

@@ -191,8 +191,11 @@ impl Accumulator {
                     }
                     r.origin = old.origin.clone();
                 }
-                // The new generator's hash option wins; the rename history stays the old object's.
-                let needs_hash = r.build.needs_hash_suffix;
+                // The hash suffix stays only when both objects asked for it: kustomize keeps the needs-hash build
+                // annotation from the old object and drops it when the new one lacks it
+                // (api/resource/resource.go, CopyMergeMetaDataFieldsFrom, mergeStringMapsWithBuildAnnotations).
+                // The rename history stays the old object's.
+                let needs_hash = r.build.needs_hash_suffix && old.build.needs_hash_suffix;
                 r.build = old.build.clone();
                 r.build.needs_hash_suffix = needs_hash;
                 self.resources[matches[0]] = r;
@@ -613,7 +616,17 @@ impl Builder {
         }
         self.loader.check_restriction(dir, &path)?;
         let batch = self.loader.load_resources_in(dir, &path)?;
-        if batch.iter().any(|r| r.kind() == "Kustomization" || r.kind() == "Component") {
+        // A kustomization file listed as a file fails in kustomize for its missing metadata.name; any other object of
+        // kind Kustomization (Flux's kustomize.toolkit.fluxcd.io) is an ordinary resource.
+        let is_kustomization_file = |r: &Resource| {
+            matches!(r.kind(), "Kustomization" | "Component")
+                && r.value
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .is_none_or(|a| a.starts_with("kustomize.config.k8s.io/"))
+                && r.name().is_empty()
+        };
+        if batch.iter().any(is_kustomization_file) {
             return Err(KustomizeError::Accumulate {
                 dir: dir.to_path_buf(),
                 message: format!("'{entry}' is a kustomization file: list its directory in resources instead"),

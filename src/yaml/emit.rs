@@ -16,16 +16,45 @@ use serde_yaml::Value;
 pub enum EmitError {
     #[error("json: unsupported value: {0} (kustomize cannot print NaN or infinite numbers)")]
     UnsupportedFloat(String),
+    #[error("the printed YAML would be read back differently by a YAML 1.1 reader (the API server) at '{0}'; refused")]
+    MeaningChanged(String),
 }
 
-/// The text of one object as kustomize prints it (ends with a newline).
+/// The text of one object as kustomize prints it (ends with a newline). The text is read back with YAML 1.1
+/// rules, as the API server reads it, and refused if any value's type or text would change: Argo CD must never
+/// receive a manifest whose meaning moved.
 pub fn to_kustomize_yaml(v: &Value) -> Result<String, EmitError> {
     let mut normal = normalize(v)?;
     annotations_as_strings(&mut normal);
     let mut e = Emitter::new();
     e.node(&normal, Context::default());
     e.document_end();
+    let read_back = super::parse::parse_as_yaml_1_1(&e.out)
+        .map_err(|err| EmitError::MeaningChanged(format!("line {}: {}", err.line, err.message)))?;
+    if let Some(path) = first_difference(&normal, &normalize(&read_back)?, String::new()) {
+        return Err(EmitError::MeaningChanged(path));
+    }
     Ok(e.out)
+}
+
+/// The path of the first value that differs between what was meant and what a reader gets.
+fn first_difference(meant: &Node, read: &Node, path: String) -> Option<String> {
+    match (meant, read) {
+        (Node::Map(a), Node::Map(b)) => {
+            if a.len() != b.len() {
+                return Some(if path.is_empty() { "(root)".into() } else { path });
+            }
+            a.iter().zip(b).find_map(|((ka, va), (kb, vb))| {
+                let p = if path.is_empty() { ka.clone() } else { format!("{path}.{ka}") };
+                if ka != kb { Some(p) } else { first_difference(va, vb, p) }
+            })
+        }
+        (Node::Seq(a), Node::Seq(b)) if a.len() == b.len() => {
+            a.iter().zip(b).enumerate().find_map(|(i, (x, y))| first_difference(x, y, format!("{path}[{i}]")))
+        }
+        (a, b) if a == b => None,
+        _ => Some(if path.is_empty() { "(root)".into() } else { path }),
+    }
 }
 
 /// The value after the JSON round trip, in emitter terms.
@@ -480,18 +509,15 @@ impl Emitter {
                     self.write_indent();
                     let analysis = analyze(key);
                     if !analysis.multiline && key.len() <= 128 {
-                        self.node(
-                            &Node::Str(key.clone()),
-                            Context { mapping: true, simple_key: true, ..Default::default() },
-                        );
+                        self.node(&Node::Str(key.clone()), Context { mapping: true, simple_key: true });
                         self.write_indicator(":", false, false, false);
                     } else {
                         self.write_indicator("?", true, false, true);
-                        self.node(&Node::Str(key.clone()), Context { mapping: true, ..Default::default() });
+                        self.node(&Node::Str(key.clone()), Context { mapping: true, simple_key: false });
                         self.write_indent();
                         self.write_indicator(":", true, false, true);
                     }
-                    self.node(value, Context { mapping: true, ..Default::default() });
+                    self.node(value, Context { mapping: true, simple_key: false });
                 }
                 self.pop_indent();
             }
@@ -756,6 +782,19 @@ mod tests {
         for (f, want) in cases {
             assert_eq!(number_text(&serde_yaml::Number::from(*f)).unwrap(), *want, "{f}");
         }
+    }
+
+    #[test]
+    fn a_yaml_1_1_reader_that_would_read_another_value_is_caught() {
+        // What a careless emitter would print for the string "yes" and the string "0755": both move.
+        let meant = normalize(&serde_yaml::from_str::<Value>("{a: 'yes', b: '0755', c: x}").unwrap()).unwrap();
+        let read = super::super::parse::parse_as_yaml_1_1("a: yes\nb: 0755\nc: x\n").unwrap();
+        assert_eq!(first_difference(&meant, &normalize(&read).unwrap(), String::new()), Some("a".into()));
+        let read = super::super::parse::parse_as_yaml_1_1("a: \"yes\"\nb: 0755\nc: x\n").unwrap();
+        assert_eq!(first_difference(&meant, &normalize(&read).unwrap(), String::new()), Some("b".into()));
+        // And the emitter's own text reads back unchanged.
+        let v: Value = serde_yaml::from_str("{a: 'yes', b: '0755', c: x, d: [1, 'on', {e: ''}]}").unwrap();
+        assert!(to_kustomize_yaml(&v).is_ok());
     }
 
     #[test]

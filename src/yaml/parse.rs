@@ -65,6 +65,7 @@ fn scalar_value(
     style: TScalarStyle,
     tag: Option<&Tag>,
     as_text: bool,
+    rules: Rules,
     line: u32,
 ) -> Result<Value, ParseError> {
     if let Some(tag) = tag {
@@ -106,7 +107,7 @@ fn scalar_value(
     if style != TScalarStyle::Plain || as_text {
         return Ok(Value::String(text));
     }
-    Ok(match resolve(&text, Rules::V3) {
+    Ok(match resolve(&text, rules) {
         Scalar::Null => Value::Null,
         Scalar::Bool(b) => Value::Bool(b),
         Scalar::Int(i) => Value::from(i),
@@ -201,8 +202,18 @@ fn apply_merges(map: &mut Mapping, merges: Vec<Value>, line: u32) -> Result<(), 
     Ok(())
 }
 
-/// Parse one document. `duplicates_fail`: a key given twice is an error (kyaml), else the last one wins.
+/// Parse one manifest document as kustomize reads it. `duplicates_fail`: a key given twice is an error (kyaml),
+/// else the last one wins.
 pub fn parse_document(text: &str, duplicates_fail: bool, annotations_as_text: bool) -> Result<Value, ParseError> {
+    parse_with(text, duplicates_fail, annotations_as_text, Rules::V3)
+}
+
+/// Parse one document as a YAML 1.1 reader (go-yaml v2, as the API server's YAML decoding) reads it.
+pub fn parse_as_yaml_1_1(text: &str) -> Result<Value, ParseError> {
+    parse_with(text, true, false, Rules::V2)
+}
+
+fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rules: Rules) -> Result<Value, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder { stack: Vec::new(), anchors: Default::default(), nodes: 0, done: None };
     let mut documents = 0;
@@ -251,7 +262,7 @@ pub fn parse_document(text: &str, duplicates_fail: bool, annotations_as_text: bo
                 b.count(1, line)?;
                 let in_annotations =
                     matches!(b.stack.last(), Some(Frame::Map { place: Place::Annotations, key: Some(_), .. }));
-                let value = scalar_value(text, style, tag.as_ref(), in_annotations, line)?;
+                let value = scalar_value(text, style, tag.as_ref(), in_annotations, rules, line)?;
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), 1));
                 }

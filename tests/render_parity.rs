@@ -1,0 +1,129 @@
+//! `render --plain` prints `kubectl kustomize`'s bytes: one test per class of difference found on real repositories
+//! (issue 12), each compared with the oracle run in the same test.
+
+use std::path::Path;
+use std::process::Command;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// Builds `files` with both renderers and asserts identical stdout; returns it.
+fn same_bytes(files: &[(&str, &str)]) -> String {
+    let t = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        write(t.path(), name, text);
+    }
+    let oracle = Command::new("kubectl").arg("kustomize").arg(t.path()).output().expect("kubectl (the oracle)");
+    assert!(oracle.status.success(), "kubectl kustomize failed: {}", String::from_utf8_lossy(&oracle.stderr));
+    let ours = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .args(["render", "--plain"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(ours.status.success(), "render failed: {}", String::from_utf8_lossy(&ours.stderr));
+    let (expected, got) = (String::from_utf8(oracle.stdout).unwrap(), String::from_utf8(ours.stdout).unwrap());
+    if got != expected {
+        let line = got.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "render differs from kubectl kustomize at line {}:\n  got      {:?}\n  expected {:?}\n--- got\n{got}\n--- expected\n{expected}",
+            line + 1,
+            got.lines().nth(line).unwrap_or(""),
+            expected.lines().nth(line).unwrap_or("")
+        );
+    }
+    got
+}
+
+const K: &str = "resources: [objects.yaml]\n";
+
+#[test]
+fn yaml_1_1_booleans_stay_strings_with_quotes() {
+    let out = same_bytes(&[
+        ("kustomization.yaml", K),
+        (
+            "objects.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        command: [\"yes\", \"no\", \"on\", \"off\", \"y\", \"n\", \"Y\", \"NO\", \"True\"]\n",
+        ),
+    ]);
+    assert!(out.contains("- \"yes\"") && out.contains("- \"y\""), "{out}");
+}
+
+#[test]
+fn legacy_octal_modes_are_numbers() {
+    let out = same_bytes(&[
+        ("kustomization.yaml", K),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    secret:\n      secretName: s\n      defaultMode: 0755\n  containers:\n  - name: c\n    image: x\n",
+        ),
+    ]);
+    assert!(out.contains("defaultMode: 493"), "{out}");
+}
+
+#[test]
+fn scalar_hazards_in_a_config_map() {
+    same_bytes(&[
+        ("kustomization.yaml", K),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hz\n  annotations: {n: 0755, b: true, z: ~, f: 1.50}\n  labels: {port: 8080}\ndata:\n  a: yes\n  d: 0755\n  f: 0x1F\n  g: 2024-01-01\n  h: 1e3\n  j: y\n  k: \"1:20\"\n  l: 12:30:00\n  m: \"123\"\n  o: \"\"\n  p: ~\n  q: \"  lead\"\n  r: \"trail \"\n  s: \"- dash\"\n  t: \"#hash\"\n  u: \"a: b\"\n  v: 'it''s'\n  w: \"tab\\there\"\n  x: \"ünïcödé 🙂\"\n  y: \"line1\\nline2\\n\"\n  z: \"keep\\n\\n\"\n  aa: \"  indented\\n\"\n  ab: 1234567.5\n  ac: 0.000001\n  ad: 123456789012345678901234\n  ae: 9223372036854775808\n  af: \"this is a long string that goes on and on beyond eighty columns of text for sure yes\"\n  ag: 2001-12-14t21:59:43.10-05:00\n  ah: \"@at\"\n  ai: \"null\"\n  aj: .5\n  ak: \"\\x01\"\n  al: 08\n  am: +12\n  an: 1_000\n  ao: !!str 0755\n  ap: |\n    literal\n    block\n  aq: >\n    folded\n    text\n",
+        ),
+    ]);
+}
+
+#[test]
+fn a_secret_generator_without_sources_keeps_empty_data_and_kustomizes_hash() {
+    let out = same_bytes(&[(
+        "kustomization.yaml",
+        "secretGenerator:\n- name: empty\n- name: typed\n  type: kubernetes.io/tls\nconfigMapGenerator:\n- name: cm\n",
+    )]);
+    assert!(out.contains("data: {}"), "{out}");
+}
+
+#[test]
+fn replacing_a_secret_no_generator_made_adds_no_hash() {
+    let out = same_bytes(&[
+        (
+            "kustomization.yaml",
+            "resources: [objects.yaml]\nsecretGenerator:\n- name: existing\n  behavior: replace\n  literals: [a=b]\nconfigMapGenerator:\n- name: cm\n  behavior: merge\n  literals: [c=d]\n",
+        ),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: existing\ndata:\n  z: eg==\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  e: f\n",
+        ),
+    ]);
+    assert!(out.contains("name: existing\n"), "{out}");
+}
+
+#[test]
+fn env_file_values_keep_their_quotes() {
+    same_bytes(&[
+        ("kustomization.yaml", "configMapGenerator:\n- name: envs\n  envs: [x.env]\n"),
+        ("x.env", "DATE=2024-01-01\nNUM=0755\nBOOL=yes\nFLOAT=1e3\nEMPTY=\nQUOTED=\"x\"\nBARE\n"),
+    ]);
+}
+
+#[test]
+fn flux_kustomizations_are_ordinary_resources() {
+    same_bytes(&[
+        ("kustomization.yaml", K),
+        (
+            "objects.yaml",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  postBuild:\n    substitute:\n      cluster: ${CLUSTER_NAME}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn anchors_merge_keys_and_natural_key_order() {
+    same_bytes(&[
+        ("kustomization.yaml", "resources: [objects.yaml]\nnamePrefix: p-\ncommonLabels: {app: x}\n"),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\nbase: &b {p: 1, q: 2}\ndata:\n  <<: *b\n  q: \"3\"\n  a10: x\n  a9: x\n  A: x\n  a09: x\n  \"1\": x\n  \"10\": x\n  \"2\": x\n",
+        ),
+    ]);
+}
