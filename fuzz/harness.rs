@@ -9,12 +9,22 @@ use std::path::Path;
 /// A file tree packed into one input: `=== relative/path` lines start files. Paths are kept inside the tree.
 pub const FILE_MARKER: &str = "=== ";
 
-/// Kubernetes objects as the loader reads them, and the kustomization reader's lenient path.
+/// Kubernetes objects as the loader reads them, the kustomization reader, the JSON-patch reader, and the printer
+/// over whatever parsed (which also reads its own output back with YAML 1.1 rules).
 pub fn yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = loader::parse_resources(text, Path::new("fuzz.yaml"), Path::new("fuzz.yaml"));
+    if let Ok(resources) = loader::parse_resources(text, Path::new("fuzz.yaml"), Path::new("fuzz.yaml")) {
+        // What parsed must print in a form a YAML 1.1 reader reads back as the same values: a refusal for that
+        // reason is an emitter bug, not bad input.
+        if let Err(e @ argocd_eso_plugin::yaml::emit::EmitError::MeaningChanged(_)) =
+            argocd_eso_plugin::output::manifests::to_yaml_stream(&resources)
+        {
+            panic!("printed YAML reads back differently: {e}");
+        }
+    }
+    let _ = argocd_eso_plugin::yaml::parse::parse_yaml_to_json(text);
     for doc in loader::split_documents(text) {
-        let _ = loader::parse_yaml_doc_lenient(&doc, Path::new("kustomization.yaml"));
+        let _ = loader::parse_kustomization_doc(&doc, Path::new("kustomization.yaml"));
     }
 }
 

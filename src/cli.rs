@@ -185,6 +185,16 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sample: usize,
     },
+    /// Differential fuzzing against `kubectl kustomize`: generate random kustomization trees full of YAML hazards,
+    /// render each both ways, and print the divergences, minimised. Exits 1 when any case diverges.
+    BenchParity {
+        /// Number of generated cases.
+        #[arg(long, default_value_t = 500)]
+        cases: usize,
+        /// Seed of the case set (the same seed generates the same cases everywhere).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -484,6 +494,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((out, 0))
         }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
+        Command::BenchParity { cases, seed } => {
+            let report = crate::parity::run(cases, seed)?;
+            let diverged = !report.contains(", 0 divergent");
+            Ok((report, i32::from(diverged)))
+        }
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod kustomize;
 pub mod lint;
 pub mod output;
+pub mod parity;
 pub mod positions;
 pub mod resource;
 pub mod rollout;

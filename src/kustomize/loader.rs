@@ -3,7 +3,7 @@
 
 use super::KustomizeError;
 use crate::resource::{Origin, Resource};
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
 pub use crate::files::{MAX_FILE_BYTES, normalize};
@@ -187,21 +187,6 @@ fn check_flow_nesting(doc: &RawDoc, file: &Path) -> Result<(), KustomizeError> {
     }
 }
 
-/// A kustomization file, read with serde_yaml's rules (its fields are typed; Go reads them through JSON).
-fn parse_kustomization_strict(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
-    check_flow_nesting(doc, file)?;
-    serde_yaml::from_str::<Value>(doc.text).map_err(|e| {
-        let line = e.location().map(|l| doc.line + l.line() as u32 - 1).unwrap_or(doc.line);
-        let message = crate::files::redact_serde_message(&e.to_string());
-        // serde_yaml appends " at line X column Y" relative to the document; the error carries the file line instead.
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
-        KustomizeError::Parse { file: file.to_path_buf(), line, message }
-    })
-}
-
 /// Deeper flow nesting is refused before parsing. The YAML scanner under serde_yaml rechecks every open flow level
 /// for each token, so a line of 100,000 `[` took seconds before its recursion limit (128) stopped it; no document
 /// that parses comes near this depth.
@@ -335,127 +320,15 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
     Ok(())
 }
 
-/// Parse a YAML document the way Go's YAML-to-JSON decoding does for kustomization files: a key given twice keeps
-/// its last value instead of failing.
-pub fn parse_yaml_doc_lenient(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
-    match parse_kustomization_strict(doc, file) {
-        Err(KustomizeError::Parse { message, .. }) if message.contains("duplicate entry") => {
-            let mut builder = LastKeyWins::default();
-            let mut parser = yaml_rust2::parser::Parser::new_from_str(doc.text);
-            parser.load(&mut builder, false).map_err(|e| KustomizeError::Parse {
-                file: file.to_path_buf(),
-                line: doc.line + e.marker().line() as u32,
-                message: e.to_string(),
-            })?;
-            if builder.nodes > MAX_LENIENT_NODES {
-                return Err(KustomizeError::Parse {
-                    file: file.to_path_buf(),
-                    line: doc.line,
-                    message: format!("aliases expand to more than {MAX_LENIENT_NODES} values; refused"),
-                });
-            }
-            Ok(builder.done.unwrap_or(Value::Null))
-        }
-        other => other,
-    }
-}
-
-/// How many values aliases may expand a lenient document to (serde_yaml's strict path has its own limit): an
-/// alias of an alias of a list doubles per level, a "billion laughs" in a few lines.
-const MAX_LENIENT_NODES: usize = 1_000_000;
-
-/// Builds a value from parser events, letting a repeated key replace the earlier one.
-#[derive(Default)]
-struct LastKeyWins {
-    /// Open collections: the value being built, a key waiting for its value, its anchor id, and `nodes` at its start.
-    stack: Vec<(Value, Option<Value>, usize, usize)>,
-    /// Anchored values and how many values each stands for.
-    anchors: std::collections::HashMap<usize, (Value, usize)>,
-    /// Values made so far, aliases counted at their expanded size.
-    nodes: usize,
-    done: Option<Value>,
-}
-
-impl LastKeyWins {
-    fn push_value(&mut self, v: Value) {
-        match self.stack.last_mut() {
-            None => self.done = Some(v),
-            Some((Value::Sequence(items), ..)) => items.push(v),
-            Some((Value::Mapping(m), pending, ..)) => match pending.take() {
-                None => *pending = Some(v),
-                Some(k) => {
-                    m.insert(k, v);
-                }
-            },
-            Some(_) => {}
-        }
-    }
-}
-
-fn resolve_plain(s: &str) -> Value {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Ok(i) = s.parse::<i64>() {
-        return Value::Number(i.into());
-    }
-    if s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.')
-        && let Ok(f) = s.parse::<f64>()
-    {
-        return Value::Number(f.into());
-    }
-    Value::String(s.to_string())
-}
-
-impl yaml_rust2::parser::MarkedEventReceiver for LastKeyWins {
-    fn on_event(&mut self, ev: yaml_rust2::Event, _mark: yaml_rust2::scanner::Marker) {
-        use yaml_rust2::Event;
-        match ev {
-            Event::MappingStart(anchor, _) => {
-                self.nodes += 1;
-                self.stack.push((Value::Mapping(Mapping::new()), None, anchor, self.nodes));
-            }
-            Event::SequenceStart(anchor, _) => {
-                self.nodes += 1;
-                self.stack.push((Value::Sequence(Vec::new()), None, anchor, self.nodes));
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                if let Some((v, _, anchor, start)) = self.stack.pop() {
-                    // An anchored list or map is what later aliases of it stand for.
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, (v.clone(), self.nodes - start + 1));
-                    }
-                    self.push_value(v);
-                }
-            }
-            Event::Scalar(s, style, anchor, _) => {
-                let v = if style == yaml_rust2::scanner::TScalarStyle::Plain {
-                    resolve_plain(&s)
-                } else {
-                    Value::String(s)
-                };
-                self.nodes += 1;
-                if anchor > 0 {
-                    self.anchors.insert(anchor, (v.clone(), 1));
-                }
-                self.push_value(v);
-            }
-            Event::Alias(id) => {
-                let size = self.anchors.get(&id).map_or(1, |(_, size)| *size);
-                self.nodes = self.nodes.saturating_add(size);
-                // Past the limit nothing more is copied; the caller refuses the document.
-                let v = match self.anchors.get(&id) {
-                    Some((v, _)) if self.nodes <= MAX_LENIENT_NODES => v.clone(),
-                    _ => Value::Null,
-                };
-                self.push_value(v);
-            }
-            _ => {}
-        }
-    }
+/// Parse a kustomization file's document as kustomize reads it (`crate::yaml::parse::parse_kustomization`: YAML 1.1
+/// rules, a key given twice keeps its last value, nulls as Go's JSON decoding leaves them).
+pub fn parse_kustomization_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
+    check_flow_nesting(doc, file)?;
+    crate::yaml::parse::parse_kustomization(doc.text).map_err(|e| KustomizeError::Parse {
+        file: file.to_path_buf(),
+        line: doc.line + e.line.max(1) - 1,
+        message: e.message,
+    })
 }
 
 /// YAML tags (`!!str`, custom ones) carry no meaning for Kubernetes objects; keep the tagged value.
@@ -473,14 +346,14 @@ mod tests {
     use super::*;
 
     fn lenient(text: &str) -> Result<Value, KustomizeError> {
-        parse_yaml_doc_lenient(&RawDoc { text, line: 1 }, Path::new("kustomization.yaml"))
+        parse_kustomization_doc(&RawDoc { text, line: 1 }, Path::new("kustomization.yaml"))
     }
 
     #[test]
     fn the_lenient_path_keeps_the_last_key_and_expands_aliases_of_lists_and_maps() {
-        let v = lenient("a: 1\na: 2\nlist: &l [x, y]\nmap: &m {k: v}\ncopy: *l\nmcopy: *m\n").unwrap();
+        let v = lenient("a: 1\na: 2\nlist: &l [x, z]\nmap: &m {k: v}\ncopy: *l\nmcopy: *m\n").unwrap();
         assert_eq!(v["a"], Value::from(2));
-        assert_eq!(v["copy"], serde_yaml::from_str::<Value>("[x, y]").unwrap());
+        assert_eq!(v["copy"], serde_yaml::from_str::<Value>("[x, z]").unwrap());
         assert_eq!(v["mcopy"], serde_yaml::from_str::<Value>("{k: v}").unwrap());
     }
 

@@ -422,7 +422,7 @@ impl Builder {
         let text = self.loader.read_string(&file)?;
         let docs = super::loader::split_documents(&text);
         let first = docs.iter().find(|d| !d.text.trim().is_empty()).unwrap_or(&docs[0]);
-        let mut value = super::loader::parse_yaml_doc_lenient(first, &file)?;
+        let mut value = super::loader::parse_kustomization_doc(first, &file)?;
         if value.is_null() {
             value = Value::Mapping(Mapping::new());
         }

@@ -160,7 +160,8 @@ pub struct Image {
     pub name: String,
     #[serde(default)]
     pub new_name: String,
-    #[serde(default, deserialize_with = "string_or_number")]
+    /// A number here (`newTag: 1.10`) is an error, as in kustomize: Go's JSON decoding will not put one in a string.
+    #[serde(default)]
     pub new_tag: String,
     #[serde(default)]
     pub digest: String,
@@ -309,17 +310,6 @@ pub struct LegacySortOptions {
     pub order_first: Vec<String>,
     #[serde(default)]
     pub order_last: Vec<String>,
-}
-
-/// Image tags are often written unquoted (`newTag: 1.2`); kustomize reads them as the text written.
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let v = serde_yaml::Value::deserialize(d)?;
-    match v {
-        serde_yaml::Value::String(s) => Ok(s),
-        serde_yaml::Value::Number(n) => Ok(n.to_string()),
-        serde_yaml::Value::Null => Ok(String::new()),
-        other => Err(serde::de::Error::custom(format!("expected a string, got {other:?}"))),
-    }
 }
 
 /// The top-level field names, for kustomize's case-insensitive matching of JSON keys (Go's encoding/json

@@ -268,6 +268,12 @@ fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// Whether libyaml's emitter (go-yaml v2 and v3 alike) may write `value` as a plain scalar inside a flow
+/// collection.
+pub(crate) fn flow_plain_allowed(value: &str) -> bool {
+    analyze(value).flow_plain_allowed
+}
+
 fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis { block_plain_allowed: true, single_quoted_allowed: true, ..Default::default() };

@@ -38,16 +38,20 @@ enum Frame {
         place: Place,
         anchor: usize,
         start: usize,
+        flow: bool,
     },
     Seq {
         items: Vec<Value>,
         anchor: usize,
         start: usize,
+        flow: bool,
     },
 }
 
 struct Builder {
     stack: Vec<Frame>,
+    /// Open flow collections (`[`, `{`) on the stack.
+    flow_depth: usize,
     anchors: std::collections::HashMap<usize, (Value, usize)>,
     nodes: usize,
     done: Option<Value>,
@@ -113,6 +117,8 @@ fn scalar_value(
         Scalar::Int(i) => Value::from(i),
         Scalar::Uint(u) => Value::from(u),
         Scalar::Float(f) => Value::from(f),
+        // go-yaml v2 hands a timestamp to `interface{}` as the text written (a compatibility rule of v2's decoder).
+        Scalar::Timestamp(_) if rules == Rules::V2 => Value::String(text),
         Scalar::Timestamp(t) => Value::String(t),
         Scalar::Merge | Scalar::Str => Value::String(text),
     })
@@ -213,9 +219,53 @@ pub fn parse_as_yaml_1_1(text: &str) -> Result<Value, ParseError> {
     parse_with(text, true, false, Rules::V2)
 }
 
+/// Parse YAML as sigs.k8s.io/yaml's `YAMLToJSON` reads it (go-yaml v2 rules; a key given twice keeps its last
+/// value): how kustomize reads JSON 6902 patches written in YAML.
+pub fn parse_yaml_to_json(text: &str) -> Result<Value, ParseError> {
+    parse_with(text, false, false, Rules::V2)
+}
+
+/// Parse a kustomization file as kustomize reads it: sigs.k8s.io/yaml's YAML-to-JSON (go-yaml v2 rules, `on` is a
+/// boolean; a key given twice keeps its last value), then JSON into Go structs, where `null` leaves a field at its
+/// zero value: a null entry of a string map becomes "", any other null field is dropped.
+pub fn parse_kustomization(text: &str) -> Result<Value, ParseError> {
+    let mut v = parse_with(text, false, false, Rules::V2)?;
+    drop_nulls(&mut v, false);
+    Ok(v)
+}
+
+/// Fields of the Kustomization type that are string maps (null values there are "").
+const STRING_MAPS: &[&str] = &["commonLabels", "commonAnnotations", "pairs", "labels", "annotations"];
+
+fn drop_nulls(v: &mut Value, string_map: bool) {
+    match v {
+        Value::Mapping(m) => {
+            if string_map {
+                for (_, x) in m.iter_mut() {
+                    if x.is_null() {
+                        *x = Value::String(String::new());
+                    }
+                }
+            }
+            m.retain(|_, x| !x.is_null());
+            for (k, x) in m.iter_mut() {
+                drop_nulls(x, k.as_str().is_some_and(|k| STRING_MAPS.contains(&k)));
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(|x| drop_nulls(x, false)),
+        _ => {}
+    }
+}
+
 fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rules: Rules) -> Result<Value, ParseError> {
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder { stack: Vec::new(), anchors: Default::default(), nodes: 0, done: None };
+    let mut b = Builder { stack: Vec::new(), flow_depth: 0, anchors: Default::default(), nodes: 0, done: None };
+    // Marks count characters: index them directly when the text is ASCII.
+    let chars: Option<Vec<char>> = (!text.is_ascii()).then(|| text.chars().collect());
+    let char_at = |i: usize| match &chars {
+        None => text.as_bytes().get(i).map(|b| *b as char),
+        Some(c) => c.get(i).copied(),
+    };
     let mut documents = 0;
     loop {
         let (event, mark) = parser.next_token().map_err(|e| error(e.marker().line() as u32, e.info().to_string()))?;
@@ -231,6 +281,8 @@ fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rule
             Event::MappingStart(anchor, _) => {
                 b.count(1, line)?;
                 let place = b.place_of_next(annotations_as_text);
+                let flow = char_at(mark.index()) == Some('{');
+                b.flow_depth += usize::from(flow);
                 b.stack.push(Frame::Map {
                     map: Mapping::new(),
                     key: None,
@@ -238,21 +290,25 @@ fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rule
                     place,
                     anchor,
                     start: b.nodes,
+                    flow,
                 });
             }
             Event::SequenceStart(anchor, _) => {
                 b.count(1, line)?;
-                b.stack.push(Frame::Seq { items: Vec::new(), anchor, start: b.nodes });
+                let flow = char_at(mark.index()) == Some('[');
+                b.flow_depth += usize::from(flow);
+                b.stack.push(Frame::Seq { items: Vec::new(), anchor, start: b.nodes, flow });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (value, anchor, start) = match b.stack.pop() {
-                    Some(Frame::Map { mut map, merges, anchor, start, .. }) => {
+                let (value, anchor, start, flow) = match b.stack.pop() {
+                    Some(Frame::Map { mut map, merges, anchor, start, flow, .. }) => {
                         apply_merges(&mut map, merges, line)?;
-                        (Value::Mapping(map), anchor, start)
+                        (Value::Mapping(map), anchor, start, flow)
                     }
-                    Some(Frame::Seq { items, anchor, start }) => (Value::Sequence(items), anchor, start),
+                    Some(Frame::Seq { items, anchor, start, flow }) => (Value::Sequence(items), anchor, start, flow),
                     None => return Err(error(line, "unbalanced collection")),
                 };
+                b.flow_depth -= usize::from(flow);
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), b.nodes - start + 1));
                 }
@@ -262,7 +318,14 @@ fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rule
                 b.count(1, line)?;
                 let in_annotations =
                     matches!(b.stack.last(), Some(Frame::Map { place: Place::Annotations, key: Some(_), .. }));
-                let value = scalar_value(text, style, tag.as_ref(), in_annotations, rules, line)?;
+                // kyaml re-emits a document with go-yaml v3 before decoding it: a plain scalar in a flow collection
+                // that the emitter may not write plain there (a timestamp with `:`) comes back quoted, a string.
+                let as_text = in_annotations
+                    || (rules == Rules::V3
+                        && b.flow_depth > 0
+                        && style == TScalarStyle::Plain
+                        && !super::emit::flow_plain_allowed(&text));
+                let value = scalar_value(text, style, tag.as_ref(), as_text, rules, line)?;
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), 1));
                 }

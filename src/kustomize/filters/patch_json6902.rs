@@ -11,9 +11,15 @@ pub struct Operation {
     pub value: Option<Value>,
 }
 
-/// Parse a JSON or YAML list of operations.
+/// Parse a JSON or YAML list of operations as kustomize does (api/filters/patchjson6902, decodePatch): text that
+/// starts with `[` is JSON; anything else goes through sigs.k8s.io/yaml's YAML-to-JSON, which reads with YAML 1.1
+/// rules (`value: yes` is `true`, `value: 0755` is 493, a date stays its text).
 pub fn parse(text: &str) -> Result<Vec<Operation>, String> {
-    let v: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    let v: Value = if text.starts_with('[') {
+        serde_yaml::from_str(text).map_err(|e| e.to_string())?
+    } else {
+        crate::yaml::parse::parse_yaml_to_json(text).map_err(|e| format!("line {}: {}", e.line, e.message))?
+    };
     let Value::Sequence(items) = v else { return Err("a JSON patch is a list of operations".into()) };
     let mut ops = Vec::new();
     for item in items {
@@ -105,12 +111,30 @@ fn remove(doc: &mut Value, toks: &[String]) -> Result<Value, String> {
 }
 
 pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), KustomizeError> {
+    // kustomize applies the patch to the object's JSON: an object holding NaN or an infinity cannot be patched.
+    if let Some(bad) = non_finite(doc) {
+        return Err(KustomizeError::Transform { message: format!("json: unsupported value: {bad}") });
+    }
     for op in ops {
         apply_one(doc, op).map_err(|e| KustomizeError::Transform {
             message: format!("JSON patch '{}' at '{}': {e}", op.op, op.path),
         })?;
     }
     Ok(())
+}
+
+fn non_finite(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.is_nan() => Some("NaN"),
+            Some(f) if f == f64::INFINITY => Some("+Inf"),
+            Some(f) if f == f64::NEG_INFINITY => Some("-Inf"),
+            _ => None,
+        },
+        Value::Sequence(items) => items.iter().find_map(non_finite),
+        Value::Mapping(m) => m.values().find_map(non_finite),
+        _ => None,
+    }
 }
 
 fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {

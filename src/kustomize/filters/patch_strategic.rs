@@ -178,7 +178,9 @@ fn merge_value(
     // The first present, non-null source decides the kind of node, as in kyaml's walker.
     let lead = [dest.as_ref(), patch.as_ref()].into_iter().flatten().find(|v| !v.is_null()).cloned();
     match lead {
-        None => Ok(None), // all null or absent: the field is cleared
+        // A null only the original has stays (kubectl kustomize keeps `key: null` beside a patched field).
+        None if patch.is_none() => Ok(dest),
+        None => Ok(None), // null in the patch: the field is cleared
         Some(Value::Mapping(_)) => {
             check_kind(&dest, &patch, "map", path)?;
             match patch {
@@ -210,15 +212,12 @@ fn check_kind(dest: &Option<Value>, patch: &Option<Value>, want: &str, path: &st
     Ok(())
 }
 
-/// A dest-only subtree is still walked by kyaml: its null fields disappear and directives are dropped.
+/// A dest-only subtree is still walked by kyaml: its directives are dropped (its nulls stay, as kubectl prints them).
 fn clean(v: Value, schema: Schema<'_>) -> Value {
     match v {
         Value::Mapping(m) => {
             let mut out = Mapping::new();
             for (k, child) in m {
-                if child.is_null() {
-                    continue;
-                }
                 let (child_schema, list) = schema.field(&k);
                 let child = match child {
                     Value::Sequence(items) if list.is_some() => {
