@@ -127,3 +127,18 @@ fn anchors_merge_keys_and_natural_key_order() {
         ),
     ]);
 }
+
+#[test]
+fn a_json_patch_passes_the_whole_object_through_json() {
+    // YAML 1.1 values in the patch, and numbers beyond 2^53 elsewhere in the object, both as kustomize leaves them.
+    same_bytes(&[
+        (
+            "kustomization.yaml",
+            "resources: [objects.yaml]\npatches:\n- target:\n    kind: ConfigMap\n    name: c\n  patch: |-\n    - op: add\n      path: /data/flag\n      value: yes\n    - op: add\n      path: /data/when\n      value: 2024-01-01\n",
+        ),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: x\nbig: 9223372036854775808\nsmall: 12\nwhen: 2024-01-01\n",
+        ),
+    ]);
+}

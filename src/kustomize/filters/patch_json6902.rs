@@ -120,7 +120,25 @@ pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), KustomizeError> {
             message: format!("JSON patch '{}' at '{}': {e}", op.op, op.path),
         })?;
     }
+    // The patched JSON comes back through Go's json.Unmarshal (kyaml's RNode.UnmarshalJSON), where every number is
+    // a float64: integers beyond 2^53 lose their low digits (9223372036854775808 prints as 9223372036854776000).
+    through_float64(doc);
     Ok(())
+}
+
+fn through_float64(v: &mut Value) {
+    const EXACT: u64 = 1 << 53;
+    match v {
+        Value::Number(n) => {
+            let wide = n.as_i64().map(|i| i.unsigned_abs()).or(n.as_u64()).is_some_and(|m| m > EXACT);
+            if wide && let Some(f) = n.as_f64() {
+                *n = serde_yaml::Number::from(f);
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(through_float64),
+        Value::Mapping(m) => m.values_mut().for_each(through_float64),
+        _ => {}
+    }
 }
 
 fn non_finite(v: &Value) -> Option<&'static str> {
