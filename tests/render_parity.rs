@@ -142,3 +142,16 @@ fn a_json_patch_passes_the_whole_object_through_json() {
         ),
     ]);
 }
+
+#[test]
+fn block_scalars_at_an_unterminated_end_and_flow_collections() {
+    // A literal block that ends the file without a final line break (microservices-demo's otel-collector.yaml);
+    // timestamps with a time inside flow collections stay text, beside block ones that become RFC 3339.
+    same_bytes(&[
+        ("kustomization.yaml", K),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nlist:\n- [2001-12-14t21:59:43.10-05:00, 2024-01-01]\n- 2001-12-14t21:59:43.10-05:00\nmap: {t: 2024-01-01 10:00:00}\ndata:\n  a: |\n    x\n    y",
+        ),
+    ]);
+}

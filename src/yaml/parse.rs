@@ -257,7 +257,35 @@ fn drop_nulls(v: &mut Value, string_map: bool) {
     }
 }
 
-fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rules: Rules) -> Result<Value, ParseError> {
+/// Whether the block scalar whose content starts at character `at` runs to the end of `source`, and `source` does
+/// not end with a line break (so the scalar has no final break of its own), with a header that keeps or clips (a
+/// stripped scalar has no break to drop).
+fn block_scalar_reaches_unterminated_end(source: &str, at: usize) -> bool {
+    if source.ends_with('\n') {
+        return false;
+    }
+    let Some((byte, _)) = source.char_indices().nth(at) else { return false };
+    let line_start = source[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let content_indent = byte - line_start;
+    let before = source[..line_start].trim_end_matches(['\n', '\r', ' ']);
+    let header = before.rsplit('\n').find(|l| !l.trim().is_empty()).unwrap_or("");
+    let header = header.split(" #").next().unwrap_or("");
+    let Some(indicator) = header.rfind(['|', '>']) else { return false };
+    if header[indicator..].contains('-') {
+        return false;
+    }
+    source[line_start..]
+        .lines()
+        .all(|l| l.trim().is_empty() || l.len() - l.trim_start_matches(' ').len() >= content_indent)
+}
+
+fn parse_with(
+    source: &str,
+    duplicates_fail: bool,
+    annotations_as_text: bool,
+    rules: Rules,
+) -> Result<Value, ParseError> {
+    let text = source;
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder { stack: Vec::new(), flow_depth: 0, anchors: Default::default(), nodes: 0, done: None };
     // Marks count characters: index them directly when the text is ASCII.
@@ -267,9 +295,23 @@ fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rule
         Some(c) => c.get(i).copied(),
     };
     let mut documents = 0;
+    // The mark of the last collection start: a block collection whose first item is a flow collection starts at
+    // the same character as that item, so the outer one is block after all.
+    let mut last_start: Option<usize> = None;
     loop {
         let (event, mark) = parser.next_token().map_err(|e| error(e.marker().line() as u32, e.info().to_string()))?;
         let line = mark.line() as u32;
+        let start_index = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)).then(|| mark.index());
+        if start_index.is_some() && start_index == last_start {
+            match b.stack.last_mut() {
+                Some(Frame::Map { flow, .. } | Frame::Seq { flow, .. }) if *flow => {
+                    *flow = false;
+                    b.flow_depth -= 1;
+                }
+                _ => {}
+            }
+        }
+        last_start = start_index;
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
@@ -325,6 +367,15 @@ fn parse_with(text: &str, duplicates_fail: bool, annotations_as_text: bool, rule
                         && b.flow_depth > 0
                         && style == TScalarStyle::Plain
                         && !super::emit::flow_plain_allowed(&text));
+                let mut text = text;
+                if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
+                    && text.ends_with('\n')
+                    && block_scalar_reaches_unterminated_end(source, mark.index())
+                {
+                    // yaml-rust2 ends a clipped block scalar with a line break even when the file has none there;
+                    // libyaml (go-yaml) keeps only a break that is present.
+                    text.pop();
+                }
                 let value = scalar_value(text, style, tag.as_ref(), as_text, rules, line)?;
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), 1));
