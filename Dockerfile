@@ -2,7 +2,7 @@
 # argocd-cmp-server itself comes from the repo-server's /var/run/argocd volume, not from this image.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY schemas ./schemas
 COPY benches ./benches
