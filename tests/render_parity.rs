@@ -155,3 +155,37 @@ fn block_scalars_at_an_unterminated_end_and_flow_collections() {
         ),
     ]);
 }
+
+#[test]
+fn replacement_options_and_rejects_by_an_earlier_name() {
+    // delimiter/index on source and target; `reject` compares literally with every name the object has had.
+    same_bytes(&[
+        (
+            "kustomization.yaml",
+            "resources: [objects.yaml]\nnameSuffix: -s\nreplacements:\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.v\n    options:\n      delimiter: '-'\n      index: 1\n  targets:\n  - select:\n      kind: ConfigMap\n    reject:\n    - name: src\n    fieldPaths: [data.x]\n    options:\n      delimiter: .\n      index: 2\n",
+        ),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  v: one-two-three\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\ndata:\n  x: a.b.c\n",
+        ),
+    ]);
+}
+
+#[test]
+fn name_references_into_admission_policy_bindings_and_namespaced_subjects() {
+    same_bytes(&[
+        ("kustomization.yaml", "resources: [objects.yaml]\nnamePrefix: p-\nnamespace: team\n"),
+        (
+            "objects.yaml",
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: pol\nspec:\n  validations: []\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: bind\nspec:\n  policyName: pol\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\nsubjects:\n- kind: ServiceAccount\n  name: sa\n  namespace: default\n- kind: ServiceAccount\n  name: other\n  namespace: elsewhere\nroleRef:\n  kind: Role\n  name: r\n  apiGroup: rbac.authorization.k8s.io\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n",
+        ),
+    ]);
+}
+
+#[test]
+fn generator_options_at_two_levels() {
+    same_bytes(&[(
+        "kustomization.yaml",
+        "generatorOptions:\n  labels: {a: \"1\"}\n  annotations: {x: \"y\"}\n  disableNameSuffixHash: true\nconfigMapGenerator:\n- name: g\n  literals: [k=v]\n  options:\n    labels: {b: \"2\"}\n    disableNameSuffixHash: false\n",
+    )]);
+}

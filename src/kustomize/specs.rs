@@ -185,6 +185,16 @@ pub fn name_references() -> &'static [NameBackRef] {
                 target: fs("networking.k8s.io/v1", "v1", "IngressClass", ""),
                 referrers: vec![fs("", "", "Ingress", "spec/ingressClassName")],
             },
+            NameBackRef {
+                // api/internal/konfig/builtinpluginconsts/namereference.go: a binding names its policy.
+                target: fs("admissionregistration.k8s.io", "", "ValidatingAdmissionPolicy", ""),
+                referrers: vec![fs(
+                    "admissionregistration.k8s.io",
+                    "",
+                    "ValidatingAdmissionPolicyBinding",
+                    "spec/policyName",
+                )],
+            },
         ]
     })
 }

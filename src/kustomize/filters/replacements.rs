@@ -154,17 +154,17 @@ fn split_field_path(path: &str) -> Vec<String> {
     out
 }
 
-/// kustomize compares `reject` selectors field by field, literally (no regular expressions), with the current id.
+/// kustomize v5.5 compares a `reject` selector's id fields literally (no regular expressions, unlike `select`), with
+/// every name the object has had (kubectl kustomize rejects `name: src` after a nameSuffix made it `src-s`).
 fn rejected(sel: &Selector, r: &Resource) -> bool {
-    let id = r.cur_id();
-    let fields = [
-        (&sel.group, &id.gvk.group),
-        (&sel.version, &id.gvk.version),
-        (&sel.kind, &id.gvk.kind),
-        (&sel.name, &id.name),
-        (&sel.namespace, &id.namespace),
-    ];
-    fields.iter().any(|(s, _)| !s.is_empty()) && fields.iter().all(|(s, v)| s.is_empty() || s == v)
+    let gvk = r.gvk();
+    let literal = |want: &str, have: &str| want.is_empty() || want == have;
+    let has_id = [&sel.group, &sel.version, &sel.kind, &sel.name, &sel.namespace].iter().any(|f| !f.is_empty());
+    has_id
+        && literal(&sel.group, &gvk.group)
+        && literal(&sel.version, &gvk.version)
+        && literal(&sel.kind, &gvk.kind)
+        && r.all_ids().iter().any(|id| literal(&sel.name, &id.name) && literal(&sel.namespace, &id.namespace))
 }
 
 pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> Result<(), KustomizeError> {
@@ -173,10 +173,16 @@ pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> R
         for target in &rep.targets {
             let select = target.select.as_ref().ok_or_else(|| err("a target needs 'select'".into()))?;
             let sel = CompiledSelector::new(select)?;
-            let rejects = &target.reject;
+            let rejects: Vec<(&Selector, CompiledSelector)> = target
+                .reject
+                .iter()
+                .map(|x| Ok((x, CompiledSelector::new(x)?)))
+                .collect::<Result<_, KustomizeError>>()?;
             let create = target.options.as_ref().is_some_and(|o| o.create);
             for r in resources.iter_mut() {
-                if !sel.selects_any_id(r) || rejects.iter().any(|x| rejected(x, r)) {
+                if !sel.selects_any_id(r)
+                    || rejects.iter().any(|(x, compiled)| rejected(x, r) || compiled.selects_by_labels(r))
+                {
                     continue;
                 }
                 for fp in &target.field_paths {

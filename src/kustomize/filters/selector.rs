@@ -52,6 +52,14 @@ impl CompiledSelector {
         self.selects_ids(r, &r.all_ids())
     }
 
+    /// Whether the selector's label or annotation part (if it has one) selects `r`: a replacement's `reject` by
+    /// labels (api/filters/replacement/replacement.go, selectByAnnoAndLabel).
+    pub fn selects_by_labels(&self, r: &Resource) -> bool {
+        (!self.labels.is_empty() || !self.annotations.is_empty())
+            && requirements_hold(&self.labels, &r.labels())
+            && requirements_hold(&self.annotations, &r.annotations())
+    }
+
     fn selects_ids(&self, r: &Resource, ids: &[crate::resource::ResId]) -> bool {
         let eff = |id: &crate::resource::ResId| {
             if id.is_cluster_scoped() {
