@@ -61,6 +61,16 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
     let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
     let boundary = opts.bounded.then(|| repo.clone());
+    // An environment named by the user (`--env`, the `environment` parameter) must be one the repo has: a typo
+    // would otherwise render with no context and no stores, and stamp nothing.
+    let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
+    if let Some(asked) = &opts.env
+        && !envs.is_empty()
+        && !envs.contains_key(asked)
+    {
+        let known: Vec<&str> = envs.keys().map(String::as_str).collect();
+        return Err(format!("unknown environment '{asked}' (this repository has: {})", known.join(", ")));
+    }
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
     let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone(), overlay: None };
     let build = BuildOptions {
@@ -75,7 +85,6 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     // app's to report: in Argo CD they would show one team's problems (and values) in another app's UI.
     let mut context = Vec::new();
     if let Some(env_name) = &env {
-        let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
         let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
         let mut unrendered = 0usize;
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {

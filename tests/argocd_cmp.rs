@@ -296,6 +296,13 @@ fn generate_fails_closed() {
     let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
     assert_failed_closed(&out, 1, "error[KV001]");
 
+    // An environment the repository does not have (a typo in the `environment` parameter): named, with the known
+    // ones, instead of rendering without the environment's stores and stamping nothing.
+    let repo = repo_copy();
+    make_world_readable(repo.path());
+    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[("PARAM_ENVIRONMENT", "prd")]);
+    assert_failed_closed(&out, 2, "unknown environment 'prd' (this repository has: dev, prod, staging)");
+
     // A broken overlay.
     let repo = repo_copy();
     std::fs::write(repo.path().join(app).join("kustomization.yaml"), "resources:\n- ../../base\n- missing.yaml\n")
