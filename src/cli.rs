@@ -507,7 +507,14 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 "argocd-eso-plugin",
                 &mut out,
             );
-            Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
+            let mut script = String::from_utf8(out).map_err(|e| e.to_string())?;
+            if shell == clap_complete::Shell::Bash {
+                // clap_complete's bash generator names the subcommand cases `argocd__subcmd__eso__subcmd__plugin__...`
+                // (the hyphens of the binary name taken for subcommand separators) while it sets `cmd` to
+                // `argocd__eso__plugin__...`: no subcommand's flags would ever complete.
+                script = script.replace("argocd__subcmd__eso__subcmd__plugin", "argocd__eso__plugin");
+            }
+            Ok((script, 0))
         }
         Command::Man => {
             let mut out = Vec::new();

@@ -143,6 +143,24 @@ fn version_completions_and_man_page() {
     assert!(man.contains(".SH NAME") && man.contains("lint"));
 }
 
+/// The bash script completes subcommand flags when sourced by bash (`lint --` offers lint's flags).
+#[test]
+fn bash_completion_completes_subcommand_flags() {
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), bin().args(["completions", "bash"]).output().unwrap().stdout).unwrap();
+    let probe = format!(
+        "source {}; COMP_WORDS=(argocd-eso-plugin lint --); COMP_CWORD=2; \
+         $(complete -p argocd-eso-plugin | sed -E 's/.*-F ([^ ]+).*/\\1/') argocd-eso-plugin -- lint; \
+         echo \"${{COMPREPLY[@]}}\"",
+        script.path().display()
+    );
+    let out = std::process::Command::new("bash").args(["-c", &probe]).output().unwrap();
+    let offered = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--output", "--fail-on", "--offline", "--vault-inventory"] {
+        assert!(offered.split_whitespace().any(|w| w == flag), "`lint --` does not offer {flag}: {offered:?}");
+    }
+}
+
 #[test]
 fn quiet_silences_notes() {
     let dir = root().join("examples/apps/orders-api/overlays/prod");
