@@ -71,6 +71,15 @@ pub fn build(view: &EnvView) -> Graph {
             missing: false,
         });
     }
+    // A ClusterExternalSecret reads keys too: it is a node of its own (its Secrets land in the namespaces it
+    // selects, which the graph does not expand).
+    for ces in view.external_secrets().filter(|e| e.resource.kind() == "ClusterExternalSecret") {
+        g.nodes.entry(format!("es:{}/{}", ns(ces.resource), ces.resource.name())).or_insert(Node {
+            kind: NodeKind::ExternalSecret,
+            label: format!("ClusterExternalSecret {}", ces.resource.name()),
+            missing: false,
+        });
+    }
     let (keys, _) = crate::vault::references::collect(view);
     for k in keys {
         let key_id = format!("key:{}{}", k.vault, k.name.to_lowercase());
@@ -147,8 +156,9 @@ impl Graph {
             };
             out.push_str(&format!("  {}{open}\"{}\"{close}\n", ids[k.as_str()], n.label.replace('"', "'")));
         }
-        for (a, b) in &self.edges {
-            out.push_str(&format!("  {} --> {}\n", ids[a.as_str()], ids[b.as_str()]));
+        // Every edge's ends are nodes (build adds them); an edge that is not is left out rather than panic.
+        for (a, b) in self.edges.iter().filter_map(|(a, b)| Some((ids.get(a.as_str())?, ids.get(b.as_str())?))) {
+            out.push_str(&format!("  {a} --> {b}\n"));
         }
         let missing: Vec<&String> =
             self.nodes.iter().filter(|(_, n)| n.missing).map(|(k, _)| &ids[k.as_str()]).collect();
@@ -180,7 +190,9 @@ impl Graph {
             ));
         }
         for (a, b) in &self.edges {
-            out.push_str(&format!("  {} -> {};\n", ids[a.as_str()], ids[b.as_str()]));
+            if let (Some(a), Some(b)) = (ids.get(a.as_str()), ids.get(b.as_str())) {
+                out.push_str(&format!("  {a} -> {b};\n"));
+            }
         }
         out.push_str("}\n");
         out
