@@ -104,6 +104,12 @@ const HAZARDS: &[&str] = &[
     "1.0.0",
 ];
 
+/// A string value of a kustomization field (a label, an annotation, a tag): kustomize reads those as Go strings, so
+/// a plain YAML 1.1 boolean or number there fails in both; written quoted most of the time, so that the case renders.
+fn write_kustomization_string(rng: &mut Rng, s: &str) -> String {
+    if rng.chance(85) { serde_json::to_string(s).expect("a string") } else { write_scalar(rng, s) }
+}
+
 /// How a generated scalar is written in the source.
 fn write_scalar(rng: &mut Rng, s: &str) -> String {
     match rng.below(4) {
@@ -185,7 +191,8 @@ fn generate(rng: &mut Rng) -> Case {
         });
     }
     parts.push(Part { file: BASE_K, text: "resources:\n- objects.yaml\n".into() });
-    if rng.chance(40) {
+    let base_generator = rng.chance(40);
+    if base_generator {
         parts.push(Part {
             file: BASE_K,
             text: format!("configMapGenerator:\n- name: gen\n  literals:\n  - {}\n", {
@@ -210,18 +217,27 @@ fn generate(rng: &mut Rng) -> Case {
     if rng.chance(40) {
         parts.push(Part {
             file: OVERLAY_K,
-            text: format!("labels:\n- pairs:\n    tier: {}\n  includeSelectors: {}\n", h(rng), rng.chance(50)),
+            text: {
+                let tier = *rng.pick(HAZARDS);
+                format!(
+                    "labels:\n- pairs:\n    tier: {}\n  includeSelectors: {}\n",
+                    write_kustomization_string(rng, tier),
+                    rng.chance(50)
+                )
+            },
         });
     }
     if rng.chance(30) {
-        parts.push(Part { file: OVERLAY_K, text: format!("commonAnnotations:\n  owner: {}\n", h(rng)) });
+        let owner = *rng.pick(HAZARDS);
+        let owner = write_kustomization_string(rng, owner);
+        parts.push(Part { file: OVERLAY_K, text: format!("commonAnnotations:\n  owner: {owner}\n") });
     }
     if rng.chance(40) {
         parts.push(Part {
             file: OVERLAY_K,
             text: format!("images:\n- name: registry.example/app\n  newTag: {}\n", {
                 let tag = *rng.pick(&["2.0", "1.10", "v3", "latest"]);
-                write_scalar(rng, tag)
+                write_kustomization_string(rng, tag)
             }),
         });
     }
@@ -229,12 +245,14 @@ fn generate(rng: &mut Rng) -> Case {
         parts.push(Part { file: OVERLAY_K, text: format!("replicas:\n- name: app\n  count: {}\n", rng.below(5)) });
     }
     if rng.chance(50) {
+        // `behavior: merge` needs the base's generator of that name; a new one is created.
+        let merge = base_generator && rng.chance(60);
         parts.push(Part {
             file: OVERLAY_K,
             text: format!(
                 "configMapGenerator:\n- name: {}\n{}  literals:\n  - {}\n{}",
-                if rng.chance(50) { "gen" } else { "extra" },
-                if rng.chance(30) { "  behavior: merge\n" } else { "" },
+                if merge { "gen" } else { "extra" },
+                if merge { "  behavior: merge\n" } else { "" },
                 {
                     let literal = format!("k={}", rng.pick(HAZARDS));
                     write_scalar(rng, &literal)
@@ -279,7 +297,7 @@ fn generate(rng: &mut Rng) -> Case {
     if rng.chance(25) {
         parts.push(Part {
             file: OVERLAY_K,
-            text: "replacements:\n- source:\n    kind: ConfigMap\n    name: config\n    fieldPath: data.key0\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.copied\n".into(),
+            text: "replacements:\n- source:\n    kind: ConfigMap\n    name: config\n    fieldPath: data.key0\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.copied\n    options:\n      create: true\n".into(),
         });
     }
     if rng.chance(25) {
@@ -290,7 +308,7 @@ fn generate(rng: &mut Rng) -> Case {
                 "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  component: {}\n",
                 {
                     let v = *rng.pick(&["on", "x", "1", "2024-01-01"]);
-                    write_scalar(rng, v)
+                    write_kustomization_string(rng, v)
                 }
             ),
         });
@@ -331,7 +349,8 @@ fn merge_kustomization(text: &mut String, snippet: &str) {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Same,
-    BothFail,
+    /// Both fail; kubectl's reason, for the report.
+    BothFail(String),
     Refused(String),
     Differ(String),
 }
@@ -362,7 +381,7 @@ fn judge(files: &[(&'static str, String)], kubectl: &str) -> Result<Verdict, Str
             .map_err(|e| e.to_string())
             .and_then(|rs| crate::output::manifests::to_yaml_stream(&rs).map_err(|e| e.to_string()));
     Ok(match (ours, oracle.status.success()) {
-        (Err(_), false) => Verdict::BothFail,
+        (Err(_), false) => Verdict::BothFail(oracle_reason(&String::from_utf8_lossy(&oracle.stderr))),
         (Err(e), true) if e.contains("unsupported field") => Verdict::Refused(e),
         (Err(e), true) => Verdict::Differ(format!("we fail, kubectl succeeds: {e}")),
         (Ok(_), false) => Verdict::Differ(format!(
@@ -386,6 +405,14 @@ fn judge(files: &[(&'static str, String)], kubectl: &str) -> Result<Verdict, Str
     })
 }
 
+/// kubectl's error without its log prefix, file paths and quoted values: a reason to count cases by.
+fn oracle_reason(stderr: &str) -> String {
+    let line = stderr.lines().last().unwrap_or("");
+    let reason = line.split_once("err=").map_or(line, |(_, r)| r).trim_matches('"');
+    let cut: String = reason.chars().take(70).collect();
+    cut.split(['\'', '{', '/']).next().unwrap_or("").trim().to_string()
+}
+
 /// Drop parts one at a time while the case still differs: what is left is what matters.
 fn minimise(case: &Case, kubectl: &str) -> Vec<(&'static str, String)> {
     let mut keep = vec![true; case.parts.len()];
@@ -404,6 +431,8 @@ pub struct Summary {
     pub same: usize,
     pub both_fail: usize,
     pub refused: usize,
+    /// Why kubectl failed, for the cases that fail in both: reason -> count.
+    pub both_fail_reasons: std::collections::BTreeMap<String, usize>,
     /// Each divergence: the verdict and the minimised files.
     pub divergences: Vec<(String, Vec<(&'static str, String)>)>,
 }
@@ -420,11 +449,21 @@ pub fn run_cases(cases: usize, seed: u64, kubectl: &str) -> Result<Summary, Stri
             Ok((case, v))
         })
         .collect::<Result<_, String>>()?;
-    let mut s = Summary { cases, same: 0, both_fail: 0, refused: 0, divergences: Vec::new() };
+    let mut s = Summary {
+        cases,
+        same: 0,
+        both_fail: 0,
+        refused: 0,
+        both_fail_reasons: Default::default(),
+        divergences: Vec::new(),
+    };
     for (case, v) in verdicts {
         match v {
             Verdict::Same => s.same += 1,
-            Verdict::BothFail => s.both_fail += 1,
+            Verdict::BothFail(reason) => {
+                s.both_fail += 1;
+                *s.both_fail_reasons.entry(reason).or_default() += 1;
+            }
             Verdict::Refused(_) => s.refused += 1,
             Verdict::Differ(why) => {
                 if s.divergences.len() < 5 {
@@ -449,6 +488,11 @@ pub fn run(cases: usize, seed: u64) -> Result<String, String> {
         s.refused,
         s.divergences.len()
     );
+    let mut reasons: Vec<(&String, &usize)> = s.both_fail_reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1));
+    for (reason, n) in reasons.iter().take(8) {
+        let _ = writeln!(out, "  fail in both ({n}): {reason}");
+    }
     for (why, files) in s.divergences.iter().take(5) {
         let _ = writeln!(out, "\ndivergence: {why}");
         for (name, text) in files {

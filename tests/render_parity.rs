@@ -189,3 +189,19 @@ fn generator_options_at_two_levels() {
         "generatorOptions:\n  labels: {a: \"1\"}\n  annotations: {x: \"y\"}\n  disableNameSuffixHash: true\nconfigMapGenerator:\n- name: g\n  literals: [k=v]\n  options:\n    labels: {b: \"2\"}\n    disableNameSuffixHash: false\n",
     )]);
 }
+
+#[test]
+fn replaced_values_take_the_targets_type_or_are_read_anew() {
+    // A created field takes the source's text as a plain node ("0755" lands as 493, "" as null); an existing
+    // string field keeps being a string; a null source field counts as missing (both fail then).
+    same_bytes(&[
+        (
+            "kustomization.yaml",
+            "resources: [objects.yaml]\nreplacements:\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.octal\n  targets:\n  - select:\n      kind: ConfigMap\n      name: dst\n    fieldPaths: [data.created, data.existing, metadata.annotations.copied]\n    options:\n      create: true\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.empty\n  targets:\n  - select:\n      kind: ConfigMap\n      name: dst\n    fieldPaths: [data.blank]\n    options:\n      create: true\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.number\n  targets:\n  - select:\n      kind: ConfigMap\n      name: dst\n    fieldPaths: [data.existing2, spec.replicas]\n    options:\n      create: true\n",
+        ),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  octal: \"0755\"\n  empty: \"\"\n  number: 8080\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\ndata:\n  existing: keep-a-string\n  existing2: also\nspec:\n  replicas: 1\n",
+        ),
+    ]);
+}

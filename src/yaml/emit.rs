@@ -274,6 +274,11 @@ pub(crate) fn flow_plain_allowed(value: &str) -> bool {
     analyze(value).flow_plain_allowed
 }
 
+/// Whether libyaml's emitter may write `value` as a plain scalar in block context.
+pub(crate) fn block_plain_allowed(value: &str) -> bool {
+    analyze(value).block_plain_allowed
+}
+
 fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis { block_plain_allowed: true, single_quoted_allowed: true, ..Default::default() };

@@ -219,6 +219,15 @@ pub fn parse_as_yaml_1_1(text: &str) -> Result<Value, ParseError> {
     parse_with(text, true, false, Rules::V2)
 }
 
+/// The value of `text` written as a plain scalar in block context and read back by go-yaml v3: resolved when it
+/// can be plain, a string when the emitter would have to quote it.
+pub fn plain_scalar(text: &str) -> Value {
+    if text.contains('\n') || !super::emit::block_plain_allowed(text) {
+        return Value::String(text.to_string());
+    }
+    scalar_value(text.to_string(), TScalarStyle::Plain, None, false, Rules::V3, 0).unwrap_or(Value::String(text.into()))
+}
+
 /// Parse YAML as sigs.k8s.io/yaml's `YAMLToJSON` reads it (go-yaml v2 rules; a key given twice keeps its last
 /// value): how kustomize reads JSON 6902 patches written in YAML.
 pub fn parse_yaml_to_json(text: &str) -> Result<Value, ParseError> {

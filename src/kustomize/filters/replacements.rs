@@ -29,8 +29,10 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
         n => return Err(err(format!("multiple matches ({n}) for source {}/{}", src.kind, src.name))),
     };
     let path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
-    let mut v =
-        lookup(&r.value, path).ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
+    // A null source field counts as missing, as in kustomize ("fieldPath ... is missing for replacement source").
+    let mut v = lookup(&r.value, path)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
     if let Some(opts) = &src.options
         && !opts.delimiter.is_empty()
     {
@@ -58,6 +60,23 @@ fn with_delimiter(old: &Value, new: &Value, opts: &Option<FieldOptions>) -> Valu
     Value::String(parts.join(&opts.delimiter))
 }
 
+/// kustomize's setTargetValue (api/filters/replacement/replacement.go): a scalar target keeps its type and takes
+/// only the source's text ("for scalar, only copy the value"), so a string target stays a string; a field that was
+/// created (or null) is a new plain node, whose text go-yaml v3 resolves when kustomize prints it (a quoted "0755"
+/// source lands as 493, an empty string as null). A list or map source replaces the target whole.
+fn assign(old: &Value, new: &Value, keep_text: bool) -> Value {
+    let text = match new {
+        Value::Mapping(_) | Value::Sequence(_) | Value::Tagged(_) => return new.clone(),
+        Value::Null => String::new(),
+        scalar => crate::resource::scalar_string(scalar).unwrap_or_default(),
+    };
+    match old {
+        _ if keep_text => Value::String(text),
+        Value::String(_) => Value::String(text),
+        _ => crate::yaml::parse::plain_scalar(&text),
+    }
+}
+
 /// Set `value` at a dotted path with `[key=value]` list selectors; create missing fields when allowed.
 fn set_at(
     node: &mut Value,
@@ -65,9 +84,10 @@ fn set_at(
     value: &Value,
     opts: &Option<FieldOptions>,
     create: bool,
+    keep_text: bool,
 ) -> Result<bool, String> {
     let Some((head, rest)) = parts.split_first() else {
-        *node = with_delimiter(node, value, opts);
+        *node = assign(node, &with_delimiter(node, value, opts), keep_text);
         return Ok(true);
     };
     if head.starts_with('[') && head.ends_with(']') {
@@ -76,7 +96,7 @@ fn set_at(
         if inner == "*" || inner.is_empty() {
             let mut any = false;
             for i in items.iter_mut() {
-                any |= set_at(i, rest, value, opts, create)?;
+                any |= set_at(i, rest, value, opts, create, keep_text)?;
             }
             return Ok(any);
         }
@@ -84,14 +104,14 @@ fn set_at(
             let mut any = false;
             for i in items.iter_mut() {
                 if i.get(k).and_then(crate::resource::scalar_string).as_deref() == Some(v) {
-                    any |= set_at(i, rest, value, opts, create)?;
+                    any |= set_at(i, rest, value, opts, create, keep_text)?;
                 }
             }
             return Ok(any);
         }
         let idx: usize = inner.parse().map_err(|_| format!("bad list selector '{head}'"))?;
         return match items.get_mut(idx) {
-            Some(i) => set_at(i, rest, value, opts, create),
+            Some(i) => set_at(i, rest, value, opts, create, keep_text),
             None => Ok(false),
         };
     }
@@ -99,7 +119,7 @@ fn set_at(
         && let Some(items) = node.as_sequence_mut()
     {
         return match items.get_mut(idx) {
-            Some(i) => set_at(i, rest, value, opts, create),
+            Some(i) => set_at(i, rest, value, opts, create, keep_text),
             None => Ok(false),
         };
     }
@@ -117,7 +137,7 @@ fn set_at(
         }
         m.insert(key.clone(), if rest.is_empty() { Value::Null } else { Value::Mapping(Mapping::new()) });
     }
-    set_at(m.get_mut(&key).expect("present"), rest, value, opts, create)
+    set_at(m.get_mut(&key).expect("present"), rest, value, opts, create, keep_text)
 }
 
 fn split_field_path(path: &str) -> Vec<String> {
@@ -187,7 +207,9 @@ pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> R
                 }
                 for fp in &target.field_paths {
                     let parts = split_field_path(fp);
-                    let set = set_at(&mut r.value, &parts, &value, &target.options, create).map_err(err)?;
+                    // An object's own annotations are printed as the text written (see crate::yaml::parse).
+                    let keep_text = parts.len() == 3 && parts[0] == "metadata" && parts[1] == "annotations";
+                    let set = set_at(&mut r.value, &parts, &value, &target.options, create, keep_text).map_err(err)?;
                     if !set && !create {
                         // kustomize requires a targeted field to exist unless create is set.
                         if lookup(&r.value, fp).is_none() && !fp.contains('[') {
