@@ -174,8 +174,12 @@ pub enum Command {
     Explain { code: Option<String> },
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff), generated from the command-line definitions.
-    Man,
+    /// Print the man page (roff), generated from the command-line definitions; with --out-dir, write the page of
+    /// the command and one per subcommand (argocd-eso-plugin-lint.1, ...) there instead.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Benchmark: render a synthetic repo of N overlays natively and time `kubectl kustomize` on a sample of them.
     BenchRender {
         /// Number of synthetic overlays.
@@ -516,7 +520,20 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             }
             Ok((script, 0))
         }
-        Command::Man => {
+        Command::Man { out_dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), &dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            let mut pages: Vec<String> = std::fs::read_dir(&dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path().display().to_string())
+                .filter(|p| p.ends_with(".1"))
+                .collect();
+            pages.sort();
+            Ok((pages.join("\n") + "\n", 0))
+        }
+        Command::Man { out_dir: None } => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
                 .render(&mut out)

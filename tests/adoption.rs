@@ -143,6 +143,25 @@ fn version_completions_and_man_page() {
     assert!(man.contains(".SH NAME") && man.contains("lint"));
 }
 
+/// Every sub-page the main man page points at exists when the pages are written out.
+#[test]
+fn man_pages_exist_for_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["man", "--out-dir"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let main = std::fs::read_to_string(dir.path().join("argocd-eso-plugin.1")).unwrap();
+    let referenced: Vec<String> = regex::Regex::new(r"argocd\\?-eso\\?-plugin\\?-([a-z]+(?:\\?-[a-z]+)*)\(1\)")
+        .unwrap()
+        .captures_iter(&main)
+        .map(|c| c[1].replace('\\', ""))
+        .collect();
+    assert!(referenced.len() >= 8, "sub-pages referenced: {referenced:?}");
+    for sub in &referenced {
+        let page = dir.path().join(format!("argocd-eso-plugin-{sub}.1"));
+        assert!(page.exists(), "{} is referenced but not written", page.display());
+    }
+}
+
 /// The bash script completes subcommand flags when sourced by bash (`lint --` offers lint's flags).
 #[test]
 fn bash_completion_completes_subcommand_flags() {
