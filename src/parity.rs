@@ -300,6 +300,32 @@ fn generate(rng: &mut Rng) -> Case {
             text: "replacements:\n- source:\n    kind: ConfigMap\n    name: config\n    fieldPath: data.key0\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.copied\n    options:\n      create: true\n".into(),
         });
     }
+    if rng.chance(30) {
+        let image = match rng.below(3) {
+            0 => "  newName: mirror.example/app\n".to_string(),
+            1 => "  digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n".to_string(),
+            _ => "  newName: mirror.example/app\n  newTag: \"2.1\"\n".to_string(),
+        };
+        parts.push(Part { file: OVERLAY_K, text: format!("images:\n- name: registry.example/app\n{image}") });
+    }
+    if rng.chance(25) {
+        // A patch chosen by label selector, and a generator in another namespace.
+        parts.push(Part {
+            file: OVERLAY_K,
+            text: format!(
+                "patches:\n- target:\n    labelSelector: app=web\n  patch: |-\n    - op: add\n      path: /metadata/annotations\n      value: {{selected: {}}}\n",
+                serde_json::to_string(*rng.pick(HAZARDS)).expect("a string")
+            ),
+        });
+    }
+    if rng.chance(20) {
+        let literal = format!("n={}", rng.pick(HAZARDS));
+        let literal = write_scalar(rng, &literal);
+        parts.push(Part {
+            file: OVERLAY_K,
+            text: format!("configMapGenerator:\n- name: other-ns\n  namespace: elsewhere\n  literals:\n  - {literal}\n  options:\n    annotations:\n      note: generated\n"),
+        });
+    }
     if rng.chance(25) {
         parts.push(Part { file: OVERLAY_K, text: "components:\n- ../component\n".into() });
         parts.push(Part {
