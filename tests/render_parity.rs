@@ -205,3 +205,38 @@ fn replaced_values_take_the_targets_type_or_are_read_anew() {
         ),
     ]);
 }
+
+#[test]
+fn vars_expand_strings_and_refuse_what_kustomize_refuses() {
+    same_bytes(&[
+        (
+            "kustomization.yaml",
+            "resources: [objects.yaml]\nvars:\n- name: K\n  objref: {apiVersion: v1, kind: ConfigMap, name: c}\n  fieldref: {fieldpath: data.k}\n",
+        ),
+        (
+            "objects.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: \"0755\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: m\n        image: x\n        args: [\"$(K)\", \"--k=$(K)\"]\n        env:\n        - name: E\n          value: $(K)\n",
+        ),
+    ]);
+    // A list item that is not a string where vars are expanded: kubectl fails ("invalid value type expect a
+    // string"), and so does the native render.
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "kustomization.yaml",
+        "resources: [objects.yaml]\nvars:\n- name: K\n  objref: {apiVersion: v1, kind: ConfigMap, name: c}\n  fieldref: {fieldpath: data.k}\n",
+    );
+    write(
+        t.path(),
+        "objects.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: v\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: m\n        image: x\n        args: [\"$(K)\", 123]\n",
+    );
+    let oracle = Command::new("kubectl").arg("kustomize").arg(t.path()).output().unwrap();
+    let ours = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .args(["render", "--plain"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(!oracle.status.success() && !ours.status.success());
+    assert!(String::from_utf8_lossy(&ours.stderr).contains("invalid value type expect a string"));
+}

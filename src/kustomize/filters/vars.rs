@@ -72,6 +72,15 @@ pub fn resolve_values(resources: &[Resource], vars: &[Var]) -> Result<BTreeMap<S
         let value = lookup(&r.value, path).ok_or_else(|| KustomizeError::Transform {
             message: format!("var '{}': field '{path}' not found in {}", var.name, r.cur_id()),
         })?;
+        if value.is_null() {
+            // kustomize substitutes the text written there (`~`, `null`, nothing), which the parsed value no longer
+            // carries: refused rather than substituted differently.
+            return Err(KustomizeError::Unsupported {
+                field: "vars".into(),
+                file: r.origin.file.clone(),
+                detail: format!("var '{}' reads '{path}' of {}, which is null", var.name, r.cur_id()),
+            });
+        }
         out.insert(var.name.clone(), value);
     }
     Ok(out)
@@ -115,13 +124,28 @@ fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> 
     Value::String(out)
 }
 
-fn expand_node(v: &mut Value, values: &BTreeMap<String, Value>, used: &mut Vec<String>) {
+/// kustomize's refvar filter (api/filters/refvar/refvar.go, `set`): a string is expanded, another scalar left
+/// alone; a map's string values are expanded (one level); every item of a list must be a string, else the build
+/// fails ("invalid value type expect a string").
+fn expand_node(v: &mut Value, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> Result<(), String> {
     match v {
         Value::String(s) => *v = expand(s, values, used),
-        Value::Sequence(items) => items.iter_mut().for_each(|i| expand_node(i, values, used)),
-        Value::Mapping(m) => m.iter_mut().for_each(|(_, x)| expand_node(x, values, used)),
+        Value::Mapping(m) => {
+            for (_, x) in m.iter_mut() {
+                if let Value::String(s) = x {
+                    *x = expand(s, values, used);
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items.iter_mut() {
+                let Value::String(s) = item else { return Err("invalid value type expect a string".into()) };
+                *item = expand(s, values, used);
+            }
+        }
         _ => {}
     }
+    Ok(())
 }
 
 pub fn apply(resources: &mut [Resource], vars: &[Var], refs: &[FieldSpec]) -> Result<(), KustomizeError> {
@@ -134,10 +158,7 @@ pub fn apply(resources: &mut [Resource], vars: &[Var], refs: &[FieldSpec]) -> Re
         let gvk = r.gvk();
         for fs in refs {
             if fieldspec::selects(fs, &gvk) {
-                fieldspec::apply(&mut r.value, fs, None, &mut |v| {
-                    expand_node(v, &values, &mut used);
-                    Ok(())
-                })?;
+                fieldspec::apply(&mut r.value, fs, None, &mut |v| expand_node(v, &values, &mut used))?;
             }
         }
     }
