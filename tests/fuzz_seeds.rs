@@ -59,20 +59,8 @@ fn seeds() -> Vec<(&'static str, Target, Vec<Vec<u8>>)> {
     ]
 }
 
-/// A small deterministic generator (xorshift64*): the same mutations on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+/// The differential fuzzer's deterministic generator: the same mutations on every run.
+use argocd_eso_plugin::parity::Rng;
 
 /// Bytes that matter to the formats under test: YAML indicators, template delimiters, JSON punctuation.
 const INTERESTING: &[&[u8]] = &[
@@ -102,9 +90,9 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
             }
             _ if !out.is_empty() => {
                 let i = rng.below(out.len());
-                out[i] = rng.next() as u8;
+                out[i] = rng.next_u64() as u8;
             }
-            _ => out.push(rng.next() as u8),
+            _ => out.push(rng.next_u64() as u8),
         }
     }
     out
@@ -121,7 +109,7 @@ fn write_corpus(out: &Path, target: &str, seeds: &[Vec<u8>]) {
 #[test]
 fn every_seed_and_its_mutations_run_clean() {
     let out = std::env::var_os("FUZZ_CORPUS_OUT").map(PathBuf::from);
-    let mut rng = Rng(0x0005_eed0_fa11_5eed);
+    let mut rng = Rng::new(0x5eed);
     for (name, target, seeds) in seeds() {
         assert!(!seeds.is_empty(), "{name}: no seeds");
         if let Some(out) = &out {
