@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
 rejects such objects. Most manifests written from older articles use it. The v1 schema is compatible for the fields \
 an Azure Key Vault setup uses, so the fix is usually only the apiVersion line.\n\n\
 Example:\n\n\
-    apiVersion: external-secrets.io/v1beta1   # ESO002: use external-secrets.io/v1\n    kind: ExternalSecret\n",
+\x20   apiVersion: external-secrets.io/v1beta1   # ESO002: use external-secrets.io/v1\n    kind: ExternalSecret\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "ESO's validating webhook rejects an ExternalSecret without `spec.data` or `spec.dataFrom` (since \
 v0.9.9); without the webhook the Secret is created empty. Either way the workloads reading it fail.\n\n\
 Example:\n\n\
-    spec:\n      secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}\n      target: {name: orders-db}   # ESO003: no data and no dataFrom\n",
+\x20   spec:\n      secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}\n      target: {name: orders-db}   # ESO003: no data and no dataFrom\n",
     check,
 };
 

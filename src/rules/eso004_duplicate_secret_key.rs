@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 rejects it under the default deletionPolicy (Retain), and otherwise one value silently wins. (The key's format, \
 `^[-._a-zA-Z0-9]+$`, is checked by ESO001.)\n\n\
 Example:\n\n\
-    data:\n    - secretKey: PASSWORD\n      remoteRef: {key: db-password}\n    - secretKey: PASSWORD      # ESO004: duplicate secretKey\n      remoteRef: {key: db-password-old}\n",
+\x20   data:\n    - secretKey: PASSWORD\n      remoteRef: {key: db-password}\n    - secretKey: PASSWORD      # ESO004: duplicate secretKey\n      remoteRef: {key: db-password-old}\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "ESO's webhook forbids `deletionPolicy: Delete` with `creationPolicy` Merge, None or CreateOrMerge \
 (ESO would delete a Secret it does not own), and `deletionPolicy: Merge` with `creationPolicy: None`.\n\n\
 Example:\n\n\
-    target:\n      creationPolicy: Merge\n      deletionPolicy: Delete     # ESO005\n",
+\x20   target:\n      creationPolicy: Merge\n      deletionPolicy: Delete     # ESO005\n",
     check,
 };
 

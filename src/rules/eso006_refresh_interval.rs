@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     explanation: "`spec.refreshInterval` is parsed with Go's time.ParseDuration: `1h`, `30m`, `1h30m`, `0` (sync \
 once). Words, days and bare numbers are rejected and the ExternalSecret never syncs.\n\n\
 Example:\n\n\
-    spec:\n      refreshInterval: 1 hour    # ESO006: write 1h\n",
+\x20   spec:\n      refreshInterval: 1 hour    # ESO006: write 1h\n",
     check,
 };
 

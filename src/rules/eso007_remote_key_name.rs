@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 Vault names are 1 to 127 characters of `0-9a-zA-Z-`. Underscores and dots, common in names copied from \
 environment variables, never resolve.\n\n\
 Example:\n\n\
-    data:\n    - secretKey: DB_PASSWORD\n      remoteRef:\n        key: orders_db_password    # ESO007: use orders-db-password\n",
+\x20   data:\n    - secretKey: DB_PASSWORD\n      remoteRef:\n        key: orders_db_password    # ESO007: use orders-db-password\n",
     check,
 };
 

@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
 the repository (and in Argo CD's manifest cache). Secrets that carry no material, such as an empty \
 service-account-token Secret, are exempt. Move the value to Key Vault and reference it from an ExternalSecret.\n\n\
 Example:\n\n\
-    kind: Secret\n    metadata: {name: azure-secret-sp}\n    data:\n      ClientSecret: c2VjcmV0        # GIT001\n",
+\x20   kind: Secret\n    metadata: {name: azure-secret-sp}\n    data:\n      ClientSecret: c2VjcmV0        # GIT001\n",
     check,
 };
 

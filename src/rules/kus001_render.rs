@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
 kustomize feature the native renderer refuses (remote bases, helmCharts, ...). Argo CD would fail to generate \
 manifests for the app. The message is the renderer's error, with the file it names.\n\n\
 Example:\n\n\
-    resources:\n    - deployment.yaml\n    - servce.yaml      # KUS001: 'servce.yaml' does not exist\n",
+\x20   resources:\n    - deployment.yaml\n    - servce.yaml      # KUS001: 'servce.yaml' does not exist\n",
     check,
 };
 

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
 `vaultInventory` in .argocd-eso-plugin.yaml) and does not contact Azure. References to other vaults are not \
 checked; this finding says so once per run, so that a green lint is not mistaken for a checked one.\n\n\
 Example:\n\n\
-    argocd-eso-plugin lint --offline     # KV000: 12 references to 2 vault(s) not checked\n",
+\x20   argocd-eso-plugin lint --offline     # KV000: 12 references to 2 vault(s) not checked\n",
     check,
 };
 

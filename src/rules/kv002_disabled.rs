@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "Key Vault refuses to return a disabled secret (403, \"Operation get is not allowed on a disabled \
 secret\"), so the ExternalSecret cannot sync. Often a rotation left the new version disabled.\n\n\
 Example:\n\n\
-    az keyvault secret set-attributes --vault-name kv-contoso-prod --name orders-db-password --enabled true\n",
+\x20   az keyvault secret set-attributes --vault-name kv-contoso-prod --name orders-db-password --enabled true\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "Key Vault refuses to return a secret after its `exp` date, so the ExternalSecret stops syncing \
 and pods started after that read an empty or stale Secret.\n\n\
 Example:\n\n\
-    # orders-db-password expired on 2026-10-01: set a new version, or extend the expiry\n",
+\x20   # orders-db-password expired on 2026-10-01: set a new version, or extend the expiry\n",
     check,
 };
 

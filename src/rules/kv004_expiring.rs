@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 pull credential with a one-year lifetime, renewed only after image pulls start failing. Rotate it now; ESO and the \
 rollout annotations carry the new version to the pods.\n\n\
 Example:\n\n\
-    # acr-pull-auth expires on 2026-12-01, in 8 days\n",
+\x20   # acr-pull-auth expires on 2026-12-01, in 8 days\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "Key Vault refuses to return a secret before its `nbf` date, so the ExternalSecret cannot sync until \
 then. Usually a version staged for a planned rotation that was made current too early.\n\n\
 Example:\n\n\
-    # orders-api-key is valid from 2027-01-01\n",
+\x20   # orders-api-key is valid from 2027-01-01\n",
     check,
 };
 

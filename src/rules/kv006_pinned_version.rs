@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 version (a typo, or a version from another environment's vault), the ExternalSecret cannot sync. Checked when the \
 secret's versions were listed (live inventories).\n\n\
 Example:\n\n\
-    remoteRef:\n      key: orders-db-password\n      version: 0123456789abcdef0123456789abcdef   # KV006\n",
+\x20   remoteRef:\n      key: orders-db-password\n      version: 0123456789abcdef0123456789abcdef   # KV006\n",
     check,
 };
 

@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 matches `name.regexp`, and writes them into the Secret. Matching nothing produces an empty Secret: usually a \
 regexp or a tag that differs between environments.\n\n\
 Example:\n\n\
-    dataFrom:\n    - find:\n        name: {regexp: \"^orders-\"}\n        tags: {app: order}     # KV007: the vault tags its secrets app=orders\n",
+\x20   dataFrom:\n    - find:\n        name: {regexp: \"^orders-\"}\n        tags: {app: order}     # KV007: the vault tags its secrets app=orders\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "`key/<name>` reads a Key Vault *key* (as a JWK), which the secrets API does not list, so its \
 existence is not checked. `cert/<name>` references are checked: a certificate has a secret of the same name.\n\n\
 Example:\n\n\
-    remoteRef:\n      key: key/signing-key     # KV008\n",
+\x20   remoteRef:\n      key: key/signing-key     # KV008\n",
     check,
 };
 

@@ -12,7 +12,7 @@ secrets: the 'Key Vault Secrets User' role or an access policy with List), an un
 answer within the timeout. Nothing about its keys is known, so the run cannot vouch for them. Use `--offline` with \
 an inventory file where Azure is not reachable.\n\n\
 Example:\n\n\
-    # access to https://kv-contoso-prod.vault.azure.net/ was denied (403)\n",
+\x20   # access to https://kv-contoso-prod.vault.azure.net/ was denied (403)\n",
     check,
 };
 

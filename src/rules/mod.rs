@@ -314,6 +314,26 @@ pub fn is_go_duration(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Every rule's example (the indented block after "Example:") is YAML that parses: `explain` prints it for
+    /// users to copy.
+    #[test]
+    fn every_example_is_valid_yaml() {
+        for rule in all() {
+            let Some((_, example)) = rule.explanation.split_once("Example:\n\n") else { continue };
+            let block: Vec<&str> = example.lines().take_while(|l| l.is_empty() || l.starts_with("    ")).collect();
+            assert!(
+                !block.is_empty() && !block[0].is_empty(),
+                "{}: the example's first line is not indented",
+                rule.code
+            );
+            let text: String = block.iter().map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l))).collect();
+            for doc in crate::kustomize::loader::split_documents(&text) {
+                let parsed = crate::yaml::parse::parse_document(doc.text, true, true);
+                assert!(parsed.is_ok(), "{}: example does not parse: {parsed:?}\n{text}", rule.code);
+            }
+        }
+    }
+
     #[test]
     fn go_durations() {
         for ok in ["1h", "30m", "1h30m", "0", "1.5h", "300ms", "10s"] {

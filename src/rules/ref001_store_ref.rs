@@ -14,7 +14,7 @@ exists where the ExternalSecret lands: a SecretStore in the same namespace, or a
 `externalStores` of `.argocd-eso-plugin.yaml` for stores managed outside the repo. An unresolved store leaves the \
 ExternalSecret in SecretSyncedError and the app Degraded.\n\n\
 Example:\n\n\
-    secretStoreRef:\n      name: azure-kvv              # REF001: did you mean 'azure-kv'?\n      kind: ClusterSecretStore\n",
+\x20   secretStoreRef:\n      name: azure-kvv              # REF001: did you mean 'azure-kv'?\n      kind: ClusterSecretStore\n",
     check,
 };
 

@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
 Secret of that name, fight over the Secret: with creationPolicy Owner each takes ownership in turn and Argo CD \
 shows endless changes. Only `creationPolicy: Merge` (or None) is meant to share a Secret.\n\n\
 Example:\n\n\
-    # orders-db.yaml            target: {name: db-credentials}\n    # orders-db-legacy.yaml     target: {name: db-credentials}   # REF002\n",
+\x20   # orders-db.yaml            target: {name: db-credentials}\n    # orders-db-legacy.yaml     target: {name: db-credentials}   # REF002\n",
     check,
 };
 

@@ -13,7 +13,7 @@ syncs the Secret once and ignores later changes, annotation changes included. A 
 reaches the Secret, and the rollout annotation would restart the pods onto the old value. Use a refresh interval \
 (e.g. `1h`), or `refreshPolicy: OnChange`, which re-syncs when the ExternalSecret's annotations change.\n\n\
 Example:\n\n\
-    spec:\n      refreshInterval: \"0\"     # RLO001: the orders-api Deployment reads this Secret\n",
+\x20   spec:\n      refreshInterval: \"0\"     # RLO001: the orders-api Deployment reads this Secret\n",
     check,
 };
 

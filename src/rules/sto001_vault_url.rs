@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
 `vault.azure.cn`, GermanCloud `vault.microsoftazure.de` (AzureStackCloud hosts are not checked). Leftover \
 placeholders from a tutorial (`<VAULT_NAME>`, `${...}`) are a common cause of stores that never become Ready.\n\n\
 Example:\n\n\
-    azurekv:\n      vaultUrl: https://<VAULT_NAME>.vault.azure.net/   # STO001: placeholder left in\n",
+\x20   azurekv:\n      vaultUrl: https://<VAULT_NAME>.vault.azure.net/   # STO001: placeholder left in\n",
     check,
 };
 

@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     explanation: "`provider.azurekv.tenantId` is the Entra tenant's GUID (`az account show --query tenantId`). A \
 placeholder or a tenant name makes every token request fail.\n\n\
 Example:\n\n\
-    azurekv:\n      tenantId: <AZURE_TENANT_ID>     # STO002\n",
+\x20   azurekv:\n      tenantId: <AZURE_TENANT_ID>     # STO002\n",
     check,
 };
 

@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
 `authSecretRef.clientSecret` or `authSecretRef.clientCertificate`, and needs the tenant (`tenantId`, or \
 `authSecretRef.tenantId`). A missing one leaves the store not Ready with an authentication error.\n\n\
 Example:\n\n\
-    azurekv:\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      authSecretRef:\n        clientId: {name: azure-sp, key: client-id}   # STO003: no clientSecret or clientCertificate\n",
+\x20   azurekv:\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      authSecretRef:\n        clientId: {name: azure-sp, key: client-id}   # STO003: no clientSecret or clientCertificate\n",
     check,
 };
 

@@ -15,7 +15,7 @@ token; the ServiceAccount needs the `azure.workload.identity/client-id` annotati
 `authSecretRef.clientId` is given). A warning, not an error, when the account is not rendered in the environment: \
 it may be created outside the repo.\n\n\
 Example:\n\n\
-    azurekv:\n      authType: WorkloadIdentity\n      serviceAccountRef:\n        name: workload-identity-sa    # STO004: no ServiceAccount of that name in the namespace\n",
+\x20   azurekv:\n      authType: WorkloadIdentity\n      serviceAccountRef:\n        name: workload-identity-sa    # STO004: no ServiceAccount of that name in the namespace\n",
     check,
 };
 

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
 of each ExternalSecret that uses the store. When some selectors name a namespace and others do not, the \
 credential is split across namespaces, which is almost always a forgotten `namespace:`.\n\n\
 Example:\n\n\
-    authSecretRef:\n      clientId: {name: azure-sp, key: client-id, namespace: external-secrets}\n      clientSecret: {name: azure-sp, key: client-secret}    # STO005\n",
+\x20   authSecretRef:\n      clientId: {name: azure-sp, key: client-id, namespace: external-secrets}\n      clientSecret: {name: azure-sp, key: client-secret}    # STO005\n",
     check,
 };
 

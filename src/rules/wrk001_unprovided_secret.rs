@@ -14,7 +14,7 @@ Secret (envFrom, secretKeyRef, secret or projected volume, imagePullSecrets) whi
 environment creates. A warning: the Secret may be created outside the repo; a typo in the name keeps the pods in \
 CreateContainerConfigError. References marked `optional: true` are not reported.\n\n\
 Example:\n\n\
-    envFrom:\n    - secretRef:\n        name: orders-dbb     # WRK001: the ExternalSecret writes 'orders-db'\n",
+\x20   envFrom:\n    - secretRef:\n        name: orders-dbb     # WRK001: the ExternalSecret writes 'orders-db'\n",
     check,
 };
 

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
 CreateContainerConfigError. Unknown (and not reported) when the ExternalSecret uses `dataFrom` or `templateFrom`, or \
 when the reference is `optional: true`.\n\n\
 Example:\n\n\
-    env:\n    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: orders-db, key: PASSWORD}   # WRK002: orders-db has POSTGRES_PASSWORD\n",
+\x20   env:\n    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: orders-db, key: PASSWORD}   # WRK002: orders-db has POSTGRES_PASSWORD\n",
     check,
 };
 
