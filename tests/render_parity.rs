@@ -240,3 +240,12 @@ fn vars_expand_strings_and_refuse_what_kustomize_refuses() {
     assert!(!oracle.status.success() && !ours.status.success());
     assert!(String::from_utf8_lossy(&ours.stderr).contains("invalid value type expect a string"));
 }
+
+#[test]
+fn multi_byte_characters_after_a_digit() {
+    // The yaml fuzz target's crash: a plain scalar starting with a digit and a multi-byte character.
+    same_bytes(&[
+        ("kustomization.yaml", K),
+        ("objects.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: 0Ώk\n  0Ώk: b\n  c: 1é\n"),
+    ]);
+}

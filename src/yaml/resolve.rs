@@ -144,7 +144,8 @@ fn split_base(s: &str, base: u32) -> Option<(&str, u32)> {
     if base != 0 {
         return Some((s, base));
     }
-    let lower = |p: &str| s.len() > p.len() && s[..p.len()].eq_ignore_ascii_case(p);
+    // Compared as bytes: the text may hold a multi-byte character right after the `0` (found by the yaml fuzz target).
+    let lower = |p: &str| s.len() > p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     if lower("0x") {
         Some((&s[2..], 16))
     } else if lower("0o") {
@@ -380,6 +381,11 @@ mod tests {
         assert_eq!(resolve("yes", Rules::V2), Scalar::Bool(true));
         // Go's ParseInt(s, 0, 64) reads `0o` since Go 1.13, under either rule set.
         assert_eq!(resolve("0o17", Rules::V2), Scalar::Int(15));
+        // Multi-byte characters after a leading digit (a crash the yaml fuzz target found).
+        for text in ["0Ώk", "0ΏΏ", "1Ώ", "-Ώ", "+0Ώ", "2024-Ώ"] {
+            assert_eq!(resolve(text, Rules::V3), Scalar::Str, "{text}");
+            assert_eq!(resolve(text, Rules::V2), Scalar::Str, "{text}");
+        }
     }
 
     #[test]
