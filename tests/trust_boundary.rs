@@ -290,3 +290,15 @@ fn a_broken_stderr_pipe_neither_panics_nor_changes_the_result() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_plugin_config_directory_that_contains_itself_is_a_cycle_not_a_crash() {
+    // `transformers: [.]`: the kustomize_build fuzz target's stack overflow.
+    for field in ["transformers", "generators"] {
+        let r = repo();
+        write(r.path(), "app/kustomization.yaml", &format!("resources: [cm.yaml]\n{field}:\n- .\n"));
+        write(r.path(), "app/cm.yaml", CM);
+        let stderr = refused(&bin().arg("render").arg("--plain").arg(r.path().join("app")).output().unwrap());
+        assert!(stderr.contains("cycle"), "{field}: {stderr}");
+    }
+}

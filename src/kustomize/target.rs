@@ -550,7 +550,7 @@ impl Builder {
             ra.absorb(r)?;
         }
         for g in &k.generators {
-            for cfg in self.plugin_configs(dir, g, "generators")? {
+            for cfg in self.plugin_configs(dir, g, "generators", chain)? {
                 self.run_generator_plugin(dir, &cfg, &kfile, &mut ra)?;
             }
         }
@@ -572,7 +572,7 @@ impl Builder {
 
         self.run_builtin_transformers(dir, &k, &kfile, &mut ra)?;
         for t in &k.transformers {
-            for cfg in self.plugin_configs(dir, t, "transformers")? {
+            for cfg in self.plugin_configs(dir, t, "transformers", chain)? {
                 self.run_transformer_plugin(dir, &cfg, &kfile, &mut ra)?;
             }
         }
@@ -924,7 +924,13 @@ impl Builder {
     }
 
     /// Entries of `generators:`/`transformers:`: a file or directory of plugin configs, or an inline config.
-    fn plugin_configs(&self, dir: &Path, entry: &str, field: &str) -> Result<Vec<Resource>, KustomizeError> {
+    fn plugin_configs(
+        &self,
+        dir: &Path,
+        entry: &str,
+        field: &str,
+        chain: &mut Vec<PathBuf>,
+    ) -> Result<Vec<Resource>, KustomizeError> {
         if let Ok(v) = serde_yaml::from_str::<Value>(entry)
             && v.is_mapping()
         {
@@ -932,8 +938,13 @@ impl Builder {
         }
         let path = self.loader.resolve(dir, entry, field)?;
         if path.is_dir() {
-            let sub = self.accumulate(&path, Accumulator::new(), &mut vec![path.clone()], Expect::Resource)?;
-            return Ok(sub.resources);
+            // A directory of plugin configs is a kustomization of its own: the same cycle check as for resources
+            // (`transformers: [.]` recursed until the stack overflowed; found by the kustomize_build fuzz target).
+            self.check_cycle(&path, chain)?;
+            chain.push(path.clone());
+            let sub = self.accumulate(&path, Accumulator::new(), chain, Expect::Resource);
+            chain.pop();
+            return Ok(sub?.resources);
         }
         self.loader.check_restriction(dir, &path)?;
         self.loader.load_resources(&path)
