@@ -212,7 +212,11 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
             missing.push(file);
         }
     }
-    let text = kfile.as_ref().and_then(|k| std::fs::read_to_string(k).ok()).unwrap_or_default();
+    // Through the repository's file layer like every other read: a symlinked kustomization is not followed out.
+    let text = kfile
+        .as_ref()
+        .and_then(|k| crate::files::read_text(Some(repo), k, crate::files::MAX_FILE_BYTES).ok())
+        .unwrap_or_default();
     for file in missing {
         let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
         if let Some(i) = text.lines().position(|l| l.contains(name)) {
