@@ -76,7 +76,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let build = BuildOptions {
         load_restrictor: opts.load_restrictor,
         repo_root: boundary.clone(),
-        templates: templates.clone(),
+        preprocessor: templates.preprocessor(),
     };
     let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
@@ -90,7 +90,11 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
             match kustomize::build(
                 &repo.join(other),
-                &BuildOptions { repo_root: boundary.clone(), templates: templates.clone(), ..Default::default() },
+                &BuildOptions {
+                    repo_root: boundary.clone(),
+                    preprocessor: build.preprocessor.clone(),
+                    ..Default::default()
+                },
             ) {
                 Ok(rs) => context.extend(rs),
                 Err(_) => unrendered += 1,

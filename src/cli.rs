@@ -352,7 +352,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 let opts = crate::kustomize::BuildOptions {
                     load_restrictor: restrictor,
                     repo_root: bounded.then_some(repo),
-                    templates,
+                    preprocessor: templates.preprocessor(),
                 };
                 let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
                 return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
@@ -485,7 +485,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 Some(p) => p,
                 None => std::env::current_dir().map_err(|e| e.to_string())?,
             };
-            let opts = crate::kustomize::BuildOptions { repo_root: find_repo_root(&dir), ..Default::default() };
+            let opts = crate::kustomize::BuildOptions {
+                repo_root: find_repo_root(&dir),
+                preprocessor: crate::template::TemplateContext::default().preprocessor(),
+                ..Default::default()
+            };
             // An app that does not render is not claimed: Argo CD then reports the error of its default tool.
             let kinds: std::collections::BTreeSet<String> = match crate::kustomize::build(&dir, &opts) {
                 Ok(rs) => {

@@ -191,7 +191,7 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
         // Every overlay is rendered once; each app then reads the others as its context, as `render` does.
         let build = BuildOptions {
             repo_root: Some(repo.clone()),
-            templates: TemplateContext { env: Some(env.clone()), ..Default::default() },
+            preprocessor: TemplateContext { env: Some(env.clone()), ..Default::default() }.preprocessor(),
             ..Default::default()
         };
         let mut all = Vec::new();

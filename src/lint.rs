@@ -84,7 +84,11 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
         .into_par_iter()
         .map(|(name, dirs)| {
             let templates = crate::template::TemplateContext { env: Some(name.clone()), ..Default::default() };
-            let build = BuildOptions { repo_root: Some(opts.repo.clone()), templates, ..Default::default() };
+            let build = BuildOptions {
+                repo_root: Some(opts.repo.clone()),
+                preprocessor: templates.preprocessor(),
+                ..Default::default()
+            };
             let results: Vec<(PathBuf, Result<Vec<Resource>, String>)> = dirs
                 .par_iter()
                 .map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build).map_err(|e| e.to_string())))

@@ -202,6 +202,19 @@ fn generate(rng: &mut Rng) -> Case {
         });
     }
 
+    // Labels and annotations the overlay writes again: kustomize keeps each created key as one node in the
+    // metadata, the selector and the pod template (src/kustomize/linked.rs).
+    if rng.chance(40) {
+        parts.push(Part { file: BASE_K, text: common_label_tier(rng) });
+    }
+    if rng.chance(25) {
+        let owner = *rng.pick(HAZARDS);
+        parts.push(Part {
+            file: BASE_K,
+            text: format!("commonAnnotations:\n  owner: {}\n", write_kustomization_string(rng, owner)),
+        });
+    }
+
     // Overlay.
     parts.push(Part { file: OVERLAY_K, text: "resources:\n- ../base\n".into() });
     if rng.chance(50) {
@@ -326,6 +339,29 @@ fn generate(rng: &mut Rng) -> Case {
             text: format!("configMapGenerator:\n- name: other-ns\n  namespace: elsewhere\n  literals:\n  - {literal}\n  options:\n    annotations:\n      note: generated\n"),
         });
     }
+    if rng.chance(20) {
+        parts.push(Part { file: OVERLAY_K, text: common_label_tier(rng) });
+    }
+    if rng.chance(25) {
+        // A strategic-merge patch over one linked label, sometimes replacing the whole map.
+        let tier = serde_json::to_string(*rng.pick(HAZARDS)).expect("a string");
+        let replace = if rng.chance(30) { "        $patch: replace\n" } else { "" };
+        parts.push(Part {
+            file: OVERLAY_K,
+            text: format!(
+                "patches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: app\n      labels:\n{replace}        tier: {tier}\n"
+            ),
+        });
+    }
+    if rng.chance(20) {
+        parts.push(Part {
+            file: OVERLAY_K,
+            text: format!(
+                "replacements:\n- source:\n    kind: ConfigMap\n    name: config\n    fieldPath: data.key0\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - {}\n    options:\n      create: true\n",
+                rng.pick(&["metadata.labels.tier", "spec.template.metadata.labels.tier", "metadata.annotations.owner"])
+            ),
+        });
+    }
     if rng.chance(25) {
         parts.push(Part { file: OVERLAY_K, text: "components:\n- ../component\n".into() });
         parts.push(Part {
@@ -340,6 +376,12 @@ fn generate(rng: &mut Rng) -> Case {
         });
     }
     Case { parts }
+}
+
+/// `commonLabels` with the key the overlay's `labels:` entries write too.
+fn common_label_tier(rng: &mut Rng) -> String {
+    let tier = *rng.pick(HAZARDS);
+    format!("commonLabels:\n  tier: {}\n", write_kustomization_string(rng, tier))
 }
 
 /// The files of a case with the parts `keep` selects. Fields given twice in one kustomization (two `patches:`

@@ -147,6 +147,11 @@ pub struct BuildState {
     pub allow_kind_change: bool,
     /// Names of vars referenced by this object (kustomize's refVarNames).
     pub ref_var_names: Vec<String>,
+    /// Fields that are one YAML node in kustomize (see `kustomize::linked`).
+    pub linked: Vec<crate::kustomize::linked::LinkedScalar>,
+    /// Texts of number and boolean fields as written, where they print another way (a replacement copies the
+    /// text into a string field: kubectl prints `"0x1F"`, not `"31"`).
+    pub scalar_texts: crate::yaml::ScalarTexts,
 }
 
 #[derive(Debug, Clone)]

@@ -30,6 +30,26 @@ pub fn is_template(path: &Path) -> bool {
     name.ends_with(".yaml.j2") || name.ends_with(".yml.j2")
 }
 
+/// The renderer's pre-processing hook: a `*.yaml.j2` file a kustomization lists is rendered here, with the
+/// overlay being built as `overlay`, before kustomize reads it.
+impl crate::kustomize::loader::SourcePreprocessor for TemplateContext {
+    fn handles(&self, path: &Path) -> bool {
+        is_template(path)
+    }
+
+    fn render(&self, request: &crate::kustomize::loader::SourceRequest<'_>) -> Result<String, KustomizeError> {
+        let ctx = TemplateContext { overlay: Some(request.overlay.to_path_buf()), ..self.clone() };
+        render_source(request.path, request.source, request.dir, request.repo, &ctx)
+    }
+}
+
+impl TemplateContext {
+    /// This context as the build's pre-processing hook.
+    pub fn preprocessor(self) -> Option<std::sync::Arc<dyn crate::kustomize::loader::SourcePreprocessor>> {
+        Some(std::sync::Arc::new(self))
+    }
+}
+
 /// Deep merge: maps merge key by key, anything else in `over` replaces `base`.
 fn merge(base: Yaml, over: Yaml) -> Yaml {
     match (base, over) {

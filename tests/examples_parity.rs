@@ -67,7 +67,7 @@ fn every_example_overlay_equals_kubectl_kustomize() {
         let env = argocd_eso_plugin::scan::env_of(dir.strip_prefix(&root).unwrap());
         let opts = BuildOptions {
             repo_root: Some(root.clone()),
-            templates: argocd_eso_plugin::template::TemplateContext { env, ..Default::default() },
+            preprocessor: argocd_eso_plugin::template::TemplateContext { env, ..Default::default() }.preprocessor(),
             ..Default::default()
         };
         let ours =

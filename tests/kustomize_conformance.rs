@@ -50,7 +50,7 @@ fn run_case(case: &Path) -> Outcome {
             LoadRestrictor::RootOnly
         },
         repo_root: None,
-        templates: Default::default(),
+        preprocessor: None,
     };
     let result = kustomize::build(&run_dir, &opts);
     let expect_error = meta["expect"] == "error";

@@ -249,3 +249,158 @@ fn multi_byte_characters_after_a_digit() {
         ("objects.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: 0Ώk\n  0Ώk: b\n  c: 1é\n"),
     ]);
 }
+
+/// Transformers from kustomization fields and from `transformers:` entries are one ordered list (kustomize's
+/// runTransformers): each field's builtin plugin written as a `transformers:` entry renders what kubectl renders,
+/// and every field runs before every entry (the entry's prefix lands outside the field's).
+#[test]
+fn field_and_plugin_transformers_share_one_ordered_list() {
+    let objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.0\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
+    let plugins = "\
+apiVersion: builtin
+kind: PrefixSuffixTransformer
+metadata:
+  name: p
+prefix: plugin-
+fieldSpecs:
+- path: metadata/name
+---
+apiVersion: builtin
+kind: LabelTransformer
+metadata:
+  name: l
+labels:
+  tier: plugin
+fieldSpecs:
+- path: metadata/labels
+  create: true
+---
+apiVersion: builtin
+kind: AnnotationsTransformer
+metadata:
+  name: a
+annotations:
+  note: plugin
+fieldSpecs:
+- path: metadata/annotations
+  create: true
+---
+apiVersion: builtin
+kind: ImageTagTransformer
+metadata:
+  name: i
+imageTag:
+  name: nginx
+  newTag: \"2.0\"
+---
+apiVersion: builtin
+kind: ReplicaCountTransformer
+metadata:
+  name: r
+replica:
+  name: web
+  count: 3
+fieldSpecs:
+- path: spec/replicas
+  create: true
+  kind: Deployment
+---
+apiVersion: builtin
+kind: PatchTransformer
+metadata:
+  name: pt
+patch: |-
+  - op: add
+    path: /data/patched
+    value: by-plugin
+target:
+  kind: ConfigMap
+";
+    let kustomization = "resources: [objects.yaml]\nnamePrefix: field-\ncommonLabels:\n  tier: field\nimages:\n- name: nginx\n  newTag: \"1.5\"\ntransformers: [plugins.yaml]\n";
+    let out =
+        same_bytes(&[("kustomization.yaml", kustomization), ("objects.yaml", objects), ("plugins.yaml", plugins)]);
+    for expected in [
+        "name: plugin-field-web",
+        "name: plugin-field-cm",
+        "tier: plugin",
+        "note: plugin",
+        "image: nginx:2.0",
+        "replicas: 3",
+        "patched: by-plugin",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+}
+
+/// kustomize's labels/annotations filters put one YAML node at every place a key is created in an object
+/// (metadata, selector, pod template); a later in-place write to one place shows in all of them, until a JSON patch
+/// rebuilds the object or a `$patch: replace` swaps the map (see src/kustomize/linked.rs). Every later writer is
+/// compared with the oracle.
+#[test]
+fn labels_created_together_stay_one_node() {
+    let base_objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.0\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  v: fromcm\n";
+    let base = "resources: [objects.yaml]\ncommonLabels:\n  tier: field\ncommonAnnotations:\n  note: base\n";
+    let smp = |labels: &str| {
+        format!(
+            "resources: [base]\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n      labels:\n{labels}"
+        )
+    };
+    let overlays = [
+        ("strategic merge", smp("        tier: smp\n"), "tier: smp"),
+        ("replace directive", smp("        $patch: replace\n        tier: repl\n"), "tier: repl"),
+        (
+            "JSON patch",
+            "resources: [base]\npatches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: replace\n      path: /metadata/labels/tier\n      value: json\n".into(),
+            "tier: json",
+        ),
+        (
+            "replacement",
+            "resources: [base]\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.v}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.labels.tier]\n".into(),
+            "tier: fromcm",
+        ),
+        ("labels entry without selectors", "resources: [base]\nlabels:\n- pairs:\n    tier: second\n".into(), "tier: second"),
+        (
+            "JSON patch, then labels",
+            "resources: [base]\npatches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: add\n      path: /spec/replicas\n      value: 2\nlabels:\n- pairs:\n    tier: after\n".into(),
+            "tier: after",
+        ),
+        (
+            "annotations plugin",
+            "resources: [base]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: AnnotationsTransformer\n  metadata:\n    name: a\n  annotations:\n    note: over\n  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n".into(),
+            "note: over",
+        ),
+        (
+            "labels then commonLabels in one kustomization",
+            "resources: [base]\ncommonLabels:\n  tier: common\nlabels:\n- pairs:\n    tier: entry\n".into(),
+            "tier: common",
+        ),
+    ];
+    for (what, overlay, expected) in overlays {
+        let out = same_bytes(&[
+            ("kustomization.yaml", overlay.as_str()),
+            ("base/kustomization.yaml", base),
+            ("base/objects.yaml", base_objects),
+        ]);
+        assert!(out.contains(expected), "{what}: {expected} missing:\n{out}");
+    }
+}
+
+/// A replacement copies its source's text into a string field (kustomize's setTargetValue keeps the text):
+/// `0x1F`, `1e3`, `.5`, `1_000`, `FALSE` land as written, not as the value they resolve to; after a JSON patch the
+/// text is the one JSON gave the number.
+#[test]
+fn replacement_sources_keep_their_text() {
+    let objects = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  a: 0x1F\n  b: 1e3\n  c: .5\n  d: 1_000\n  e: FALSE\n  f: 0o17\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\n  labels: {a: x, b: x, c: x, d: x, e: x, f: x}\n";
+    let mut k = String::from("resources: [objects.yaml]\nreplacements:\n");
+    for key in ["a", "b", "c", "d", "e", "f"] {
+        k.push_str(&format!(
+            "- source: {{kind: ConfigMap, name: src, fieldPath: data.{key}}}\n  targets:\n  - select: {{name: dst}}\n    fieldPaths: [metadata.labels.{key}]\n"
+        ));
+    }
+    let out = same_bytes(&[("kustomization.yaml", &k), ("objects.yaml", objects)]);
+    assert!(out.contains("a: \"0x1F\"") && out.contains("e: \"FALSE\""), "{out}");
+
+    let json_first = "resources: [objects.yaml]\npatches:\n- target: {name: src}\n  patch: |-\n    - op: add\n      path: /data/g\n      value: 1\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.b}\n  targets:\n  - select: {name: dst}\n    fieldPaths: [metadata.labels.b]\n";
+    let out = same_bytes(&[("kustomization.yaml", json_first), ("objects.yaml", objects)]);
+    assert!(out.contains("b: \"1000\""), "{out}");
+}

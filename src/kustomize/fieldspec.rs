@@ -3,6 +3,7 @@
 //! says `create` and a creation kind is given.
 
 use super::KustomizeError;
+use super::linked::PathSeg;
 use super::types::FieldSpec;
 use crate::resource::Gvk;
 use serde_yaml::{Mapping, Value};
@@ -45,26 +46,43 @@ pub fn apply(
     create: Option<CreateKind>,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), KustomizeError> {
+    apply_at(obj, fs, create, &mut |_, v| set(v))
+}
+
+/// A setter told where the node it is given sits.
+pub type SetAt<'a> = dyn FnMut(&[PathSeg], &mut Value) -> Result<(), String> + 'a;
+
+/// [`apply`], telling `set` the concrete path of each node it is given.
+pub fn apply_at(
+    obj: &mut Value,
+    fs: &FieldSpec,
+    create: Option<CreateKind>,
+    set: &mut SetAt<'_>,
+) -> Result<(), KustomizeError> {
     let path = split_path(&fs.path);
-    walk(obj, &path, fs.create, create, set)
+    walk(obj, &path, &mut Vec::new(), fs.create, create, set)
         .map_err(|e| KustomizeError::Transform { message: format!("considering field '{}': {}", fs.path, e) })
 }
 
 fn walk(
     node: &mut Value,
     path: &[String],
+    at: &mut Vec<PathSeg>,
     create_allowed: bool,
     create: Option<CreateKind>,
-    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    set: &mut SetAt<'_>,
 ) -> Result<(), String> {
     if path.is_empty() {
-        return set(node);
+        return set(at, node);
     }
     match node {
         Value::Null => Ok(()),
         Value::Sequence(items) => {
-            for item in items {
-                walk(item, path, create_allowed, create, set)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                at.push(PathSeg::Index(i));
+                let walked = walk(item, path, at, create_allowed, create, set);
+                at.pop();
+                walked?;
             }
             Ok(())
         }
@@ -101,7 +119,10 @@ fn walk(
                     };
                 }
             }
-            walk(field, &path[1..], create_allowed, create, set)
+            at.push(PathSeg::Key(name.to_string()));
+            let walked = walk(field, &path[1..], at, create_allowed, create, set);
+            at.pop();
+            walked
         }
         _ => Err("expected sequence or mapping node".into()),
     }

@@ -3,6 +3,7 @@
 
 use super::KustomizeError;
 use crate::resource::{Origin, Resource};
+use crate::yaml::PathSeg;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +24,33 @@ pub struct Loader {
     pub boundary: Option<PathBuf>,
     /// Origins are recorded relative to this directory.
     pub origin_base: PathBuf,
-    /// What `*.yaml.j2` templates see.
-    pub templates: crate::template::TemplateContext,
+    /// Renders listed files that are not plain YAML (the project's `*.yaml.j2` templates) before they are read.
+    pub preprocessor: Option<std::sync::Arc<dyn SourcePreprocessor>>,
+    /// The kustomization being built (the overlay), as the preprocessor is told.
+    pub overlay: PathBuf,
+}
+
+/// A step that turns the text of a file a kustomization lists into the YAML the build reads. The renderer defines
+/// the hook and knows no template engine; the template stage implements it (`crate::template`) and the caller of
+/// the build hands it in through `BuildOptions::preprocessor`.
+pub trait SourcePreprocessor: std::fmt::Debug + Send + Sync {
+    /// Whether `path` is this preprocessor's to render.
+    fn handles(&self, path: &Path) -> bool;
+    /// The YAML text for `request.path`, whose text the loader has read (confined to the repository) as
+    /// `request.source`.
+    fn render(&self, request: &SourceRequest<'_>) -> Result<String, KustomizeError>;
+}
+
+/// One file for a [`SourcePreprocessor`].
+pub struct SourceRequest<'a> {
+    pub path: &'a Path,
+    pub source: &'a str,
+    /// The directory of the kustomization that lists the file.
+    pub dir: &'a Path,
+    /// The repository root: nothing outside it may be read.
+    pub repo: &'a Path,
+    /// The kustomization being built (the overlay).
+    pub overlay: &'a Path,
 }
 
 pub fn is_remote(spec: &str) -> bool {
@@ -98,21 +124,23 @@ impl Loader {
         parse_resources(&text, &self.relative(path), path)
     }
 
-    /// Read a file a kustomization in `dir` lists: a template is rendered first.
+    fn preprocessor_for(&self, path: &Path) -> Option<&dyn SourcePreprocessor> {
+        self.preprocessor.as_deref().filter(|p| p.handles(path))
+    }
+
+    /// Read a file a kustomization in `dir` lists: the preprocessor renders it first when it is one of its files.
     pub fn read_source(&self, dir: &Path, path: &Path) -> Result<String, KustomizeError> {
-        if !crate::template::is_template(path) {
-            return self.read_string(path);
-        }
+        let Some(preprocessor) = self.preprocessor_for(path) else { return self.read_string(path) };
         let source = self.read_string(path)?;
-        let repo = self.boundary.clone().unwrap_or_else(|| self.origin_base.clone());
-        crate::template::render_source(path, &source, dir, &repo, &self.templates)
+        let repo = self.boundary.as_deref().unwrap_or(&self.origin_base);
+        preprocessor.render(&SourceRequest { path, source: &source, dir, repo, overlay: &self.overlay })
     }
 
     /// Read a file of Kubernetes objects a kustomization in `dir` lists (templates rendered first).
     pub fn load_resources_in(&self, dir: &Path, path: &Path) -> Result<Vec<Resource>, KustomizeError> {
         let text = self.read_source(dir, path)?;
         let mut out = parse_resources(&text, &self.relative(path), path)?;
-        if crate::template::is_template(path) {
+        if self.preprocessor_for(path).is_some() {
             let rendered: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
             for r in &mut out {
                 r.origin.rendered = Some(rendered.clone());
@@ -169,11 +197,7 @@ fn first_content_line(doc: &RawDoc) -> u32 {
 /// twice an error, the object's annotations kept as written (see `crate::yaml::parse`).
 pub fn parse_yaml_doc(doc: &RawDoc, file: &Path) -> Result<Value, KustomizeError> {
     check_flow_nesting(doc, file)?;
-    crate::yaml::parse::parse_document(doc.text, true, true).map_err(|e| KustomizeError::Parse {
-        file: file.to_path_buf(),
-        line: doc.line + e.line.max(1) - 1,
-        message: e.message,
-    })
+    crate::yaml::parse::parse_document(doc.text, true, true).map_err(|e| doc_error(doc, file, e))
 }
 
 fn check_flow_nesting(doc: &RawDoc, file: &Path) -> Result<(), KustomizeError> {
@@ -278,15 +302,27 @@ fn flow_nesting_beyond(text: &str, limit: usize) -> Option<u32> {
 pub fn parse_resources(text: &str, rel: &Path, abs: &Path) -> Result<Vec<Resource>, KustomizeError> {
     let mut out = Vec::new();
     for (index, doc) in split_documents(text).iter().enumerate() {
-        let value = parse_yaml_doc(doc, abs)?;
+        check_flow_nesting(doc, abs)?;
+        let (value, texts) =
+            crate::yaml::parse::parse_document_with_texts(doc.text, true, true).map_err(|e| doc_error(doc, abs, e))?;
         let line = first_content_line(doc);
         let origin = Origin { file: rel.to_path_buf(), doc: index, line, ..Default::default() };
-        push_objects(value, origin, abs, &mut out)?;
+        push_objects(value, texts, origin, abs, &mut out)?;
     }
     Ok(out)
 }
 
-fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource>) -> Result<(), KustomizeError> {
+fn doc_error(doc: &RawDoc, file: &Path, e: crate::yaml::parse::ParseError) -> KustomizeError {
+    KustomizeError::Parse { file: file.to_path_buf(), line: doc.line + e.line.max(1) - 1, message: e.message }
+}
+
+fn push_objects(
+    value: Value,
+    texts: crate::yaml::ScalarTexts,
+    origin: Origin,
+    abs: &Path,
+    out: &mut Vec<Resource>,
+) -> Result<(), KustomizeError> {
     let value = strip_tags(value);
     match &value {
         Value::Null => return Ok(()),
@@ -304,8 +340,11 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
     if kind.ends_with("List")
         && let Some(items) = value.get("items").and_then(Value::as_sequence)
     {
-        for item in items.clone() {
-            push_objects(item, origin.clone(), abs, out)?;
+        for (i, item) in items.iter().enumerate() {
+            let prefix = [PathSeg::Key("items".into()), PathSeg::Index(i)];
+            let item_texts =
+                texts.iter().filter_map(|(p, t)| Some((p.strip_prefix(&prefix[..])?.to_vec(), t.clone()))).collect();
+            push_objects(item.clone(), item_texts, origin.clone(), abs, out)?;
         }
         return Ok(());
     }
@@ -316,7 +355,9 @@ fn push_objects(value: Value, origin: Origin, abs: &Path, out: &mut Vec<Resource
             message: "object has no 'kind' (missing Resource metadata)".into(),
         });
     }
-    out.push(Resource::new(value, origin));
+    let mut r = Resource::new(value, origin);
+    r.build.scalar_texts = texts;
+    out.push(r);
     Ok(())
 }
 

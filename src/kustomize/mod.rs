@@ -4,9 +4,11 @@
 pub mod fieldspec;
 pub mod filters;
 pub mod generators;
+pub mod linked;
 pub mod loader;
 pub mod specs;
 pub mod target;
+mod transformers;
 pub mod types;
 
 pub use loader::LoadRestrictor;

@@ -2,11 +2,12 @@
 //! at the top only, hash suffixes, name references, vars and the output order.
 
 use super::filters::patch_strategic::CustomSchema;
-use super::filters::{self, hash, labels, nameref, patch_json6902, patch_strategic, prefix_suffix, selector, sort};
+use super::filters::{self, hash, labels, nameref, sort};
 use super::generators::{self, GeneratedKind};
 use super::loader::{LoadRestrictor, Loader, normalize};
 use super::specs::{self, NameBackRef};
-use super::types::{FieldSpec, Kustomization, Patch, ReplacementField, Selector, TOP_LEVEL_FIELDS, Var};
+use super::transformers::{self, FieldSpecs, PlanContext};
+use super::types::{FieldSpec, Kustomization, TOP_LEVEL_FIELDS, Var};
 use super::{KustomizeError, kustomization_file};
 use crate::resource::{Behavior, Resource};
 use serde_yaml::{Mapping, Value};
@@ -17,8 +18,8 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// The repository root: no file may be read from outside it (symlinks included). Origins are relative to it.
     pub repo_root: Option<PathBuf>,
-    /// What `*.yaml.j2` templates see (environment, Argo CD app).
-    pub templates: crate::template::TemplateContext,
+    /// Renders listed files that are not plain YAML first (the project's templates: `crate::template`).
+    pub preprocessor: Option<std::sync::Arc<dyn super::loader::SourcePreprocessor>>,
 }
 
 /// Field specs in force for a build: kustomize's defaults plus `configurations:` files, merged up the tree.
@@ -269,7 +270,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         restrictor: opts.load_restrictor,
         boundary: opts.repo_root.as_ref().map(|_| origin_base.clone()),
         origin_base,
-        templates: crate::template::TemplateContext { overlay: Some(dir.clone()), ..opts.templates.clone() },
+        preprocessor: opts.preprocessor.clone(),
+        overlay: dir.clone(),
     };
     let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
@@ -570,11 +572,27 @@ impl Builder {
             chain.pop();
         }
 
-        self.run_builtin_transformers(dir, &k, &kfile, &mut ra)?;
+        // One ordered list, as kustomize's runTransformers: the fields' builtin transformers, then `transformers:`.
+        let plan_context = PlanContext { loader: &self.loader, dir, kfile: &kfile, schema: self.custom_schema() };
+        let c = &ra.config;
+        let specs = FieldSpecs {
+            name_prefix: &c.name_prefix,
+            common_labels: &c.common_labels,
+            labels: &c.labels,
+            template_labels: &c.template_labels,
+            common_annotations: &c.common_annotations,
+            images: &c.images,
+            replicas: &c.replicas,
+        };
+        let mut plan = plan_context.field_transformers(&k, &specs)?;
         for t in &k.transformers {
             for cfg in self.plugin_configs(dir, t, "transformers", chain)? {
-                self.run_transformer_plugin(dir, &cfg, &kfile, &mut ra)?;
+                plan.push(plan_context.plugin_transformer(&cfg)?);
             }
+        }
+        for transformer in &plan {
+            transformer.transform(&mut ra.resources)?;
+            ra.resources.iter_mut().for_each(super::linked::reconcile);
         }
         ra.bind_vars(&k.vars, dir)?;
         Ok(ra)
@@ -706,223 +724,6 @@ impl Builder {
         })
     }
 
-    fn run_builtin_transformers(
-        &self,
-        dir: &Path,
-        k: &Kustomization,
-        kfile: &Path,
-        ra: &mut Accumulator,
-    ) -> Result<(), KustomizeError> {
-        // kustomize's order: patchesStrategicMerge, patches, namespace, prefix, suffix, labels, annotations,
-        // patchesJson6902, replicas, images, replacements.
-        if !k.patches_strategic_merge.is_empty() {
-            let mut patches = Vec::new();
-            for p in &k.patches_strategic_merge {
-                patches.extend(self.load_sm_patch(dir, p)?);
-            }
-            if patches.is_empty() {
-                return Err(KustomizeError::Kustomization {
-                    file: kfile.to_path_buf(),
-                    message: "patchesStrategicMerge: patch appears to be empty".into(),
-                });
-            }
-            for (patch, file) in &patches {
-                apply_sm_patch_by_id(&mut ra.resources, patch, file.as_deref(), self.custom_schema().as_deref())?;
-            }
-        }
-        for p in &k.patches {
-            self.apply_patch(dir, p, kfile, &mut ra.resources)?;
-        }
-        if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
-            filters::namespace::apply(&mut ra.resources, ns)?;
-        }
-        if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
-            prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Prefix(p), &ra.config.name_prefix)?;
-        }
-        if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
-            prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Suffix(s), &ra.config.name_prefix)?;
-        }
-        labels::apply(&mut ra.resources, &k.common_labels, &ra.config.common_labels)?;
-        for l in &k.labels {
-            let specs = if l.include_selectors {
-                labels::merge_specs(&l.fields, &ra.config.common_labels)
-            } else {
-                let mut s = labels::merge_specs(&l.fields, &ra.config.labels);
-                if l.include_templates {
-                    s = labels::merge_specs(&s, &ra.config.template_labels);
-                }
-                s
-            };
-            labels::apply(&mut ra.resources, &l.pairs, &specs)?;
-        }
-        labels::apply(&mut ra.resources, &k.common_annotations, &ra.config.common_annotations)?;
-        for p in &k.patches_json6902 {
-            self.apply_json_patch_entry(dir, p, kfile, &mut ra.resources)?;
-        }
-        filters::replicas::apply(&mut ra.resources, &k.replicas, &ra.config.replicas)?;
-        let mut images = k.images.clone();
-        images.extend(k.image_tags.iter().cloned());
-        filters::images::apply(&mut ra.resources, &images, &ra.config.images)?;
-        let reps = self.load_replacements(dir, &k.replacements)?;
-        filters::replacements::apply(&mut ra.resources, &reps)?;
-        Ok(())
-    }
-
-    fn load_replacements(
-        &self,
-        dir: &Path,
-        reps: &[ReplacementField],
-    ) -> Result<Vec<ReplacementField>, KustomizeError> {
-        let mut out = Vec::new();
-        for r in reps {
-            if r.path.is_empty() {
-                out.push(r.clone());
-                continue;
-            }
-            let path = self.loader.resolve_file(dir, &r.path, "replacements")?;
-            let text = self.loader.read_string(&path)?;
-            for doc in super::loader::split_documents(&text) {
-                let v = super::loader::parse_yaml_doc(&doc, &path)?;
-                let items = match v {
-                    Value::Null => continue,
-                    Value::Sequence(items) => items,
-                    other => vec![other],
-                };
-                for item in items {
-                    let rep: ReplacementField =
-                        serde_yaml::from_value(item).map_err(|e| KustomizeError::Kustomization {
-                            file: path.clone(),
-                            message: format!("invalid replacement: {e}"),
-                        })?;
-                    out.push(rep);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// A patchesStrategicMerge entry: inline YAML, or a path to a file of patches.
-    fn load_sm_patch(&self, dir: &Path, entry: &str) -> Result<Vec<(Resource, Option<PathBuf>)>, KustomizeError> {
-        if let Ok(v) = serde_yaml::from_str::<Value>(entry)
-            && v.is_mapping()
-        {
-            let rs =
-                super::loader::parse_resources(entry, Path::new("<inline patch>"), &dir.join("kustomization.yaml"))?;
-            return Ok(rs.into_iter().map(|r| (r, None)).collect());
-        }
-        let path = self.loader.resolve_file(dir, entry, "patchesStrategicMerge")?;
-        let rel = self.loader.relative(&path);
-        Ok(self.loader.load_resources_in(dir, &path)?.into_iter().map(|r| (r, Some(rel.clone()))).collect())
-    }
-
-    fn apply_patch(
-        &self,
-        dir: &Path,
-        p: &Patch,
-        kfile: &Path,
-        resources: &mut Vec<Resource>,
-    ) -> Result<(), KustomizeError> {
-        let (text, file) = self.patch_text(dir, p, kfile, "patches")?;
-        let sm = super::loader::parse_resources(&text, Path::new(""), &file).ok().filter(|v| !v.is_empty());
-        let json = patch_json6902::parse(&text).ok();
-        let (sm, json) = match (sm, json) {
-            (Some(_), Some(_)) | (None, None) if text.trim().is_empty() || looks_empty(&text) => {
-                return Err(KustomizeError::Kustomization {
-                    file: kfile.to_path_buf(),
-                    message: format!("patches: the patch {} is empty", describe(p)),
-                });
-            }
-            (None, None) => {
-                return Err(KustomizeError::Kustomization {
-                    file: kfile.to_path_buf(),
-                    message: format!("patches: unable to parse SM or JSON patch from {}", describe(p)),
-                });
-            }
-            other => other,
-        };
-        let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
-        if let Some(patches) = sm {
-            let deletes =
-                patches.iter().filter(|r| r.value.get("$patch").and_then(Value::as_str) == Some("delete")).count();
-            if patches.len() > 1 && deletes > 0 {
-                return Err(KustomizeError::Unsupported {
-                    field: "patches".into(),
-                    file: file.clone(),
-                    detail: "several documents in one patch with '$patch: delete' (kustomize v5.5 crashes on it): split them into one patch each".into(),
-                });
-            }
-            for mut patch in patches {
-                patch.build.allow_name_change = p.options.get("allowNameChange").copied().unwrap_or(false);
-                patch.build.allow_kind_change = p.options.get("allowKindChange").copied().unwrap_or(false);
-                match &p.target {
-                    None => apply_sm_patch_by_id(resources, &patch, rel.as_deref(), self.custom_schema().as_deref())?,
-                    Some(t) => {
-                        let sel = selector::CompiledSelector::new(t)?;
-                        let chosen: Vec<bool> = resources.iter().map(|r| sel.selects(r)).collect();
-                        apply_sm_patch(resources, &chosen, &patch, rel.as_deref(), self.custom_schema().as_deref())?;
-                    }
-                }
-            }
-            return Ok(());
-        }
-        let ops = json.expect("one of the two parsed");
-        let target = p.target.as_ref().ok_or_else(|| KustomizeError::Kustomization {
-            file: kfile.to_path_buf(),
-            message: format!("patches: a JSON patch needs a target ({})", describe(p)),
-        })?;
-        // An inline patch is written in the kustomization file: locate its operations there.
-        let source_text =
-            if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
-        apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
-    }
-
-    fn apply_json_patch_entry(
-        &self,
-        dir: &Path,
-        p: &Patch,
-        kfile: &Path,
-        resources: &mut [Resource],
-    ) -> Result<(), KustomizeError> {
-        let (text, file) = self.patch_text(dir, p, kfile, "patchesJson6902")?;
-        let ops = patch_json6902::parse(&text).map_err(|e| KustomizeError::Kustomization {
-            file: file.clone(),
-            message: format!("patchesJson6902: {e}"),
-        })?;
-        let target = p.target.as_ref().ok_or_else(|| KustomizeError::Kustomization {
-            file: kfile.to_path_buf(),
-            message: "patchesJson6902: must specify a target".into(),
-        })?;
-        let rel = (!p.path.is_empty()).then(|| self.loader.relative(&file));
-        // An inline patch is written in the kustomization file: locate its operations there.
-        let source_text =
-            if p.path.is_empty() { self.loader.read_string(&file).unwrap_or_default() } else { text.clone() };
-        apply_json(resources, target, &ops, rel.as_deref(), &self.loader.relative(&file), &source_text)
-    }
-
-    fn patch_text(
-        &self,
-        dir: &Path,
-        p: &Patch,
-        kfile: &Path,
-        field: &str,
-    ) -> Result<(String, PathBuf), KustomizeError> {
-        match (p.patch.trim().is_empty(), p.path.is_empty()) {
-            (true, true) => Err(KustomizeError::Kustomization {
-                file: kfile.to_path_buf(),
-                message: format!("{field}: must specify one of patch and path"),
-            }),
-            (false, false) => Err(KustomizeError::Kustomization {
-                file: kfile.to_path_buf(),
-                message: format!("{field}: patch and path can't be set at the same time"),
-            }),
-            (false, true) => Ok((p.patch.clone(), kfile.to_path_buf())),
-            (true, false) => {
-                let path = self.loader.resolve_file(dir, &p.path, field)?;
-                Ok((self.loader.read_source(dir, &path)?, path))
-            }
-        }
-    }
-
     /// Entries of `generators:`/`transformers:`: a file or directory of plugin configs, or an inline config.
     fn plugin_configs(
         &self,
@@ -960,7 +761,7 @@ impl Builder {
         let kind = match (cfg.api_version(), cfg.kind()) {
             ("builtin", "ConfigMapGenerator") => GeneratedKind::ConfigMap,
             ("builtin", "SecretGenerator") => GeneratedKind::Secret,
-            (api, kind) => return Err(unsupported_plugin(kfile, "generators", api, kind)),
+            (api, kind) => return Err(transformers::unsupported_plugin(kfile, "generators", api, kind)),
         };
         let mut v = cfg.value.clone();
         let m = v.as_mapping_mut().expect("object");
@@ -986,264 +787,4 @@ impl Builder {
         r.origin.generator_name = Some(cfg.name().to_string()).filter(|n| !n.is_empty());
         ra.absorb(r)
     }
-
-    fn run_transformer_plugin(
-        &self,
-        dir: &Path,
-        cfg: &Resource,
-        kfile: &Path,
-        ra: &mut Accumulator,
-    ) -> Result<(), KustomizeError> {
-        if cfg.api_version() != "builtin" {
-            return Err(unsupported_plugin(kfile, "transformers", cfg.api_version(), cfg.kind()));
-        }
-        let bad = |e: serde_yaml::Error| KustomizeError::Kustomization {
-            file: kfile.to_path_buf(),
-            message: format!("transformers: invalid {} config: {e}", cfg.kind()),
-        };
-        let field = |name: &str| cfg.value.get(name).cloned().unwrap_or(Value::Null);
-        let specs = |name: &str| -> Result<Vec<FieldSpec>, KustomizeError> {
-            match field(name) {
-                Value::Null => Ok(Vec::new()),
-                v => serde_yaml::from_value(v).map_err(bad),
-            }
-        };
-        let string_map = |name: &str| -> Result<super::types::StringMap, KustomizeError> {
-            let m = field(name);
-            let Some(m) = m.as_mapping() else { return Ok(Default::default()) };
-            Ok(m.iter()
-                .filter_map(|(k, v)| Some((crate::resource::scalar_string(k)?, crate::resource::scalar_string(v)?)))
-                .collect())
-        };
-        match cfg.kind() {
-            "PatchTransformer" => {
-                let mut v = cfg.value.clone();
-                let m = v.as_mapping_mut().expect("object");
-                for f in ["apiVersion", "kind", "metadata"] {
-                    m.remove(f);
-                }
-                let p: Patch = serde_yaml::from_value(v).map_err(bad)?;
-                self.apply_patch(dir, &p, kfile, &mut ra.resources)
-            }
-            "PatchJson6902Transformer" => {
-                let target: Option<Selector> = match field("target") {
-                    Value::Null => None,
-                    v => Some(serde_yaml::from_value(v).map_err(bad)?),
-                };
-                let p = Patch {
-                    path: field("path").as_str().unwrap_or("").to_string(),
-                    patch: field("jsonOp").as_str().unwrap_or("").to_string(),
-                    target,
-                    ..Default::default()
-                };
-                self.apply_json_patch_entry(dir, &p, kfile, &mut ra.resources)
-            }
-            "NamespaceTransformer" => {
-                let extra = specs("fieldSpecs")?;
-                let unusual = extra.iter().any(|f| f.path != "metadata/namespace" && f.path != "subjects");
-                if unusual || !field("unsetOnly").is_null() || !field("setRoleBindingSubjects").is_null() {
-                    return Err(unsupported_plugin(
-                        kfile,
-                        "transformers",
-                        "builtin",
-                        "NamespaceTransformer with custom options",
-                    ));
-                }
-                filters::namespace::apply(&mut ra.resources, cfg.namespace())
-            }
-            "LabelTransformer" => labels::apply(&mut ra.resources, &string_map("labels")?, &specs("fieldSpecs")?),
-            "AnnotationsTransformer" => {
-                labels::apply(&mut ra.resources, &string_map("annotations")?, &specs("fieldSpecs")?)
-            }
-            "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
-                let fss = specs("fieldSpecs")?;
-                if let Some(p) = field("prefix").as_str().filter(|p| !p.is_empty()) {
-                    prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Prefix(p), &fss)?;
-                }
-                if let Some(s) = field("suffix").as_str().filter(|s| !s.is_empty()) {
-                    prefix_suffix::apply(&mut ra.resources, prefix_suffix::Affix::Suffix(s), &fss)?;
-                }
-                Ok(())
-            }
-            "ImageTagTransformer" => {
-                let image: super::types::Image = serde_yaml::from_value(field("imageTag")).map_err(bad)?;
-                filters::images::apply(&mut ra.resources, &[image], &specs("fieldSpecs")?)
-            }
-            "ReplicaCountTransformer" => {
-                let rep: super::types::Replica = serde_yaml::from_value(field("replica")).map_err(bad)?;
-                filters::replicas::apply(&mut ra.resources, &[rep], &specs("fieldSpecs")?)
-            }
-            "ReplacementTransformer" => {
-                let reps: Vec<ReplacementField> = match field("replacements") {
-                    Value::Null => Vec::new(),
-                    v => serde_yaml::from_value(v).map_err(bad)?,
-                };
-                let reps = self.load_replacements(dir, &reps)?;
-                filters::replacements::apply(&mut ra.resources, &reps)
-            }
-            other => Err(unsupported_plugin(kfile, "transformers", "builtin", other)),
-        }
-    }
-}
-
-fn unsupported_plugin(kfile: &Path, field: &str, api: &str, kind: &str) -> KustomizeError {
-    KustomizeError::Unsupported {
-        field: field.to_string(),
-        file: kfile.to_path_buf(),
-        detail: format!("plugin {kind} ({api}) is not rendered natively"),
-    }
-}
-
-fn looks_empty(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#') || t == "---"
-    })
-}
-
-fn describe(p: &Patch) -> String {
-    if p.path.is_empty() { "(inline)".to_string() } else { format!("'{}'", p.path) }
-}
-
-/// Where a JSON patch operation that sets `op_path` is written in `text`: its `value`, else its `path`.
-fn op_position(text: &str, op_path: &str) -> Option<(u32, u32)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let i = lines.iter().position(|l| {
-        let t = l.trim_start().trim_start_matches("- ");
-        (t.starts_with("path:") || t.starts_with("\"path\""))
-            && l.contains(op_path)
-            && !l.contains(&format!("{op_path}/"))
-    })?;
-    for (j, l) in lines.iter().enumerate().skip(i.saturating_sub(2)).take(5) {
-        if let Some(k) = l.find("value:") {
-            let rest = &l[k + 6..];
-            let col = k + 6 + (rest.len() - rest.trim_start().len());
-            return Some((j as u32 + 1, col as u32 + 1));
-        }
-    }
-    Some((i as u32 + 1, lines[i].len() as u32 - lines[i].trim_start().len() as u32 + 1))
-}
-
-fn pointer_to_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for tok in pointer.trim_start_matches('/').split('/') {
-        let tok = tok.replace("~1", "/").replace("~0", "~");
-        if tok.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{tok}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&tok);
-        }
-    }
-    out
-}
-
-fn apply_json(
-    resources: &mut [Resource],
-    target: &Selector,
-    ops: &[patch_json6902::Operation],
-    file: Option<&Path>,
-    source: &Path,
-    text: &str,
-) -> Result<(), KustomizeError> {
-    let sel = selector::CompiledSelector::new(target)?;
-    let fields: Vec<crate::resource::PatchedField> = ops
-        .iter()
-        .filter(|op| matches!(op.op.as_str(), "add" | "replace" | "copy" | "move"))
-        .filter_map(|op| {
-            let (line, column) = op_position(text, &op.path)?;
-            Some(crate::resource::PatchedField {
-                path: pointer_to_path(&op.path),
-                file: source.to_path_buf(),
-                line,
-                column,
-            })
-        })
-        .collect();
-    for r in resources.iter_mut() {
-        if sel.selects(r) {
-            // A JSON patch may rename; kustomize records the id first so that references and later patches follow.
-            r.store_previous_id();
-            patch_json6902::apply(&mut r.value, ops)?;
-            if let Some(f) = file {
-                r.origin.patched_by.push(f.to_path_buf());
-            }
-            r.origin.patched_fields.extend(fields.iter().cloned());
-        }
-    }
-    Ok(())
-}
-
-/// A strategic-merge patch without a target applies to the one object whose id (current or earlier) it names.
-fn apply_sm_patch_by_id(
-    resources: &mut Vec<Resource>,
-    patch: &Resource,
-    file: Option<&Path>,
-    custom: Option<&CustomSchema>,
-) -> Result<(), KustomizeError> {
-    let id = patch.org_id();
-    let chosen: Vec<bool> = resources.iter().map(|r| r.all_ids().iter().any(|x| x.same_as(&id))).collect();
-    match chosen.iter().filter(|c| **c).count() {
-        1 => apply_sm_patch(resources, &chosen, patch, file, custom),
-        0 => Err(KustomizeError::Transform { message: format!("no resource matches strategic merge patch {id}") }),
-        _ => Err(KustomizeError::Transform {
-            message: format!("multiple matches for strategic merge patch {id}; failed to find unique target"),
-        }),
-    }
-}
-
-fn apply_sm_patch(
-    resources: &mut Vec<Resource>,
-    chosen: &[bool],
-    patch: &Resource,
-    file: Option<&Path>,
-    custom: Option<&CustomSchema>,
-) -> Result<(), KustomizeError> {
-    let mut out = Vec::with_capacity(resources.len());
-    for (r, &c) in resources.drain(..).zip(chosen) {
-        if !c {
-            out.push(r);
-            continue;
-        }
-        let mut r = r;
-        let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
-        if patch.build.allow_name_change || patch.build.allow_kind_change {
-            r.store_previous_id();
-        }
-        // The patch adopts the target's apiVersion, as kustomize's ApplySmPatch does.
-        let mut p = patch.value.clone();
-        if let Some(m) = p.as_mapping_mut() {
-            match r.value.get("apiVersion") {
-                Some(av) => m.insert("apiVersion".into(), av.clone()),
-                None => m.remove("apiVersion"),
-            };
-        }
-        match patch_strategic::merge_object(&r.value, &p, custom)? {
-            None => continue,
-            Some(v) if v.as_mapping().is_none_or(Mapping::is_empty) => continue,
-            Some(v) => r.value = v,
-        }
-        if r.is_empty() {
-            continue;
-        }
-        if !patch.build.allow_kind_change {
-            r.set_kind(&kind);
-        }
-        if !patch.build.allow_name_change {
-            r.set_name(&name);
-        }
-        if ns.is_empty() {
-            crate::resource::remove_path(&mut r.value, &["metadata", "namespace"]);
-        } else {
-            r.set_namespace(&ns);
-        }
-        if let Some(f) = file {
-            r.origin.patched_by.push(f.to_path_buf());
-        }
-        out.push(r);
-    }
-    *resources = out;
-    Ok(())
 }

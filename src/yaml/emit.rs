@@ -139,7 +139,7 @@ fn shortest_digits(f: f64) -> (String, i32) {
 
 /// Go's `encoding/json` float: `strconv.AppendFloat(f, 'f' or 'e', -1, 64)`, 'e' below 1e-6 or from 1e21, with
 /// `e-07` cleaned to `e-7`.
-fn go_json_float(f: f64) -> String {
+pub(crate) fn go_json_float(f: f64) -> String {
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let mut s = go_exp(f);

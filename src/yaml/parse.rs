@@ -50,6 +50,8 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
+    /// Texts of resolved scalars that print differently, when asked for (see `super::ScalarTexts`).
+    texts: Option<super::ScalarTexts>,
     /// Open flow collections (`[`, `{`) on the stack.
     flow_depth: usize,
     anchors: std::collections::HashMap<usize, (Value, usize)>,
@@ -174,6 +176,27 @@ impl Builder {
         Ok(())
     }
 
+    /// Keep the text of a value scalar that resolved to a number or a boolean printed another way.
+    fn record_text(&mut self, value: &Value, text: String) {
+        if !matches!(value, Value::Number(_) | Value::Bool(_))
+            || crate::resource::scalar_string(value).as_deref() == Some(text.as_str())
+        {
+            return;
+        }
+        let mut path = Vec::with_capacity(self.stack.len());
+        for frame in &self.stack {
+            match frame {
+                Frame::Map { key: Some((Value::String(k), false, _)), .. } => path.push(super::PathSeg::Key(k.clone())),
+                // A key, or a value under a merge key: not a place of the document.
+                Frame::Map { .. } => return,
+                Frame::Seq { items, .. } => path.push(super::PathSeg::Index(items.len())),
+            }
+        }
+        if let Some(texts) = &mut self.texts {
+            texts.push((path, text));
+        }
+    }
+
     fn count(&mut self, n: usize, line: u32) -> Result<(), ParseError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
@@ -212,6 +235,15 @@ fn apply_merges(map: &mut Mapping, merges: Vec<Value>, line: u32) -> Result<(), 
 /// else the last one wins.
 pub fn parse_document(text: &str, duplicates_fail: bool, annotations_as_text: bool) -> Result<Value, ParseError> {
     parse_with(text, duplicates_fail, annotations_as_text, Rules::V3)
+}
+
+/// [`parse_document`], with the texts of scalars whose value prints another way (`0x1F`, `1e3`, `FALSE`).
+pub fn parse_document_with_texts(
+    text: &str,
+    duplicates_fail: bool,
+    annotations_as_text: bool,
+) -> Result<(Value, super::ScalarTexts), ParseError> {
+    parse_recording(text, duplicates_fail, annotations_as_text, Rules::V3, true)
 }
 
 /// Parse one document as a YAML 1.1 reader (go-yaml v2, as the API server's YAML decoding) reads it.
@@ -294,9 +326,26 @@ fn parse_with(
     annotations_as_text: bool,
     rules: Rules,
 ) -> Result<Value, ParseError> {
+    parse_recording(source, duplicates_fail, annotations_as_text, rules, false).map(|(v, _)| v)
+}
+
+fn parse_recording(
+    source: &str,
+    duplicates_fail: bool,
+    annotations_as_text: bool,
+    rules: Rules,
+    record_texts: bool,
+) -> Result<(Value, super::ScalarTexts), ParseError> {
     let text = source;
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder { stack: Vec::new(), flow_depth: 0, anchors: Default::default(), nodes: 0, done: None };
+    let mut b = Builder {
+        stack: Vec::new(),
+        texts: record_texts.then(Vec::new),
+        flow_depth: 0,
+        anchors: Default::default(),
+        nodes: 0,
+        done: None,
+    };
     // Marks count characters: index them directly when the text is ASCII.
     let chars: Option<Vec<char>> = (!text.is_ascii()).then(|| text.chars().collect());
     let char_at = |i: usize| match &chars {
@@ -385,7 +434,11 @@ fn parse_with(
                     // libyaml (go-yaml) keeps only a break that is present.
                     text.pop();
                 }
+                let original = b.texts.is_some().then(|| text.clone());
                 let value = scalar_value(text, style, tag.as_ref(), as_text, rules, line)?;
+                if let Some(original) = original {
+                    b.record_text(&value, original);
+                }
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), 1));
                 }
@@ -401,7 +454,7 @@ fn parse_with(
             _ => {}
         }
     }
-    Ok(b.done.unwrap_or(Value::Null))
+    Ok((b.done.unwrap_or(Value::Null), b.texts.unwrap_or_default()))
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 
 use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec::{self, CreateKind};
+use crate::kustomize::linked::{self, PathSeg};
 use crate::kustomize::types::{FieldSpec, StringMap};
 use crate::resource::Resource;
 use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
 
 pub fn apply(resources: &mut [Resource], entries: &StringMap, field_specs: &[FieldSpec]) -> Result<(), KustomizeError> {
     if entries.is_empty() {
@@ -12,20 +14,30 @@ pub fn apply(resources: &mut [Resource], entries: &StringMap, field_specs: &[Fie
     }
     for r in resources.iter_mut() {
         let gvk = r.gvk();
+        // Where each key was missing and is created now: one node in kustomize (see `kustomize::linked`).
+        let mut created: BTreeMap<&str, Vec<Vec<PathSeg>>> = BTreeMap::new();
         for fs in field_specs {
             if !fieldspec::selects(fs, &gvk) {
                 continue;
             }
-            fieldspec::apply(&mut r.value, fs, Some(CreateKind::Mapping), &mut |v| {
+            fieldspec::apply_at(&mut r.value, fs, Some(CreateKind::Mapping), &mut |at, v| {
                 if v.is_null() {
                     *v = Value::Mapping(Mapping::new());
                 }
                 let m = v.as_mapping_mut().ok_or("expected a map of labels or annotations")?;
                 for (k, val) in entries {
-                    m.insert(Value::String(k.clone()), Value::String(val.clone()));
+                    let previous = m.insert(Value::String(k.clone()), Value::String(val.clone()));
+                    if previous.is_none() {
+                        let mut place = at.to_vec();
+                        place.push(PathSeg::Key(k.clone()));
+                        created.entry(k.as_str()).or_default().push(place);
+                    }
                 }
                 Ok(())
             })?;
+        }
+        for (k, places) in created {
+            linked::link(r, places, Value::String(entries[k].clone()));
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `replacements:`: copy a field of one object into fields of others.
 
 use super::selector::CompiledSelector;
-use super::vars::lookup;
+use super::vars::{lookup, lookup_at};
 use crate::kustomize::KustomizeError;
 use crate::kustomize::types::{FieldOptions, ReplacementField, Selector};
 use crate::resource::Resource;
@@ -30,9 +30,18 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
     };
     let path = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
     // A null source field counts as missing, as in kustomize ("fieldPath ... is missing for replacement source").
-    let mut v = lookup(&r.value, path)
-        .filter(|v| !v.is_null())
+    let (at, found) = lookup_at(&r.value, path)
+        .filter(|(_, v)| !v.is_null())
         .ok_or_else(|| err(format!("field '{path}' not found in source {}", r.cur_id())))?;
+    let mut v = found.clone();
+    // kustomize copies the source's text ("for scalar, only copy the value"): `0x1F` lands in a string field as
+    // "0x1F". The text kept at parse time counts only while the field still holds the value it denotes.
+    if matches!(v, Value::Number(_) | Value::Bool(_))
+        && let Some((_, text)) = r.build.scalar_texts.iter().find(|(p, _)| *p == at)
+        && denotes(text, &v)
+    {
+        v = Value::String(text.clone());
+    }
     if let Some(opts) = &src.options
         && !opts.delimiter.is_empty()
     {
@@ -43,6 +52,14 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
         v = Value::String(parts[i].to_string());
     }
     Ok(v)
+}
+
+/// Whether `text` still reads as `v` (a JSON-written float reads back as an int: "1000" for 1000.0).
+fn denotes(text: &str, v: &Value) -> bool {
+    match (crate::yaml::parse::plain_scalar(text), v) {
+        (Value::Number(a), Value::Number(b)) => a == *b || a.as_f64() == b.as_f64(),
+        (read, v) => read == *v,
+    }
 }
 
 fn with_delimiter(old: &Value, new: &Value, opts: &Option<FieldOptions>) -> Value {

@@ -5,12 +5,19 @@ use crate::kustomize::KustomizeError;
 use crate::kustomize::fieldspec;
 use crate::kustomize::types::{FieldSpec, Var};
 use crate::resource::Resource;
+use crate::yaml::PathSeg;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
 /// Read a field by kustomize's dotted path (`spec.ports[0].port`, `metadata.name`).
 pub fn lookup(v: &Value, path: &str) -> Option<Value> {
+    lookup_at(v, path).map(|(_, found)| found.clone())
+}
+
+/// [`lookup`], with the concrete path of the field found.
+pub fn lookup_at<'a>(v: &'a Value, path: &str) -> Option<(Vec<PathSeg>, &'a Value)> {
     let mut cur = v;
+    let mut at = Vec::new();
     for part in split_dotted(path) {
         let (name, index) = match part.find('[') {
             Some(i) if part.ends_with(']') => (&part[..i], Some(&part[i + 1..part.len() - 1])),
@@ -18,19 +25,29 @@ pub fn lookup(v: &Value, path: &str) -> Option<Value> {
         };
         if !name.is_empty() {
             cur = match (cur, name.parse::<usize>()) {
-                (Value::Sequence(items), Ok(i)) => items.get(i)?,
+                (Value::Sequence(items), Ok(i)) => {
+                    at.push(PathSeg::Index(i));
+                    items.get(i)?
+                }
                 (Value::Sequence(items), Err(_)) if name.contains('=') => {
                     let (k, v) = name.trim_start_matches('[').trim_end_matches(']').split_once('=')?;
-                    items.iter().find(|x| x.get(k).and_then(scalar_text).as_deref() == Some(v))?
+                    let i = items.iter().position(|x| x.get(k).and_then(scalar_text).as_deref() == Some(v))?;
+                    at.push(PathSeg::Index(i));
+                    &items[i]
                 }
-                _ => cur.get(name)?,
+                _ => {
+                    at.push(PathSeg::Key(name.to_string()));
+                    cur.get(name)?
+                }
             };
         }
         if let Some(idx) = index {
-            cur = cur.get(idx.parse::<usize>().ok()?)?;
+            let i = idx.parse::<usize>().ok()?;
+            at.push(PathSeg::Index(i));
+            cur = cur.get(i)?;
         }
     }
-    Some(cur.clone())
+    Some((at, cur))
 }
 
 fn split_dotted(path: &str) -> Vec<String> {
