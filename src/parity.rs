@@ -202,6 +202,19 @@ fn generate(rng: &mut Rng) -> Case {
         });
     }
 
+    if rng.chance(25) {
+        // vars (deprecated, still common): a Job reads two of them; the vars filter also retypes what replacements
+        // created at its paths (src/kustomize/filters/vars.rs).
+        parts.push(Part {
+            file: BASE_OBJECTS,
+            text: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: j\n        image: busybox\n        command: [\"echo\", \"$(CFG_NAME)\", \"pre-$(KEY0)-post\"]\n        env:\n        - name: K\n          value: $(KEY0)\n".into(),
+        });
+        parts.push(Part {
+            file: BASE_K,
+            text: "vars:\n- name: CFG_NAME\n  objref: {apiVersion: v1, kind: ConfigMap, name: config}\n- name: KEY0\n  objref: {apiVersion: v1, kind: ConfigMap, name: config}\n  fieldref: {fieldpath: data.key0}\n".into(),
+        });
+    }
+
     // Labels and annotations the overlay writes again: kustomize keeps each created key as one node in the
     // metadata, the selector and the pod template (src/kustomize/linked.rs).
     if rng.chance(40) {

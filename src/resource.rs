@@ -152,6 +152,10 @@ pub struct BuildState {
     /// Texts of number and boolean fields as written, where they print another way (a replacement copies the
     /// text into a string field: kubectl prints `"0x1F"`, not `"31"`).
     pub scalar_texts: crate::yaml::ScalarTexts,
+    /// Fields a replacement created whose text reads as another value (a number, a boolean, a timestamp), with the
+    /// text written: kustomize's node has no tag, so its vars filter (api/filters/refvar, `IsYNodeString`) takes it
+    /// for a string and writes it back as one ("123", not 123) when the build has vars.
+    pub untagged: crate::yaml::ScalarTexts,
 }
 
 #[derive(Debug, Clone)]

@@ -404,3 +404,51 @@ fn replacement_sources_keep_their_text() {
     let out = same_bytes(&[("kustomization.yaml", json_first), ("objects.yaml", objects)]);
     assert!(out.contains("b: \"1000\""), "{out}");
 }
+
+/// vars read a field as kustomize's GetFieldValue does (by tag, from the text written: `0755` is 755, a timestamp
+/// stays as written) and write a float into a string with Go's %v (1e+06); a replacement-created number at a var
+/// reference path is an untagged node the vars filter turns into a string.
+#[test]
+fn vars_read_and_write_as_kustomize() {
+    let objects = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  a: 1000000.5\n  b: 1e6\n  c: 0.0001\n  d: 0755\n  e: 2024-01-01\n  n: \"123\"\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n    command: [\"a=$(A)\", \"b=$(B)\", \"c=$(C)\", \"d=$(D)\", \"e=$(E)\"]\n    args: [\"$(D)\", \"$(A)\"]\n    env:\n    - name: CREATED\n";
+    let mut k = String::from(
+        "resources: [objects.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.n}\n  targets:\n  - select: {kind: Pod}\n    fieldPaths: [spec.containers.0.env.0.value]\n    options: {create: true}\nvars:\n",
+    );
+    for v in ["a", "b", "c", "d", "e"] {
+        k.push_str(&format!(
+            "- name: {}\n  objref: {{apiVersion: v1, kind: ConfigMap, name: src}}\n  fieldref: {{fieldpath: data.{v}}}\n",
+            v.to_uppercase()
+        ));
+    }
+    let out = same_bytes(&[("kustomization.yaml", &k), ("objects.yaml", objects)]);
+    for expected in ["a=1.0000005e+06", "b=1e+06", "d=755", "e=2024-01-01", "value: \"123\""] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+}
+
+/// Where kustomize cannot read a var (`0x1F` is no Go int) or a var reference list holds a plain timestamp inside a
+/// flow list (a timestamp node to kustomize's vars filter), the build fails as kubectl's does.
+#[test]
+fn vars_fail_where_kustomize_fails() {
+    let var =
+        "vars:\n- name: V\n  objref: {apiVersion: v1, kind: ConfigMap, name: src}\n  fieldref: {fieldpath: data.v}\n";
+    for (value, args) in [("0x1F", "[\"$(V)\"]"), ("x", "[2001-12-14t21:59:43.10-05:00, \"$(V)\"]")] {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "kustomization.yaml", &format!("resources: [objects.yaml]\n{var}"));
+        write(
+            t.path(),
+            "objects.yaml",
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  v: {value}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n    args: {args}\n"
+            ),
+        );
+        let oracle = Command::new("kubectl").arg("kustomize").arg(t.path()).output().unwrap();
+        assert!(!oracle.status.success(), "kubectl renders {value} / {args}");
+        let ours = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+            .args(["render", "--plain"])
+            .arg(t.path())
+            .output()
+            .unwrap();
+        assert!(!ours.status.success() && ours.stdout.is_empty(), "we render {value} / {args}");
+    }
+}

@@ -164,7 +164,7 @@ fn go_exp(f: f64) -> String {
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`: with the shortest precision Go decides by a precision of 6, so %e
 /// when the decimal exponent is below -4 or at least 6, else %f with the shortest digits.
-fn go_format_g(f: f64) -> String {
+pub(crate) fn go_format_g(f: f64) -> String {
     if f == 0.0 {
         return if f.is_sign_negative() { "-0".into() } else { "0".into() };
     }

@@ -15,7 +15,7 @@ pub enum PathSeg {
     Index(usize),
 }
 
-/// Scalars whose text is not the one their value prints as (`0x1F`, `1e3`, `FALSE`), by place: kustomize keeps the
+/// Scalars whose text is not the one their value prints as (`0x1F`, `1e3`, `FALSE`, `2024-01-01`), by place: kustomize keeps the
 /// text while it builds (a replacement copies it into a string field), the value is only read when it prints.
 pub type ScalarTexts = Vec<(Vec<PathSeg>, String)>;
 

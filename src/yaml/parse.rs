@@ -176,13 +176,16 @@ impl Builder {
         Ok(())
     }
 
-    /// Keep the text of a value scalar that resolved to a number or a boolean printed another way.
+    /// Keep the text of a value scalar that resolved to something printed another way (a number, a boolean, a
+    /// timestamp).
     fn record_text(&mut self, value: &Value, text: String) {
-        if !matches!(value, Value::Number(_) | Value::Bool(_))
-            || crate::resource::scalar_string(value).as_deref() == Some(text.as_str())
-        {
+        if value.is_null() || crate::resource::scalar_string(value).as_deref() == Some(text.as_str()) {
             return;
         }
+        self.record_at_place(text);
+    }
+
+    fn record_at_place(&mut self, text: String) {
         let mut path = Vec::with_capacity(self.stack.len());
         for frame in &self.stack {
             match frame {
@@ -437,7 +440,14 @@ fn parse_recording(
                 let original = b.texts.is_some().then(|| text.clone());
                 let value = scalar_value(text, style, tag.as_ref(), as_text, rules, line)?;
                 if let Some(original) = original {
-                    b.record_text(&value, original);
+                    let typed = !matches!(resolve(&original, rules), Scalar::Str | Scalar::Merge);
+                    if as_text && !in_annotations && tag.is_none() && typed {
+                        // Still a timestamp while kustomize builds (it is quoted only when printed): kept, so that
+                        // the vars filter can tell it from a string.
+                        b.record_at_place(original);
+                    } else {
+                        b.record_text(&value, original);
+                    }
                 }
                 if anchor > 0 {
                     b.anchors.insert(anchor, (value.clone(), 1));

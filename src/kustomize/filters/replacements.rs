@@ -5,6 +5,7 @@ use super::vars::{lookup, lookup_at};
 use crate::kustomize::KustomizeError;
 use crate::kustomize::types::{FieldOptions, ReplacementField, Selector};
 use crate::resource::Resource;
+use crate::yaml::PathSeg;
 use serde_yaml::{Mapping, Value};
 
 fn err(message: String) -> KustomizeError {
@@ -36,11 +37,8 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
     let mut v = found.clone();
     // kustomize copies the source's text ("for scalar, only copy the value"): `0x1F` lands in a string field as
     // "0x1F". The text kept at parse time counts only while the field still holds the value it denotes.
-    if matches!(v, Value::Number(_) | Value::Bool(_))
-        && let Some((_, text)) = r.build.scalar_texts.iter().find(|(p, _)| *p == at)
-        && denotes(text, &v)
-    {
-        v = Value::String(text.clone());
+    if let Some(text) = written_text(r, &at, &v) {
+        v = Value::String(text);
     }
     if let Some(opts) = &src.options
         && !opts.delimiter.is_empty()
@@ -54,12 +52,19 @@ fn source_value(resources: &[Resource], rep: &ReplacementField) -> Result<Value,
     Ok(v)
 }
 
-/// Whether `text` still reads as `v` (a JSON-written float reads back as an int: "1000" for 1000.0).
-fn denotes(text: &str, v: &Value) -> bool {
-    match (crate::yaml::parse::plain_scalar(text), v) {
+/// The text a scalar field of `r` was written with, where it prints another way (`0x1F`, `1e3`, `2024-01-01`),
+/// while the field still holds the value that text denotes (a JSON-written float reads back as an int: "1000" for
+/// 1000.0).
+pub fn written_text(r: &Resource, at: &[PathSeg], v: &Value) -> Option<String> {
+    if v.is_mapping() || v.is_sequence() || v.is_null() {
+        return None;
+    }
+    let (_, text) = r.build.scalar_texts.iter().find(|(p, _)| p == at)?;
+    let denotes = match (crate::yaml::parse::plain_scalar(text), v) {
         (Value::Number(a), Value::Number(b)) => a == *b || a.as_f64() == b.as_f64(),
         (read, v) => read == *v,
-    }
+    };
+    denotes.then(|| text.clone())
 }
 
 fn with_delimiter(old: &Value, new: &Value, opts: &Option<FieldOptions>) -> Value {
@@ -94,67 +99,83 @@ fn assign(old: &Value, new: &Value, keep_text: bool) -> Value {
     }
 }
 
-/// Set `value` at a dotted path with `[key=value]` list selectors; create missing fields when allowed.
-fn set_at(
-    node: &mut Value,
-    parts: &[String],
-    value: &Value,
-    opts: &Option<FieldOptions>,
+/// Where a replacement writes: its options, and what it reports back.
+struct Write<'a> {
+    value: &'a Value,
+    opts: &'a Option<FieldOptions>,
     create: bool,
     keep_text: bool,
-) -> Result<bool, String> {
-    let Some((head, rest)) = parts.split_first() else {
-        *node = assign(node, &with_delimiter(node, value, opts), keep_text);
-        return Ok(true);
-    };
-    if head.starts_with('[') && head.ends_with(']') {
-        let inner = &head[1..head.len() - 1];
-        let items = node.as_sequence_mut().ok_or_else(|| format!("'{head}' applied to a non-list"))?;
-        if inner == "*" || inner.is_empty() {
+    /// The concrete path being visited.
+    at: Vec<PathSeg>,
+    /// Fields created holding a non-string scalar, with the text written (see `BuildState::untagged`).
+    created: Vec<(Vec<PathSeg>, String)>,
+}
+
+impl Write<'_> {
+    fn descend(&mut self, node: &mut Value, seg: PathSeg, rest: &[String], fresh: bool) -> Result<bool, String> {
+        self.at.push(seg);
+        let set = self.set_at(node, rest, fresh);
+        self.at.pop();
+        set
+    }
+
+    /// Set the value at a dotted path with `[key=value]` list selectors; create missing fields when allowed.
+    fn set_at(&mut self, node: &mut Value, parts: &[String], fresh: bool) -> Result<bool, String> {
+        let Some((head, rest)) = parts.split_first() else {
+            let new = with_delimiter(node, self.value, self.opts);
+            *node = assign(node, &new, self.keep_text);
+            let text = crate::resource::scalar_string(&new);
+            let retyped = !node.is_string() || crate::resource::scalar_string(node) != text;
+            if fresh && !node.is_mapping() && !node.is_sequence() && retyped {
+                self.created.push((self.at.clone(), text.unwrap_or_default()));
+            }
+            return Ok(true);
+        };
+        if head.starts_with('[') && head.ends_with(']') {
+            let inner = &head[1..head.len() - 1];
+            let items = node.as_sequence_mut().ok_or_else(|| format!("'{head}' applied to a non-list"))?;
+            let selected: Vec<usize> = if inner == "*" || inner.is_empty() {
+                (0..items.len()).collect()
+            } else if let Some((k, v)) = inner.split_once('=') {
+                (0..items.len())
+                    .filter(|&i| items[i].get(k).and_then(crate::resource::scalar_string).as_deref() == Some(v))
+                    .collect()
+            } else {
+                let idx: usize = inner.parse().map_err(|_| format!("bad list selector '{head}'"))?;
+                (idx < items.len()).then_some(idx).into_iter().collect()
+            };
             let mut any = false;
-            for i in items.iter_mut() {
-                any |= set_at(i, rest, value, opts, create, keep_text)?;
+            for i in selected {
+                any |= self.descend(&mut items[i], PathSeg::Index(i), rest, false)?;
             }
             return Ok(any);
         }
-        if let Some((k, v)) = inner.split_once('=') {
-            let mut any = false;
-            for i in items.iter_mut() {
-                if i.get(k).and_then(crate::resource::scalar_string).as_deref() == Some(v) {
-                    any |= set_at(i, rest, value, opts, create, keep_text)?;
-                }
+        if let Ok(idx) = head.parse::<usize>()
+            && let Some(items) = node.as_sequence_mut()
+        {
+            return match items.get_mut(idx) {
+                Some(i) => self.descend(i, PathSeg::Index(idx), rest, false),
+                None => Ok(false),
+            };
+        }
+        if node.is_null() && self.create {
+            *node = Value::Mapping(Mapping::new());
+        }
+        let m = match node.as_mapping_mut() {
+            Some(m) => m,
+            None => return Ok(false),
+        };
+        let key = Value::String(head.clone());
+        let mut created = false;
+        if !m.contains_key(&key) {
+            if !self.create {
+                return Ok(false);
             }
-            return Ok(any);
+            m.insert(key.clone(), if rest.is_empty() { Value::Null } else { Value::Mapping(Mapping::new()) });
+            created = true;
         }
-        let idx: usize = inner.parse().map_err(|_| format!("bad list selector '{head}'"))?;
-        return match items.get_mut(idx) {
-            Some(i) => set_at(i, rest, value, opts, create, keep_text),
-            None => Ok(false),
-        };
+        self.descend(m.get_mut(&key).expect("present"), PathSeg::Key(head.clone()), rest, created)
     }
-    if let Ok(idx) = head.parse::<usize>()
-        && let Some(items) = node.as_sequence_mut()
-    {
-        return match items.get_mut(idx) {
-            Some(i) => set_at(i, rest, value, opts, create, keep_text),
-            None => Ok(false),
-        };
-    }
-    if node.is_null() && create {
-        *node = Value::Mapping(Mapping::new());
-    }
-    let m = match node.as_mapping_mut() {
-        Some(m) => m,
-        None => return Ok(false),
-    };
-    let key = Value::String(head.clone());
-    if !m.contains_key(&key) {
-        if !create {
-            return Ok(false);
-        }
-        m.insert(key.clone(), if rest.is_empty() { Value::Null } else { Value::Mapping(Mapping::new()) });
-    }
-    set_at(m.get_mut(&key).expect("present"), rest, value, opts, create, keep_text)
 }
 
 fn split_field_path(path: &str) -> Vec<String> {
@@ -226,7 +247,17 @@ pub fn apply(resources: &mut [Resource], replacements: &[ReplacementField]) -> R
                     let parts = split_field_path(fp);
                     // An object's own annotations are printed as the text written (see crate::yaml::parse).
                     let keep_text = parts.len() == 3 && parts[0] == "metadata" && parts[1] == "annotations";
-                    let set = set_at(&mut r.value, &parts, &value, &target.options, create, keep_text).map_err(err)?;
+                    let mut write = Write {
+                        value: &value,
+                        opts: &target.options,
+                        create,
+                        keep_text,
+                        at: Vec::new(),
+                        created: Vec::new(),
+                    };
+                    let set = write.set_at(&mut r.value, &parts, false).map_err(err)?;
+                    r.build.untagged.retain(|(p, _)| !write.created.iter().any(|(c, _)| c == p));
+                    r.build.untagged.extend(write.created);
                     if !set && !create {
                         // kustomize requires a targeted field to exist unless create is set.
                         if lookup(&r.value, fp).is_none() && !fp.contains('[') {
