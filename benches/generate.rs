@@ -31,6 +31,7 @@ fn main() {
         stamp: Default::default(),
         load_restrictor: Default::default(),
         argocd: Default::default(),
+        destination_namespace: None,
     };
     let runs = 200;
     let mut times = Vec::with_capacity(runs);

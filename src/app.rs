@@ -30,6 +30,9 @@ pub struct AppOptions {
     pub load_restrictor: LoadRestrictor,
     /// Argo CD's app variables for templates (`argocd.name`, ...), when Argo CD runs the plugin.
     pub argocd: BTreeMap<String, serde_json::Value>,
+    /// The Application's destination namespace (`ARGOCD_APP_NAMESPACE`): where Argo CD puts the app's namespaced
+    /// objects that name none, so references are resolved there. The printed manifests are left as rendered.
+    pub destination_namespace: Option<String>,
 }
 
 pub struct AppOutput {
@@ -109,10 +112,37 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     }
     let n = target.len();
     let mut all = target;
+    let placed = match opts.destination_namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        Some(ns) => place_in_namespace(&mut all, ns),
+        None => vec![false; n],
+    };
     all.extend(context);
     let mut app = finish_app(&opts.config, &opts.vault, opts.stamp, &repo, env, &all, 0..n)?;
+    for (r, placed) in app.resources.iter_mut().zip(placed) {
+        if placed {
+            crate::resource::remove_path(&mut r.value, &["metadata", "namespace"]);
+        }
+    }
     app.notes = notes;
     Ok(app)
+}
+
+/// Give every namespaced object without a namespace `ns`, as Argo CD does when it applies them to an Application's
+/// destination namespace (cluster-scoped kinds, ESO's ClusterSecretStore and ClusterExternalSecret included, stay
+/// without). Which objects were placed, by position.
+pub fn place_in_namespace(resources: &mut [Resource], ns: &str) -> Vec<bool> {
+    resources
+        .iter_mut()
+        .map(|r| {
+            let cluster_scoped =
+                r.gvk().is_cluster_scoped() || crate::eso::EsoKind::of(r).is_some_and(|k| k.is_cluster_scoped());
+            let place = r.namespace().is_empty() && !cluster_scoped;
+            if place {
+                r.set_namespace(ns);
+            }
+            place
+        })
+        .collect()
 }
 
 /// The rest of the pipeline for the app whose objects are `all[target]` (the others are its environment's context):

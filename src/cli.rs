@@ -94,6 +94,10 @@ pub enum Command {
         /// Only the kustomize build, exactly as `kubectl kustomize` prints it: no Key Vault stage, no stamping.
         #[arg(long)]
         plain: bool,
+        /// The Argo CD Application's destination namespace: namespaced objects that name none are checked there,
+        /// as Argo CD applies them (`generate` reads ARGOCD_APP_NAMESPACE). The printed manifests are unchanged.
+        #[arg(long, value_name = "NAMESPACE")]
+        app_namespace: Option<String>,
         #[command(flatten)]
         stamp: StampArgs,
         #[command(flatten)]
@@ -335,7 +339,7 @@ fn color_stdout() -> bool {
 /// The command's complete stdout and its exit code; Err is a usage or internal error (exit 2, nothing on stdout).
 fn execute(cli: Cli) -> Result<(String, i32), String> {
     match cli.command {
-        Command::Render { dir, load_restrictor, env, plain, stamp, vault } => {
+        Command::Render { dir, load_restrictor, env, plain, app_namespace, stamp, vault } => {
             let restrictor = match load_restrictor {
                 Restrictor::RootOnly => LoadRestrictor::RootOnly,
                 Restrictor::None => LoadRestrictor::None,
@@ -369,6 +373,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 stamp: stamp.options(),
                 load_restrictor: restrictor,
                 argocd: Default::default(),
+                destination_namespace: app_namespace,
             })?;
             vault_errors(&app)?;
             for n in &app.notes {

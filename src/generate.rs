@@ -119,6 +119,7 @@ pub fn run(
         stamp,
         load_restrictor: Default::default(),
         argocd: argocd_context(),
+        destination_namespace: var("ARGOCD_APP_NAMESPACE"),
     })?;
     crate::cli::vault_errors(&app)?;
     let env_name = app.env.clone().unwrap_or_else(|| "default".into());

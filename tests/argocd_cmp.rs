@@ -370,3 +370,40 @@ fn plugin_parameters_reach_generate() {
         String::from_utf8_lossy(&as_dev.stderr)
     );
 }
+
+/// An app whose overlay names no namespace is applied by Argo CD into the Application's destination namespace
+/// (ARGOCD_APP_NAMESPACE): its ExternalSecrets resolve a namespaced SecretStore there. Without it the store is not
+/// found (REF001, fail closed); with it `generate` succeeds and still prints the objects without a namespace.
+#[test]
+fn generate_resolves_references_in_the_destination_namespace() {
+    let repo = repo_copy();
+    let app = "apps/orders-api/overlays/prod";
+    let k = repo.path().join(app).join("kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap().replace("namespace: orders-prod\n", "");
+    std::fs::write(&k, text).unwrap();
+    let es = repo.path().join("apps/orders-api/base/external-secrets.yaml");
+    let text = std::fs::read_to_string(&es)
+        .unwrap()
+        .replace("name: azure-kv\n    kind: ClusterSecretStore", "name: orders-kv\n    kind: SecretStore");
+    std::fs::write(&es, text).unwrap();
+    let platform = repo.path().join("platform/cluster-secret-stores/overlays/prod");
+    std::fs::write(
+        platform.join("orders-store.yaml"),
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: orders-prod\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-contoso-prod.vault.azure.net/\n      serviceAccountRef:\n        name: orders-api\n",
+    )
+    .unwrap();
+    let pk = platform.join("kustomization.yaml");
+    let text = std::fs::read_to_string(&pk).unwrap().replace("- ../../base\n", "- ../../base\n- orders-store.yaml\n");
+    std::fs::write(&pk, text).unwrap();
+    make_world_readable(repo.path());
+
+    let dir = repo.path().join(app);
+    let elsewhere = as_cmp_server(&dir, &["generate"], app, &[("ARGOCD_APP_NAMESPACE", "")]);
+    assert_failed_closed(&elsewhere, 1, "REF001");
+
+    let placed = as_cmp_server(&dir, &["generate"], app, &[]);
+    assert!(placed.status.success(), "{}", String::from_utf8_lossy(&placed.stderr));
+    let text = String::from_utf8(placed.stdout).unwrap();
+    assert!(text.contains("kind: ExternalSecret") && text.contains("argocd-eso-plugin.io/secret-versions"), "{text}");
+    assert!(!text.contains("namespace: orders-prod"), "the printed manifests keep no namespace:\n{text}");
+}
