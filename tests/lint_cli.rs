@@ -172,3 +172,45 @@ fn offline_without_inventories_says_the_vault_stage_was_skipped_once() {
     let msg = findings[0]["message"].as_str().unwrap();
     assert!(msg.contains("37 reference(s) to 3 vault(s) not checked"), "{msg}");
 }
+
+/// Flux post-build substitutions (`${name}`) are filled in when Flux applies the manifests: a tenantId, vaultUrl or
+/// key name holding one is no literal to validate or look up. A placeholder in Key Vault's own notation is still
+/// flagged.
+#[test]
+fn flux_substitutions_are_placeholders() {
+    let t = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = t.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("overlays/test/kustomization.yaml", "resources: [objects.yaml]\n");
+    let store = |name: &str, tenant: &str, url: &str| {
+        format!(
+            "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: {name}\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: \"{tenant}\"\n      vaultUrl: \"{url}\"\n"
+        )
+    };
+    let objects = [
+        store("flux", "${azureTenantId}", "https://${kv_name}.vault.azure.net/"),
+        store("literal", "<AZURE_TENANT_ID>", "https://kv-literal.vault.azure.net/"),
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: app\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: literal}\n  target: {name: app}\n  data:\n  - secretKey: password\n    remoteRef: {key: \"${app}_db_password\"}\n".to_string(),
+    ]
+    .join("---\n");
+    write("overlays/test/objects.yaml", &objects);
+    let out = bin(&["lint", "-o", "json", s(t.path())]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let findings: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let codes: Vec<(String, String)> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["message"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(
+        codes.iter().any(|(c, m)| c == "STO002" && m.contains("<AZURE_TENANT_ID>")),
+        "the literal placeholder is flagged: {codes:?}"
+    );
+    for (code, message) in &codes {
+        assert!(!message.contains("${"), "{code} on a Flux substitution: {message}");
+    }
+}

@@ -249,3 +249,39 @@ impl<'a> StoreView<'a> {
         })
     }
 }
+
+/// Whether `s` holds a Flux post-build substitution (`${name}`, `${name:=default}`, `${name:-default}`): a value Flux
+/// fills in when it applies the manifests (kustomize-controller's `postBuild.substitute`), so its text is a
+/// placeholder and no literal to validate or to look up in a vault.
+pub fn has_substitution(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { return false };
+        let var = &after[..end];
+        let name = var.split([':', '=', '-']).next().unwrap_or("");
+        let mut chars = name.chars();
+        if chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return true;
+        }
+        rest = &after[end..];
+    }
+    false
+}
+
+#[cfg(test)]
+mod substitution_tests {
+    use super::has_substitution;
+
+    #[test]
+    fn flux_substitutions_are_recognised() {
+        for s in ["${azureTenantId}", "https://${kv_name}.vault.azure.net/", "${ENV:=dev}-db", "${X:-y}"] {
+            assert!(has_substitution(s), "{s}");
+        }
+        for s in ["plain", "$(VAR)", "${}", "${1abc}", "{{ .name }}", "$x", "${unterminated"] {
+            assert!(!has_substitution(s), "{s}");
+        }
+    }
+}

@@ -29,7 +29,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     for es in env.external_secrets() {
         for d in es.data() {
             let azure = env.store_of(&es, d.store.as_ref()).is_some_and(|s| s.is_azurekv());
-            if azure && !valid_key(&d.key) {
+            if azure && !valid_key(&d.key) && !crate::eso::has_substitution(&d.key) {
                 out.push(RawFinding::at(
                     es.resource,
                     es.path(&format!("data[{}].remoteRef.key", d.index)),
@@ -44,7 +44,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         for f in es.data_from() {
             let Some(key) = &f.extract_key else { continue };
             let azure = env.store_of(&es, f.store.as_ref()).is_some_and(|s| s.is_azurekv());
-            if azure && !valid_key(key) {
+            if azure && !valid_key(key) && !crate::eso::has_substitution(key) {
                 out.push(RawFinding::at(
                     es.resource,
                     es.path(&format!("dataFrom[{}].extract.key", f.index)),

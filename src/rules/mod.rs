@@ -30,6 +30,7 @@ mod kv008_unchecked_object;
 mod kv009_vault_unavailable;
 mod ref001_store_ref;
 mod ref002_target_conflict;
+mod ref003_store_not_in_repo;
 mod rlo001_rotation_unreachable;
 pub(crate) mod sto001_vault_url;
 mod sto002_tenant_id;
@@ -149,6 +150,7 @@ pub fn all() -> &'static [&'static Rule] {
         &kv009_vault_unavailable::RULE,
         &ref001_store_ref::RULE,
         &ref002_target_conflict::RULE,
+        &ref003_store_not_in_repo::RULE,
         &rlo001_rotation_unreachable::RULE,
         &sto001_vault_url::RULE,
         &sto002_tenant_id::RULE,

@@ -55,6 +55,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         let Some(az) = s.azurekv() else { continue };
         let Some(url) = az.get("vaultUrl").and_then(serde_yaml::Value::as_str) else { continue };
         let env_type = az.get("environmentType").and_then(serde_yaml::Value::as_str).unwrap_or("");
+        // A Flux post-build substitution is filled in when Flux applies the store (no vault to ask here either).
+        if crate::eso::has_substitution(url) {
+            continue;
+        }
         if let Some(msg) = problem(url, env_type) {
             let suffix = suffix_for(env_type).unwrap_or(".vault.azure.net");
             out.push(RawFinding::at(s.resource, "spec.provider.azurekv.vaultUrl", msg, format!("write the vault's URI, e.g. https://kv-contoso-prod{suffix}/ (az keyvault show --query properties.vaultUri)")));

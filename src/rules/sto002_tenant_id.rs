@@ -24,7 +24,8 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for s in env.stores() {
         let Some(t) = s.azurekv().and_then(|a| a.get("tenantId")).and_then(serde_yaml::Value::as_str) else { continue };
-        if !is_guid(t) {
+        // A Flux post-build substitution is filled in when Flux applies the store.
+        if !is_guid(t) && !crate::eso::has_substitution(t) {
             out.push(RawFinding::at(
                 s.resource,
                 "spec.provider.azurekv.tenantId",

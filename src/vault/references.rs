@@ -60,7 +60,8 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
             let Some((vault, store, environment_type)) = vault_of(&env.store_of(&es, d.store.as_ref())) else {
                 continue;
             };
-            if d.key.is_empty() {
+            // A Flux post-build substitution names no key until Flux fills it in.
+            if d.key.is_empty() || crate::eso::has_substitution(&d.key) {
                 continue;
             }
             let (object, name) = split_key(&d.key);
@@ -80,6 +81,9 @@ pub fn collect<'a>(env: &EnvView<'a>) -> (Vec<KeyRef<'a>>, Vec<FindRef<'a>>) {
                 continue;
             };
             if let Some(key) = &f.extract_key {
+                if crate::eso::has_substitution(key) {
+                    continue;
+                }
                 let (object, name) = split_key(key);
                 keys.push(KeyRef {
                     vault,
