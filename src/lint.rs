@@ -66,8 +66,16 @@ impl Report {
 pub struct RenderedEnv {
     pub name: String,
     pub resources: Vec<Resource>,
-    pub failures: Vec<(PathBuf, String)>,
+    pub failures: Vec<RenderFailure>,
     pub overlays: usize,
+}
+
+/// An overlay that did not render.
+pub struct RenderFailure {
+    pub dir: PathBuf,
+    pub message: String,
+    /// The kustomize feature the renderer refused by name (helmCharts, a remote base, a plugin), when that is why.
+    pub unsupported: Option<String>,
 }
 
 /// Render every overlay of every selected environment (in parallel).
@@ -89,15 +97,19 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
                 preprocessor: templates.preprocessor(),
                 ..Default::default()
             };
-            let results: Vec<(PathBuf, Result<Vec<Resource>, String>)> = dirs
-                .par_iter()
-                .map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build).map_err(|e| e.to_string())))
-                .collect();
+            let results: Vec<(PathBuf, Result<Vec<Resource>, kustomize::KustomizeError>)> =
+                dirs.par_iter().map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build))).collect();
             let mut env = RenderedEnv { name, resources: Vec::new(), failures: Vec::new(), overlays: dirs.len() };
             for (dir, r) in results {
                 match r {
                     Ok(rs) => env.resources.extend(rs),
-                    Err(e) => env.failures.push((dir, e)),
+                    Err(e) => {
+                        let unsupported = match &e {
+                            kustomize::KustomizeError::Unsupported { field, .. } => Some(field.clone()),
+                            _ => None,
+                        };
+                        env.failures.push(RenderFailure { dir, message: e.to_string(), unsupported });
+                    }
                 }
             }
             env
@@ -191,6 +203,14 @@ fn locate(
     Some((finding, path))
 }
 
+/// The line where a refused field is written in `file` (repo-relative), read through the repository's file layer.
+fn field_line(repo: &Path, file: &Path, field: &str) -> Option<u32> {
+    let text = crate::files::read_text(Some(repo), &repo.join(file), crate::files::MAX_FILE_BYTES).ok()?;
+    let key = field.split([':', ' ']).next().unwrap_or(field);
+    let i = text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(&format!("{key}:")))?;
+    Some(i as u32 + 1)
+}
+
 /// The file a render error names, relative to the repo, and its line if it gives one. A named file that does not
 /// exist is located at the kustomization line that lists it.
 fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
@@ -241,16 +261,32 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
     for env in &envs {
         let mut found: Vec<(Finding, String)> = Vec::new();
-        let render_rule = rules::by_code(rules::RENDER_FAILED).expect("registered");
-        for (dir, message) in &env.failures {
-            let (file, line) = error_location(&opts.repo, dir, message);
-            let raw = RawFinding {
-                subject: Subject::File { file, line, column: 1, object: format!("overlay {}", dir.display()) },
-                message: message.replace(&format!("{}/", opts.repo.display()), ""),
-                hint: "fix the overlay so that `argocd-eso-plugin render` (or kubectl kustomize) builds it".into(),
+        for failure in &env.failures {
+            let (file, mut line) = error_location(&opts.repo, &failure.dir, &failure.message);
+            if let Some(field) = &failure.unsupported {
+                line = field_line(&opts.repo, &file, field).unwrap_or(line);
+            }
+            let message = failure.message.replace(&format!("{}/", opts.repo.display()), "");
+            // A feature refused by name is not a broken overlay: said once, as what was not checked.
+            let (rule, hint) = match &failure.unsupported {
+                Some(field) => (
+                    rules::by_code(rules::NOT_RENDERED).expect("registered"),
+                    format!(
+                        "'{field}' is not rendered natively: this overlay's ExternalSecrets, stores and workloads were not checked"
+                    ),
+                ),
+                None => (
+                    rules::by_code(rules::RENDER_FAILED).expect("registered"),
+                    "fix the overlay so that `argocd-eso-plugin render` (or kubectl kustomize) builds it".into(),
+                ),
             };
-            if let Some(sev) = severity_of(render_rule) {
-                found.extend(locate(raw, render_rule, sev, &env.name, &mut positions));
+            let raw = RawFinding {
+                subject: Subject::File { file, line, column: 1, object: format!("overlay {}", failure.dir.display()) },
+                message,
+                hint,
+            };
+            if let Some(sev) = severity_of(rule) {
+                found.extend(locate(raw, rule, sev, &env.name, &mut positions));
             }
         }
         overlays += env.overlays;

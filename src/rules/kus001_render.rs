@@ -8,10 +8,10 @@ pub const RULE: Rule = Rule {
     code: CODE,
     name: "render-failed",
     severity: Severity::Error,
-    summary: "an overlay does not render (kustomize error or an unsupported kustomize feature)",
-    explanation: "The overlay could not be rendered: a missing file, a YAML error, a patch that matches nothing, or a \
-kustomize feature the native renderer refuses (remote bases, helmCharts, ...). Argo CD would fail to generate \
-manifests for the app. The message is the renderer's error, with the file it names.\n\n\
+    summary: "an overlay does not render (a kustomize error)",
+    explanation: "The overlay could not be rendered: a missing file, a YAML error, a patch that matches nothing. Argo \
+CD would fail to generate manifests for the app. The message is the renderer's error, with the file it names. A \
+kustomize feature the native renderer refuses by name (remote bases, helmCharts, ...) is KUS002 instead.\n\n\
 Example:\n\n\
 \x20   resources:\n    - deployment.yaml\n    - servce.yaml      # KUS001: 'servce.yaml' does not exist\n",
     check,

@@ -18,6 +18,7 @@ mod eso007_remote_key_name;
 mod eso008_cluster_scoped_namespace;
 mod git001_secret_in_git;
 mod kus001_render;
+mod kus002_not_rendered;
 mod kv000_offline;
 mod kv001_missing_key;
 mod kv002_disabled;
@@ -138,6 +139,7 @@ pub fn all() -> &'static [&'static Rule] {
         &eso008_cluster_scoped_namespace::RULE,
         &git001_secret_in_git::RULE,
         &kus001_render::RULE,
+        &kus002_not_rendered::RULE,
         &kv000_offline::RULE,
         &kv001_missing_key::RULE,
         &kv002_disabled::RULE,
@@ -168,6 +170,7 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 }
 
 pub use kus001_render::CODE as RENDER_FAILED;
+pub use kus002_not_rendered::CODE as NOT_RENDERED;
 pub use kv000_offline::CODE as VAULT_SKIPPED;
 
 /// One environment's rendered objects, with the lookups rules share.

@@ -49,9 +49,10 @@ pub(crate) fn unresolved(env: &EnvView<'_>, namespace: &str, sr: &StoreRef) -> O
         }
     });
     let external = || {
-        env.external_stores.iter().find(|e| e.name == sr.name).map(|e| {
-            format!("externalStores declares a {} '{}' for other environments or namespaces", e.kind, e.name)
-        })
+        env.external_stores
+            .iter()
+            .find(|e| e.name == sr.name)
+            .map(|e| format!("externalStores declares a {} '{}' for other environments or namespaces", e.kind, e.name))
     };
     Some(match rendered.or_else(external) {
         Some(elsewhere) => Unresolved::Elsewhere(elsewhere),
