@@ -57,7 +57,7 @@ pub fn env_of_dir(repo: &Path, config: &Config, dir: &Path) -> Option<String> {
             }
         }
     }
-    crate::scan::env_of(rel)
+    crate::scan::env_of(repo, rel)
 }
 
 pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {

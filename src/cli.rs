@@ -404,6 +404,22 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let config = crate::config::Config::load(&repo)?;
             let opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
             let report = crate::lint::lint(&opts)?;
+            let how = match report.discovery {
+                Some(crate::scan::Discovery::Config) => "the environments of .argocd-eso-plugin.yaml",
+                Some(crate::scan::Discovery::Convention) => "the overlays|envs|environments/<env>[/<app>] convention",
+                Some(crate::scan::Discovery::Roots) => {
+                    "no environment convention matched: every kustomization no other one lists, each on its own"
+                }
+                None => "no environments",
+            };
+            detail(&format!("environments from {how}"));
+            for (env, dirs) in &report.layout {
+                let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+                detail(&format!("  {env}: {}", dirs.join(", ")));
+            }
+            if report.environments.is_empty() {
+                note("no kustomization directory found: nothing was checked");
+            }
             let ctx = crate::output::Context { repo: &repo, color: color_stdout() };
             let text = crate::output::render(output, &report, &ctx)?;
             let failed = report.worst().is_some_and(|w| w >= fail_on);

@@ -54,6 +54,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub environments: Vec<String>,
     pub overlays: usize,
+    /// Each environment's overlays, and how the environments were found (`lint -v` prints them).
+    pub layout: Vec<(String, Vec<PathBuf>)>,
+    pub discovery: Option<crate::scan::Discovery>,
 }
 
 impl Report {
@@ -65,6 +68,7 @@ impl Report {
 /// A rendered environment: its objects, and the overlays that failed to render.
 pub struct RenderedEnv {
     pub name: String,
+    pub dirs: Vec<PathBuf>,
     pub resources: Vec<Resource>,
     pub failures: Vec<RenderFailure>,
     pub overlays: usize,
@@ -80,7 +84,7 @@ pub struct RenderFailure {
 
 /// Render every overlay of every selected environment (in parallel).
 pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, String> {
-    let envs = crate::scan::environments(&opts.repo, &opts.config)?;
+    let (envs, _) = crate::scan::discover(&opts.repo, &opts.config)?;
     let selected: Vec<(String, Vec<PathBuf>)> =
         envs.into_iter().filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e)).collect();
     for want in &opts.only_envs {
@@ -99,7 +103,13 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
             };
             let results: Vec<(PathBuf, Result<Vec<Resource>, kustomize::KustomizeError>)> =
                 dirs.par_iter().map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build))).collect();
-            let mut env = RenderedEnv { name, resources: Vec::new(), failures: Vec::new(), overlays: dirs.len() };
+            let mut env = RenderedEnv {
+                name,
+                dirs: dirs.clone(),
+                resources: Vec::new(),
+                failures: Vec::new(),
+                overlays: dirs.len(),
+            };
             for (dir, r) in results {
                 match r {
                     Ok(rs) => env.resources.extend(rs),
@@ -348,5 +358,12 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
     }
     findings.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
-    Ok(Report { findings, environments: envs.iter().map(|e| e.name.clone()).collect(), overlays })
+    let discovery = crate::scan::discover(&opts.repo, &opts.config).ok().map(|(_, how)| how);
+    Ok(Report {
+        findings,
+        environments: envs.iter().map(|e| e.name.clone()).collect(),
+        overlays,
+        layout: envs.iter().map(|e| (e.name.clone(), e.dirs.clone())).collect(),
+        discovery,
+    })
 }

@@ -29,11 +29,67 @@ pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The environment a directory belongs to by convention.
-pub fn env_of(dir: &Path) -> Option<String> {
-    let name = dir.file_name()?.to_str()?;
-    let parent = dir.parent()?.file_name()?.to_str()?;
-    ENV_PARENTS.contains(&parent).then(|| name.to_string())
+/// The environment a directory (relative to `repo`) belongs to by convention: `<parent>/<env>`, or
+/// `<parent>/<env>/<app>` when `<parent>/<env>` is no kustomization itself (then it is a folder of apps, as in
+/// `envs/prod/orders`), with `<parent>` one of [`ENV_PARENTS`].
+pub fn env_of(repo: &Path, dir: &Path) -> Option<String> {
+    let names: Vec<&str> = dir.components().filter_map(|c| c.as_os_str().to_str()).collect();
+    let n = names.len();
+    if n >= 2 && ENV_PARENTS.contains(&names[n - 2]) {
+        return Some(names[n - 1].to_string());
+    }
+    let env_dir = dir.parent()?;
+    if n >= 3
+        && ENV_PARENTS.contains(&names[n - 3])
+        && crate::kustomize::kustomization_file(&repo.join(env_dir)).is_err()
+    {
+        return Some(names[n - 2].to_string());
+    }
+    None
+}
+
+/// Kustomization directories that no other kustomization lists (in `resources`, `bases` or `components`): the
+/// roots a repository without environment conventions deploys.
+pub fn kustomization_roots(repo: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut listed = std::collections::BTreeSet::new();
+    for d in dirs {
+        let Ok(file) = crate::kustomize::kustomization_file(&repo.join(d)) else { continue };
+        let Ok(text) = crate::files::read_text(Some(repo), &file, crate::files::MAX_FILE_BYTES) else { continue };
+        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text) else { continue };
+        for field in ["resources", "bases", "components"] {
+            for entry in v.get(field).and_then(serde_yaml::Value::as_sequence).into_iter().flatten() {
+                if let Some(e) = entry.as_str() {
+                    listed.insert(crate::files::normalize(&d.join(e)));
+                }
+            }
+        }
+    }
+    dirs.iter().filter(|d| !listed.contains(*d)).cloned().collect()
+}
+
+/// How a repository's environments were found (for `lint -v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// `.argocd-eso-plugin.yaml`'s `environments` globs.
+    Config,
+    /// The `overlays|envs|environments/<env>[/<app>]` convention.
+    Convention,
+    /// Neither: every kustomization that no other one lists, each an environment of its own.
+    Roots,
+}
+
+/// [`environments`], and how they were found.
+pub fn discover(repo: &Path, config: &Config) -> Result<(BTreeMap<String, Vec<PathBuf>>, Discovery), String> {
+    let envs = environments(repo, config)?;
+    if !config.environments.is_empty() {
+        return Ok((envs, Discovery::Config));
+    }
+    if !envs.is_empty() {
+        return Ok((envs, Discovery::Convention));
+    }
+    let dirs = kustomization_dirs(repo);
+    let roots = kustomization_roots(repo, &dirs);
+    Ok((roots.into_iter().map(|d| (root_env_name(&d), vec![d])).collect(), Discovery::Roots))
 }
 
 /// environment name -> overlay directories (relative to the repo root).
@@ -59,9 +115,14 @@ pub fn environments(repo: &Path, config: &Config) -> Result<BTreeMap<String, Vec
         return Ok(out);
     }
     for d in &dirs {
-        if let Some(env) = env_of(d) {
+        if let Some(env) = env_of(repo, d) {
             out.entry(env).or_default().push(d.clone());
         }
     }
     Ok(out)
+}
+
+/// A root's environment name: its path (`.` for the repository root).
+fn root_env_name(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }
 }

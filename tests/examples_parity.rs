@@ -29,7 +29,7 @@ fn expanded_copy(root: &Path, overlay: &Path) -> tempfile::TempDir {
             std::fs::copy(e.path(), &dest).unwrap();
         }
     }
-    let env = argocd_eso_plugin::scan::env_of(overlay.strip_prefix(root).unwrap());
+    let env = argocd_eso_plugin::scan::env_of(root, overlay.strip_prefix(root).unwrap());
     for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
         if argocd_eso_plugin::template::is_template(e.path()) {
             let ctx = argocd_eso_plugin::template::TemplateContext {
@@ -64,7 +64,7 @@ fn every_example_overlay_equals_kubectl_kustomize() {
             String::from_utf8_lossy(&oracle.stderr)
         );
         let expected = String::from_utf8(oracle.stdout).unwrap();
-        let env = argocd_eso_plugin::scan::env_of(dir.strip_prefix(&root).unwrap());
+        let env = argocd_eso_plugin::scan::env_of(&root, dir.strip_prefix(&root).unwrap());
         let opts = BuildOptions {
             repo_root: Some(root.clone()),
             preprocessor: argocd_eso_plugin::template::TemplateContext { env, ..Default::default() }.preprocessor(),

@@ -214,3 +214,43 @@ fn flux_substitutions_are_placeholders() {
         assert!(!message.contains("${"), "{code} on a Flux substitution: {message}");
     }
 }
+
+/// Environments without configuration: `envs/<env>/<app>` is environment `<env>` (when `envs/<env>` is no
+/// kustomization itself); a repo that matches no convention lints every kustomization no other one lists, each on
+/// its own, instead of a silent "0 environments"; `-v` says how environments were found and which overlays they hold.
+#[test]
+fn environments_are_found_or_said() {
+    let t = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = t.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("apps/web/base/kustomization.yaml", "resources: [es.yaml]\n");
+    write(
+        "apps/web/base/es.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: web\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: kv}\n  target: {name: web}\n  data:\n  - secretKey: k\n    remoteRef: {key: web-key}\n",
+    );
+    write("apps/api/kustomization.yaml", "resources: [../web/base]\n");
+    let verbose = |args: &[&str]| {
+        let mut full = vec!["-v"];
+        full.extend_from_slice(args);
+        full.push("--offline");
+        Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin")).args(&full).env("NO_COLOR", "1").output().unwrap()
+    };
+    // Bases only: the one root (apps/api; apps/web/base is listed by it) is checked.
+    let out = verbose(&["lint", s(t.path())]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("in 1 environment(s), 1 overlay(s)") && stdout.contains("REF003"), "{stdout}");
+    assert!(
+        stderr.contains("every kustomization no other one lists") && stderr.contains("apps/api: apps/api"),
+        "{stderr}"
+    );
+
+    // envs/<env>/<app>: the convention, environment by the folder.
+    write("envs/prod/web/kustomization.yaml", "resources: [../../../apps/web/base]\n");
+    let out = verbose(&["lint", s(t.path())]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("environment 'prod'") && stdout.contains("in 1 environment(s), 1 overlay(s)"), "{stdout}");
+    assert!(stderr.contains("convention") && stderr.contains("prod: envs/prod/web"), "{stderr}");
+}
