@@ -19,6 +19,12 @@ fn case(code: &str, kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules").join(code).join(kind)
 }
 
+fn write_file(root: &Path, name: &str, text: &str) {
+    let p = root.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -179,11 +185,7 @@ fn offline_without_inventories_says_the_vault_stage_was_skipped_once() {
 #[test]
 fn flux_substitutions_are_placeholders() {
     let t = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let p = t.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |name: &str, text: &str| write_file(t.path(), name, text);
     write("overlays/test/kustomization.yaml", "resources: [objects.yaml]\n");
     let store = |name: &str, tenant: &str, url: &str| {
         format!(
@@ -221,11 +223,7 @@ fn flux_substitutions_are_placeholders() {
 #[test]
 fn environments_are_found_or_said() {
     let t = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let p = t.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |name: &str, text: &str| write_file(t.path(), name, text);
     write("apps/web/base/kustomization.yaml", "resources: [es.yaml]\n");
     write(
         "apps/web/base/es.yaml",
