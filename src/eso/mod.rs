@@ -217,15 +217,23 @@ impl<'a> StoreView<'a> {
         self.azurekv().and_then(|a| a.get("vaultUrl")).and_then(Value::as_str)
     }
 
-    /// Whether a ClusterSecretStore admits ExternalSecrets from `namespace` (its `spec.conditions`; none = all).
-    pub fn admits_namespace(&self, namespace: &str, namespace_labels: &[(String, String)]) -> bool {
+    /// Whether a ClusterSecretStore serves ExternalSecrets in `namespace`, as ESO's `shouldProcessSecret`
+    /// (pkg/controllers/secretstore/client_manager.go) decides: no conditions admit every namespace; else any
+    /// condition whose `namespaceSelector` (a full label selector: `{}` matches every namespace), `namespaces` (by
+    /// the `kubernetes.io/metadata.name` label every namespace has) or `namespaceRegexes` (unanchored) matches.
+    /// `namespace_labels` are the rendered Namespace's labels, None when it is not rendered: then only the name is
+    /// known, and a selector on other labels cannot be decided here, so it admits (never a false REF001). An empty
+    /// `namespace` (an object that names none, destination unknown) is admitted for the same reason.
+    pub fn admits_namespace(&self, namespace: &str, namespace_labels: Option<&[(String, String)]>) -> bool {
         let Some(conditions) = get_path(&self.resource.value, &["spec", "conditions"]).and_then(Value::as_sequence)
         else {
             return true;
         };
-        if conditions.is_empty() {
+        if conditions.is_empty() || namespace.is_empty() {
             return true;
         }
+        let mut labels: Vec<(String, String)> = namespace_labels.map(<[_]>::to_vec).unwrap_or_default();
+        labels.push(("kubernetes.io/metadata.name".into(), namespace.into()));
         conditions.iter().any(|c| {
             let listed = c
                 .get("namespaces")
@@ -234,19 +242,63 @@ impl<'a> StoreView<'a> {
             let regex = c.get("namespaceRegexes").and_then(Value::as_sequence).is_some_and(|rs| {
                 rs.iter().filter_map(Value::as_str).any(|r| regex::Regex::new(r).is_ok_and(|re| re.is_match(namespace)))
             });
-            let selector =
-                c.get("namespaceSelector").and_then(|s| s.get("matchLabels")).and_then(Value::as_mapping).is_some_and(
-                    |m| {
-                        !m.is_empty()
-                            && m.iter().all(|(k, v)| {
-                                namespace_labels
-                                    .iter()
-                                    .any(|(lk, lv)| Some(lk.as_str()) == k.as_str() && Some(lv.as_str()) == v.as_str())
-                            })
-                    },
-                );
+            let selector = c.get("namespaceSelector").filter(|s| !s.is_null()).is_some_and(|s| {
+                match selector_matches(s, &labels) {
+                    Some(matched) => matched,
+                    // Only labels the Namespace object would tell: unknown when it is not rendered.
+                    None => namespace_labels.is_none(),
+                }
+            });
             listed || regex || selector
         })
+    }
+}
+
+/// A Kubernetes label selector (`matchLabels` and `matchExpressions`, ANDed; `{}` matches everything) over `labels`,
+/// as apimachinery's `LabelSelectorAsSelector(...).Matches`. None when it does not match for want of a label other
+/// than the name, which the Namespace object would have told (see `admits_namespace`).
+fn selector_matches(selector: &Value, labels: &[(String, String)]) -> Option<bool> {
+    let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+    let mut unknown = false;
+    let mut check = |key: &str, ok: bool| {
+        if !ok && key != "kubernetes.io/metadata.name" && get(key).is_none() {
+            unknown = true;
+        }
+        ok
+    };
+    let mut all = true;
+    if let Some(m) = selector.get("matchLabels").and_then(Value::as_mapping) {
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), crate::resource::scalar_string(v)) else { return Some(false) };
+            all &= check(k, get(k) == Some(v.as_str()));
+        }
+    }
+    for e in selector.get("matchExpressions").and_then(Value::as_sequence).into_iter().flatten() {
+        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<String> = e
+            .get("values")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(crate::resource::scalar_string)
+            .collect();
+        let have = get(key);
+        let ok = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
+            "In" => have.is_some_and(|h| values.iter().any(|v| v == h)),
+            "NotIn" => have.is_none_or(|h| values.iter().all(|v| v != h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            // An operator the API server rejects: the store is invalid, never matches.
+            _ => return Some(false),
+        };
+        all &= check(key, ok);
+    }
+    if all {
+        Some(true)
+    } else if unknown {
+        None
+    } else {
+        Some(false)
     }
 }
 
@@ -282,6 +334,79 @@ mod substitution_tests {
         }
         for s in ["plain", "$(VAR)", "${}", "${1abc}", "{{ .name }}", "$x", "${unterminated"] {
             assert!(!has_substitution(s), "{s}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod namespace_condition_tests {
+    use super::StoreView;
+    use crate::resource::{Origin, Resource};
+
+    fn store(conditions: &str) -> Resource {
+        let text = format!(
+            "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: s\nspec:\n  conditions:\n{conditions}"
+        );
+        Resource::new(serde_yaml::from_str(&text).unwrap(), Origin::default())
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// Cases from ESO's shouldProcessSecret (pkg/controllers/secretstore/client_manager.go) and apimachinery's label
+    /// selectors: (conditions, namespace, rendered Namespace labels, admitted).
+    #[test]
+    fn conditions_admit_namespaces_as_eso_does() {
+        let prod = labels(&[("env", "prod")]);
+        let dev = labels(&[("env", "dev")]);
+        type Case<'a> = (&'a str, &'a str, Option<&'a [(String, String)]>, bool);
+        let cases: &[Case] = &[
+            ("  - namespaceSelector: {}\n", "team-a", None, true),
+            (
+                "  - namespaceSelector:\n      matchLabels: {kubernetes.io/metadata.name: team-a}\n",
+                "team-a",
+                None,
+                true,
+            ),
+            (
+                "  - namespaceSelector:\n      matchLabels: {kubernetes.io/metadata.name: team-a}\n",
+                "team-b",
+                None,
+                false,
+            ),
+            (
+                "  - namespaceSelector:\n      matchExpressions:\n      - {key: kubernetes.io/metadata.name, operator: In, values: [team-a, team-b]}\n",
+                "team-b",
+                None,
+                true,
+            ),
+            (
+                "  - namespaceSelector:\n      matchExpressions:\n      - {key: kubernetes.io/metadata.name, operator: NotIn, values: [team-a]}\n",
+                "team-a",
+                None,
+                false,
+            ),
+            ("  - namespaceSelector:\n      matchLabels: {env: prod}\n", "team-a", Some(&prod), true),
+            ("  - namespaceSelector:\n      matchLabels: {env: prod}\n", "team-a", Some(&dev), false),
+            // The Namespace is not rendered: its labels are the cluster's, unknown here.
+            ("  - namespaceSelector:\n      matchLabels: {env: prod}\n", "team-a", None, true),
+            (
+                "  - namespaceSelector:\n      matchExpressions:\n      - {key: env, operator: DoesNotExist}\n",
+                "team-a",
+                Some(&prod),
+                false,
+            ),
+            ("  - namespaces: [team-a]\n", "team-a", None, true),
+            ("  - namespaces: [team-a]\n", "team-b", None, false),
+            ("  - namespaceRegexes: [\"^team-\"]\n", "team-x", None, true),
+            ("  - namespaceRegexes: [\"^team-\"]\n", "ops", None, false),
+            ("  - namespaces: [a]\n  - namespaceRegexes: [b]\n", "ab", None, true),
+        ];
+        for (conditions, ns, ns_labels, admitted) in cases {
+            let r = store(conditions);
+            let s = StoreView::new(&r).unwrap();
+            assert_eq!(s.admits_namespace(ns, *ns_labels), *admitted, "{conditions} for {ns} ({ns_labels:?})");
         }
     }
 }

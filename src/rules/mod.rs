@@ -39,6 +39,7 @@ mod sto003_service_principal;
 mod sto004_workload_identity_sa;
 mod sto005_cluster_store_auth_namespace;
 mod sto006_store_auth_namespace;
+mod sto007_workload_identity_twice;
 mod wrk001_unprovided_secret;
 mod wrk002_missing_secret_key;
 
@@ -160,6 +161,7 @@ pub fn all() -> &'static [&'static Rule] {
         &sto004_workload_identity_sa::RULE,
         &sto005_cluster_store_auth_namespace::RULE,
         &sto006_store_auth_namespace::RULE,
+        &sto007_workload_identity_twice::RULE,
         &wrk001_unprovided_secret::RULE,
         &wrk002_missing_secret_key::RULE,
     ]
@@ -231,12 +233,12 @@ impl<'a> EnvView<'a> {
         self.resources.iter().filter(move |r| EsoKind::of(r) == Some(kind))
     }
 
-    fn namespace_labels(&self, ns: &str) -> Vec<(String, String)> {
+    /// The labels of the rendered Namespace `ns`; None when it is not rendered (then its labels are the cluster's).
+    fn namespace_labels(&self, ns: &str) -> Option<Vec<(String, String)>> {
         self.resources
             .iter()
             .find(|r| r.kind() == "Namespace" && r.gvk().group.is_empty() && r.name() == ns)
             .map(Resource::labels)
-            .unwrap_or_default()
     }
 
     /// Resolve a store reference made from `namespace`: a SecretStore must be in that namespace, a
@@ -252,7 +254,7 @@ impl<'a> EnvView<'a> {
                 continue;
             }
             let scope_ok = if cluster {
-                s.admits_namespace(namespace, &labels)
+                s.admits_namespace(namespace, labels.as_deref())
             } else {
                 same_ns(s.resource.namespace(), namespace)
             };

@@ -19,26 +19,36 @@ Example:\n\n\
     check,
 };
 
+/// A WorkloadIdentity store's azurekv block, the ServiceAccount it names and the namespace ESO looks it up in, and
+/// the rendered account when there is one (ESO's authorizerForWorkloadIdentity,
+/// providers/v1/azure/keyvault/keyvault.go). None for other stores, and for a ClusterSecretStore without
+/// `serviceAccountRef.namespace` (each ExternalSecret's namespace is used: nothing to check here).
+pub(crate) fn workload_identity_account<'a>(
+    env: &super::EnvView<'a>,
+    s: &crate::eso::StoreView<'a>,
+) -> Option<(&'a Value, String, String, Option<&'a crate::resource::Resource>)> {
+    let az = s.azurekv()?;
+    if az.get("authType").and_then(Value::as_str) != Some("WorkloadIdentity") {
+        return None;
+    }
+    let name = get_path(az, &["serviceAccountRef", "name"]).and_then(Value::as_str)?.to_string();
+    let ns = get_path(az, &["serviceAccountRef", "namespace"])
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string()))?;
+    let sa = env.resources.iter().find(|r| {
+        r.kind() == "ServiceAccount"
+            && r.gvk().group.is_empty()
+            && r.name() == name
+            && super::same_ns(r.namespace(), &ns)
+    });
+    Some((az, name, ns, sa))
+}
+
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for s in env.stores() {
-        let Some(az) = s.azurekv() else { continue };
-        if az.get("authType").and_then(Value::as_str) != Some("WorkloadIdentity") {
-            continue;
-        }
-        let Some(name) = get_path(az, &["serviceAccountRef", "name"]).and_then(Value::as_str) else { continue };
-        let ns = get_path(az, &["serviceAccountRef", "namespace"])
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string()));
-        // A ClusterSecretStore without a namespace uses each ExternalSecret's namespace: nothing to check here.
-        let Some(ns) = ns else { continue };
-        let sa = env.resources.iter().find(|r| {
-            r.kind() == "ServiceAccount"
-                && r.gvk().group.is_empty()
-                && r.name() == name
-                && super::same_ns(r.namespace(), &ns)
-        });
+        let Some((az, name, ns, sa)) = workload_identity_account(env, &s) else { continue };
         match sa {
             None => out.push(RawFinding::at(
                 s.resource,
