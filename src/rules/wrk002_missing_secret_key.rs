@@ -9,9 +9,12 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "a secretKeyRef reads a key that the ExternalSecret providing the Secret does not produce",
     explanation: "The keys of an ExternalSecret's target Secret are its `data[].secretKey`s, or the keys of \
-`target.template.data` when a template is used. A `secretKeyRef` to another key fails the pod with \
-CreateContainerConfigError. Unknown (and not reported) when the ExternalSecret uses `dataFrom` or `templateFrom`, or \
-when the reference is `optional: true`.\n\n\
+`target.template.data` when a template is used (both with `mergePolicy: Merge`), the union over every \
+ExternalSecret that writes the Secret, as ESO's ApplyTemplate \
+(pkg/controllers/externalsecret/externalsecret_controller_template.go) computes them. A `secretKeyRef` to another \
+key fails the pod with CreateContainerConfigError. Unknown (and not reported) when a writer uses `dataFrom` or \
+`templateFrom`, or keeps the Secret's existing keys (`creationPolicy` Merge, CreateOrMerge, None), or when the \
+reference is `optional: true`.\n\n\
 Example:\n\n\
 \x20   env:\n    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: orders-db, key: PASSWORD}   # WRK002: orders-db has POSTGRES_PASSWORD\n",
     check,
@@ -22,13 +25,19 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     for r in env.resources {
         for u in secret_uses(r).into_iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
             let Some(key) = &u.key else { continue };
-            let provider = env.external_secrets().find(|es| {
-                es.resource.kind() == "ExternalSecret"
-                    && super::same_ns(es.resource.namespace(), r.namespace())
-                    && es.target_name() == u.secret
-            });
-            let Some(es) = provider else { continue };
-            let Some(keys) = es.produced_keys() else { continue };
+            // Every ExternalSecret writing that Secret (several may, with creationPolicy Merge): the union of their
+            // keys, unknown if any one's keys are.
+            let providers: Vec<_> = env
+                .external_secrets()
+                .filter(|es| {
+                    es.resource.kind() == "ExternalSecret"
+                        && super::same_ns(es.resource.namespace(), r.namespace())
+                        && es.target_name() == u.secret
+                })
+                .collect();
+            let Some(es) = providers.first() else { continue };
+            let Some(keys) = providers.iter().map(|p| p.produced_keys()).collect::<Option<Vec<_>>>() else { continue };
+            let keys: std::collections::BTreeSet<String> = keys.into_iter().flatten().collect();
             if !keys.contains(key) {
                 let list: Vec<String> = keys.iter().cloned().collect();
                 let hint = match super::did_you_mean(key, &list) {
