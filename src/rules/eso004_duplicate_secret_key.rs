@@ -7,9 +7,10 @@ pub const RULE: Rule = Rule {
     name: "duplicate-secret-key",
     severity: Severity::Error,
     summary: "two data entries of an ExternalSecret write the same secretKey",
-    explanation: "Two `data` entries with the same `secretKey` write the same key of the target Secret: the webhook \
-rejects it under the default deletionPolicy (Retain), and otherwise one value silently wins. (The key's format, \
-`^[-._a-zA-Z0-9]+$`, is checked by ESO001.)\n\n\
+    explanation: "Two `data` entries with the same `secretKey` write the same key of the target Secret. ESO's webhook \
+rejects that only under deletionPolicy Retain, the default (`validateDuplicateKeys` in \
+apis/externalsecrets/v1/externalsecret_validator.go); with Delete or Merge it is accepted and the last entry wins, \
+so it is not reported. (The key's format, `^[-._a-zA-Z0-9]+$`, is checked by ESO001.)\n\n\
 Example:\n\n\
 \x20   data:\n    - secretKey: PASSWORD\n      remoteRef: {key: db-password}\n    - secretKey: PASSWORD      # ESO004: duplicate secretKey\n      remoteRef: {key: db-password-old}\n",
     check,
@@ -18,6 +19,11 @@ Example:\n\n\
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for es in env.external_secrets() {
+        let policy =
+            crate::resource::get_path(es.spec(), &["target", "deletionPolicy"]).and_then(serde_yaml::Value::as_str);
+        if policy.is_some_and(|p| p != "Retain") {
+            continue;
+        }
         let data = es.data();
         for (i, d) in data.iter().enumerate() {
             if d.secret_key.is_empty() {

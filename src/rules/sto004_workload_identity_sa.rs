@@ -32,10 +32,12 @@ pub(crate) fn workload_identity_account<'a>(
         return None;
     }
     let name = get_path(az, &["serviceAccountRef", "name"]).and_then(Value::as_str)?.to_string();
-    let ns = get_path(az, &["serviceAccountRef", "namespace"])
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| (s.kind == EsoKind::SecretStore).then(|| s.resource.namespace().to_string()))?;
+    // ESO reads the account in the store's namespace for a SecretStore (a namespace in the reference is STO006's),
+    // and in the reference's namespace for a ClusterSecretStore.
+    let ns = match s.kind {
+        EsoKind::SecretStore => s.resource.namespace().to_string(),
+        _ => get_path(az, &["serviceAccountRef", "namespace"]).and_then(Value::as_str)?.to_string(),
+    };
     let sa = env.resources.iter().find(|r| {
         r.kind() == "ServiceAccount"
             && r.gvk().group.is_empty()
