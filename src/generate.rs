@@ -77,6 +77,18 @@ fn argocd_context() -> std::collections::BTreeMap<String, serde_json::Value> {
     out
 }
 
+/// The line that says where a vault's version data came from.
+fn version_source(vault: &str, source: &str) -> String {
+    if source == "live" {
+        format!("versions for {vault}: live, from Key Vault")
+    } else {
+        format!(
+            "versions for {vault}: inventory file {source} (a snapshot: a secret rotated in Key Vault after it was \
+             taken rolls nothing until the file is refreshed)"
+        )
+    }
+}
+
 pub fn run(
     path: Option<PathBuf>,
     env: Option<String>,
@@ -129,6 +141,15 @@ pub fn run(
         app.resources.len(),
         app.stamp.workloads.len()
     ));
+    // Where the version data came from, every run: a committed inventory is a snapshot, and a rotation made in Key
+    // Vault after it was taken does not roll the pods until the file is refreshed (issue 16).
+    for (vault, inventory) in &app.vault.inventories {
+        if let Ok(inv) = inventory {
+            let source = std::path::Path::new(&inv.source);
+            let source = source.strip_prefix(&repo).unwrap_or(source).display().to_string();
+            crate::cli::note(&version_source(vault, &source));
+        }
+    }
     for n in &app.notes {
         crate::cli::note(n);
     }

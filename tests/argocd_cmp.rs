@@ -258,6 +258,11 @@ fn generate_as_argocd_cmp_server_runs_it() {
         assert_eq!(as_cmp_server(&dir, &["generate"], app, &[]).stdout, first.stdout, "{app}: identical across runs");
         if app.starts_with("apps/") {
             assert!(text.contains("argocd-eso-plugin.io/secret-versions"), "{app}: stamped");
+            // Where the versions came from is said on every run (here: the config's committed inventories).
+            assert!(
+                stderr.contains("versions for https://kv-contoso-") && stderr.contains(": inventory file inventories/"),
+                "{app}: {stderr}"
+            );
         }
         assert!(stderr.contains("app orders-api-prod at revision 4f2c1e9"), "{stderr}");
     }
