@@ -119,8 +119,19 @@ impl<'a> ExternalSecretView<'a> {
     }
 
     /// The Secret this ExternalSecret writes: `spec.target.name`, defaulting to its own name.
+    /// The Secret the ExternalSecret writes: `target.name`, else the ExternalSecret's own name. A
+    /// ClusterExternalSecret's ExternalSecrets are named `spec.externalSecretName`, else after it
+    /// (pkg/controllers/clusterexternalsecret/clusterexternalsecret_controller.go, Reconcile), so that name is the
+    /// Secret's default.
     pub fn target_name(&self) -> String {
-        str_at(self.spec, &["target", "name"]).map(str::to_string).unwrap_or_else(|| self.resource.name().to_string())
+        if let Some(name) = str_at(self.spec, &["target", "name"]).filter(|n| !n.is_empty()) {
+            return name.to_string();
+        }
+        let es_name = (EsoKind::of(self.resource) == Some(EsoKind::ClusterExternalSecret))
+            .then(|| str_at(&self.resource.value, &["spec", "externalSecretName"]))
+            .flatten()
+            .filter(|n| !n.is_empty());
+        es_name.unwrap_or_else(|| self.resource.name()).to_string()
     }
 
     pub fn creation_policy(&self) -> &'a str {
@@ -425,6 +436,39 @@ mod namespace_condition_tests {
             let r = store(conditions);
             let s = StoreView::new(&r).unwrap();
             assert_eq!(s.admits_namespace(ns, *ns_labels), *admitted, "{conditions} for {ns} ({ns_labels:?})");
+        }
+    }
+}
+
+#[cfg(test)]
+mod target_name_tests {
+    use super::ExternalSecretView;
+    use crate::resource::{Origin, Resource};
+
+    fn view_of(text: &str) -> Resource {
+        Resource::new(serde_yaml::from_str(text).unwrap(), Origin::default())
+    }
+
+    /// The Secret's name as ESO chooses it: target.name, else the ExternalSecret's name; for a ClusterExternalSecret,
+    /// the ExternalSecrets it creates are named spec.externalSecretName, else after it.
+    #[test]
+    fn target_names_follow_eso() {
+        let cases = [
+            ("kind: ExternalSecret\nmetadata: {name: es}\nspec: {target: {name: s}}", "s"),
+            ("kind: ExternalSecret\nmetadata: {name: es}\nspec: {}", "es"),
+            ("kind: ClusterExternalSecret\nmetadata: {name: ces}\nspec: {externalSecretSpec: {}}", "ces"),
+            (
+                "kind: ClusterExternalSecret\nmetadata: {name: ces}\nspec: {externalSecretName: shared, externalSecretSpec: {}}",
+                "shared",
+            ),
+            (
+                "kind: ClusterExternalSecret\nmetadata: {name: ces}\nspec: {externalSecretName: shared, externalSecretSpec: {target: {name: t}}}",
+                "t",
+            ),
+        ];
+        for (text, want) in cases {
+            let r = view_of(&format!("apiVersion: external-secrets.io/v1\n{text}\n"));
+            assert_eq!(ExternalSecretView::new(&r).unwrap().target_name(), want, "{text}");
         }
     }
 }
