@@ -405,12 +405,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
             let report = crate::lint::lint(&opts)?;
             let how = match report.discovery {
-                Some(crate::scan::Discovery::Config) => "the environments of .argocd-eso-plugin.yaml",
-                Some(crate::scan::Discovery::Convention) => "the overlays|envs|environments/<env>[/<app>] convention",
-                Some(crate::scan::Discovery::Roots) => {
+                crate::scan::Discovery::Config => "the environments of .argocd-eso-plugin.yaml",
+                crate::scan::Discovery::Convention => "the overlays|envs|environments/<env>[/<app>] convention",
+                crate::scan::Discovery::Roots => {
                     "no environment convention matched: every kustomization no other one lists, each on its own"
                 }
-                None => "no environments",
             };
             detail(&format!("environments from {how}"));
             for (env, dirs) in &report.layout {

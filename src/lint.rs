@@ -49,14 +49,14 @@ pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, 
     demands
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub environments: Vec<String>,
     pub overlays: usize,
     /// Each environment's overlays, and how the environments were found (`lint -v` prints them).
     pub layout: Vec<(String, Vec<PathBuf>)>,
-    pub discovery: Option<crate::scan::Discovery>,
+    pub discovery: crate::scan::Discovery,
 }
 
 impl Report {
@@ -68,10 +68,10 @@ impl Report {
 /// A rendered environment: its objects, and the overlays that failed to render.
 pub struct RenderedEnv {
     pub name: String,
+    /// Its overlays, rendered or not.
     pub dirs: Vec<PathBuf>,
     pub resources: Vec<Resource>,
     pub failures: Vec<RenderFailure>,
-    pub overlays: usize,
 }
 
 /// An overlay that did not render.
@@ -85,6 +85,14 @@ pub struct RenderFailure {
 /// Render every overlay of every selected environment (in parallel).
 pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, String> {
     let (envs, _) = crate::scan::discover(&opts.repo, &opts.config)?;
+    render_discovered(opts, envs)
+}
+
+/// Render the selected ones of `envs` (environment -> overlay directories), in parallel.
+fn render_discovered(
+    opts: &LintOptions,
+    envs: std::collections::BTreeMap<String, Vec<PathBuf>>,
+) -> Result<Vec<RenderedEnv>, String> {
     let selected: Vec<(String, Vec<PathBuf>)> =
         envs.into_iter().filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e)).collect();
     for want in &opts.only_envs {
@@ -103,13 +111,7 @@ pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Strin
             };
             let results: Vec<(PathBuf, Result<Vec<Resource>, kustomize::KustomizeError>)> =
                 dirs.par_iter().map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build))).collect();
-            let mut env = RenderedEnv {
-                name,
-                dirs: dirs.clone(),
-                resources: Vec::new(),
-                failures: Vec::new(),
-                overlays: dirs.len(),
-            };
+            let mut env = RenderedEnv { name, dirs: dirs.clone(), resources: Vec::new(), failures: Vec::new() };
             for (dir, r) in results {
                 match r {
                     Ok(rs) => env.resources.extend(rs),
@@ -261,7 +263,8 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
-    let envs = render_environments(opts)?;
+    let (discovered, discovery) = crate::scan::discover(&opts.repo, &opts.config)?;
+    let envs = render_discovered(opts, discovered)?;
     let demands = vault_demands(&envs, &opts.config);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
     let mut positions = Positions::new(&opts.repo);
@@ -299,7 +302,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
                 found.extend(locate(raw, rule, sev, &env.name, &mut positions));
             }
         }
-        overlays += env.overlays;
+        overlays += env.dirs.len();
         let view = EnvView {
             name: &env.name,
             resources: &env.resources,
@@ -358,7 +361,6 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
     }
     findings.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
-    let discovery = crate::scan::discover(&opts.repo, &opts.config).ok().map(|(_, how)| how);
     Ok(Report {
         findings,
         environments: envs.iter().map(|e| e.name.clone()).collect(),

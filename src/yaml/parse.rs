@@ -437,11 +437,14 @@ fn parse_recording(
                     // libyaml (go-yaml) keeps only a break that is present.
                     text.pop();
                 }
-                let original = b.texts.is_some().then(|| text.clone());
+                // Only a plain or tagged scalar can read as something other than its text: a quoted or block one
+                // is its text, with nothing to keep.
+                let original =
+                    (b.texts.is_some() && (style == TScalarStyle::Plain || tag.is_some())).then(|| text.clone());
                 let value = scalar_value(text, style, tag.as_ref(), as_text, rules, line)?;
                 if let Some(original) = original {
-                    let typed = !matches!(resolve(&original, rules), Scalar::Str | Scalar::Merge);
-                    if as_text && !in_annotations && tag.is_none() && typed {
+                    let flow_quirk = as_text && !in_annotations && tag.is_none();
+                    if flow_quirk && !matches!(resolve(&original, rules), Scalar::Str | Scalar::Merge) {
                         // Still a timestamp while kustomize builds (it is quoted only when printed): kept, so that
                         // the vars filter can tell it from a string.
                         b.record_at_place(original);

@@ -184,15 +184,15 @@ fn expand(s: &str, values: &BTreeMap<String, Value>, used: &mut Vec<String>) -> 
     Value::String(out)
 }
 
-/// kustomize's refvar filter (api/filters/refvar/refvar.go, `set`): a string is expanded, another scalar left
-/// alone; a map's string values are expanded (one level); every item of a list must be a string, else the build
-/// fails ("invalid value type expect a string").
 /// A string here that kustomize still holds as a timestamp node (written plain inside a flow list; see
 /// `crate::yaml::parse`): not a string to its vars filter.
 fn typed_in_kustomize(place: &[PathSeg], texts: &crate::yaml::ScalarTexts) -> bool {
     texts.iter().any(|(p, t)| p == place && crate::yaml::parse::plain_scalar(t) != Value::String(t.clone()))
 }
 
+/// kustomize's refvar filter (api/filters/refvar/refvar.go, `set`): a string is expanded, another scalar left
+/// alone; a map's string values are expanded (one level); every item of a list must be a string node, else the
+/// build fails ("invalid value type expect a string").
 fn expand_node(
     v: &mut Value,
     at: &[PathSeg],
