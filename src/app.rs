@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::kustomize::{self, BuildOptions, LoadRestrictor};
 use crate::lint::check_env;
+use crate::model::EnvModel;
 use crate::positions::Positions;
 use crate::resource::Resource;
 use crate::rollout::{self, StampOptions, StampReport};
@@ -161,20 +162,19 @@ pub fn finish_app(
     let own = all[target.clone()].as_ptr_range();
     let is_target = |r: &Resource| own.contains(&(r as *const Resource));
 
+    let model = EnvModel::build(&env_name, all, &config.external_stores);
     // Ask the vaults for the app's own references only.
-    let view = EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: None };
     let mut demands: BTreeMap<String, Demand> = BTreeMap::new();
-    Demand::collect(&mut demands, &view, &is_target);
+    Demand::collect(&mut demands, &model, &is_target);
     let mut vault_opts = vault.clone();
     vault_opts.want_versions = true;
     let vault = crate::vault::stage::run(&demands, &vault_opts)?;
 
-    let view =
-        EnvView { name: &env_name, resources: all, external_stores: &config.external_stores, vault: Some(&vault) };
+    let view = EnvView { model: &model, vault: Some(&vault) };
     let mut positions = Positions::new(repo);
     let findings: Vec<Finding> =
         check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
     let mut resources = all[target.clone()].to_vec();
-    let stamp = rollout::stamp(&view, &mut resources, target.start, stamp_opts);
+    let stamp = rollout::stamp(&model, &vault, &mut resources, target.start, stamp_opts);
     Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new() })
 }

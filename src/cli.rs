@@ -193,6 +193,27 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         sample: usize,
     },
+    /// Benchmark what users run on a synthetic fleet repo of N overlays: whole-repo `lint --offline`, one app's
+    /// `generate` (and the same app alone with its stores), `diff` of a one-file change; with `kubectl kustomize`
+    /// timed on a sample in the same run, ratios and peak memory.
+    BenchLint {
+        /// Number of overlays (apps x 2 environments, plus 2 store overlays).
+        #[arg(long, default_value_t = 1500)]
+        overlays: usize,
+        /// How many overlays to time with `kubectl kustomize`.
+        #[arg(long, default_value_t = 20)]
+        sample: usize,
+        /// Timed `generate` runs per repo (the median is printed).
+        #[arg(long, default_value_t = 15)]
+        generate_runs: usize,
+        /// Skip timing `diff` (it needs git).
+        #[arg(long)]
+        no_diff: bool,
+        /// Write the fleet repo here and keep it (to profile or rerun a command on it), instead of a temporary
+        /// directory.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
     /// Differential fuzzing against `kubectl kustomize`: generate random kustomization trees full of YAML hazards,
     /// render each both ways, and print the divergences, minimised. Exits 1 when any case diverges.
     BenchParity {
@@ -522,6 +543,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((out, 0))
         }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
+        Command::BenchLint { overlays, sample, generate_runs, no_diff, keep } => {
+            let opts =
+                crate::bench::LintBench { overlays, sample, generate_runs: generate_runs.max(1), diff: !no_diff, keep };
+            Ok((crate::bench::run_lint(&opts)?, 0))
+        }
         Command::BenchParity { cases, seed } => {
             let report = crate::parity::run(cases, seed)?;
             let diverged = !report.contains(", 0 divergent");

@@ -80,8 +80,7 @@ pub fn build(view: &EnvView) -> Graph {
             missing: false,
         });
     }
-    let (keys, _) = crate::vault::references::collect(view);
-    for k in keys {
+    for k in view.model.key_refs() {
         let key_id = format!("key:{}{}", k.vault, k.name.to_lowercase());
         let missing = view.inventory(&k.vault).is_some_and(|inv| inv.known_missing(&k.name));
         let node = g.nodes.entry(key_id.clone()).or_insert(Node {
@@ -127,16 +126,11 @@ pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, String> {
         vault: opts.vault.clone(),
     };
     let envs = render_environments(&opts)?;
-    let demands = vault_demands(&envs, &opts.config);
-    let vault = crate::vault::stage::run(&demands, &opts.vault)?;
     let rendered = envs.into_iter().next().ok_or_else(|| format!("no environment '{env}'"))?;
-    let view = EnvView {
-        name: &rendered.name,
-        resources: &rendered.resources,
-        external_stores: &opts.config.external_stores,
-        vault: Some(&vault),
-    };
-    Ok(build(&view))
+    let model = rendered.model(&opts.config);
+    let demands = vault_demands(std::slice::from_ref(&model));
+    let vault = crate::vault::stage::run(&demands, &opts.vault)?;
+    Ok(build(&EnvView { model: &model, vault: Some(&vault) }))
 }
 
 impl Graph {

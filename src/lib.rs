@@ -12,6 +12,7 @@ pub mod generate;
 pub mod graph;
 pub mod kustomize;
 pub mod lint;
+pub mod model;
 pub mod output;
 pub mod parity;
 pub mod positions;

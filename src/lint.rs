@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::kustomize::{self, BuildOptions};
+use crate::model::EnvModel;
 use crate::positions::Positions;
 use crate::resource::Resource;
 use crate::rules::{self, EnvView, Finding, RawFinding, Severity, Subject};
@@ -35,18 +36,19 @@ impl LintOptions {
 }
 
 /// What the environments ask of each vault, so that each is asked once.
-pub fn vault_demands(envs: &[RenderedEnv], config: &Config) -> BTreeMap<String, crate::vault::stage::Demand> {
+pub fn vault_demands(models: &[EnvModel]) -> BTreeMap<String, crate::vault::stage::Demand> {
     let mut demands = BTreeMap::new();
-    for env in envs {
-        let view = EnvView {
-            name: &env.name,
-            resources: &env.resources,
-            external_stores: &config.external_stores,
-            vault: None,
-        };
-        crate::vault::stage::Demand::collect(&mut demands, &view, &|_| true);
+    for model in models {
+        crate::vault::stage::Demand::collect(&mut demands, model, &|_| true);
     }
     demands
+}
+
+impl RenderedEnv {
+    /// The environment's model: its rendered objects with ESO resolved and indexed.
+    pub fn model<'a>(&'a self, config: &'a Config) -> EnvModel<'a> {
+        EnvModel::build(&self.name, &self.resources, &config.external_stores)
+    }
 }
 
 #[derive(Debug)]
@@ -265,14 +267,15 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let (discovered, discovery) = crate::scan::discover(&opts.repo, &opts.config)?;
     let envs = render_discovered(opts, discovered)?;
-    let demands = vault_demands(&envs, &opts.config);
+    let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.config)).collect();
+    let demands = vault_demands(&models);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
     let mut positions = Positions::new(&opts.repo);
     // One finding per root cause: the same rule at the same source position and field, whatever the environment.
     let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
     let mut overlays = 0;
     let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
-    for env in &envs {
+    for (env, model) in envs.iter().zip(&models) {
         let mut found: Vec<(Finding, String)> = Vec::new();
         for failure in &env.failures {
             let (file, mut line) = error_location(&opts.repo, &failure.dir, &failure.message);
@@ -303,12 +306,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
             }
         }
         overlays += env.dirs.len();
-        let view = EnvView {
-            name: &env.name,
-            resources: &env.resources,
-            external_stores: &opts.config.external_stores,
-            vault: Some(&vault),
-        };
+        let view = EnvView { model, vault: Some(&vault) };
         found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
         for (f, path) in found {
             if ignored_by_config(&opts.config, &f) {

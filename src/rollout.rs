@@ -6,9 +6,10 @@
 
 use crate::eso::ExternalSecretView;
 use crate::eso::consumers::{pod_template_path, secret_uses};
+use crate::model::EnvModel;
 use crate::resource::{Resource, get_path, set_path};
-use crate::rules::{EnvView, same_ns};
-use crate::vault::{Completeness, normalize_vault_url, split_key};
+use crate::vault::Completeness;
+use crate::vault::stage::VaultData;
 use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,62 +40,48 @@ pub struct Dependency {
     pub revision: String,
 }
 
-/// What an ExternalSecret's keys resolve to; Err names the keys whose version is not known.
-pub fn dependencies(env: &EnvView, es: &ExternalSecretView) -> Result<BTreeSet<Dependency>, Vec<String>> {
+/// The versions the ExternalSecret at `position` of the model depends on, from the references the model resolved
+/// for it; Err names the keys whose version is not known (no inventory, or a `find` that cannot be evaluated).
+pub fn dependencies(model: &EnvModel, vault: &VaultData, position: usize) -> Result<BTreeSet<Dependency>, Vec<String>> {
     let mut deps = BTreeSet::new();
     let mut unknown = Vec::new();
-    let add = |deps: &mut BTreeSet<Dependency>, unknown: &mut Vec<String>, vault: &str, name: &str| match env
-        .inventory(vault)
-        .and_then(|inv| inv.get(name))
-    {
-        Some(meta) => {
-            deps.insert(Dependency {
-                vault: vault.to_string(),
-                key: meta.name.to_lowercase(),
-                revision: meta.revision(),
-            });
-        }
-        None => unknown.push(format!("{vault}{name}")),
-    };
-    for d in es.data() {
-        let Some(store) = env.store_of(es, d.store.as_ref()).filter(|s| s.is_azurekv()) else { continue };
-        let Some(url) = store.vault_url() else { continue };
-        let (_, name) = split_key(&d.key);
-        match &d.version {
+    let (keys, finds) = model.refs_at(position);
+    for k in keys {
+        match (&k.version, vault.inventory(&k.vault).and_then(|inv| inv.get(&k.name))) {
             // A pinned version is the dependency itself: it only changes when the manifest does.
-            Some(v) => {
+            (Some(v), _) => {
+                deps.insert(Dependency { vault: k.vault.clone(), key: k.name.to_lowercase(), revision: v.clone() });
+            }
+            (None, Some(meta)) => {
                 deps.insert(Dependency {
-                    vault: normalize_vault_url(url),
-                    key: name.to_lowercase(),
-                    revision: v.clone(),
+                    vault: k.vault.clone(),
+                    key: meta.name.to_lowercase(),
+                    revision: meta.revision(),
                 });
             }
-            None => add(&mut deps, &mut unknown, &normalize_vault_url(url), name),
+            (None, None) => unknown.push(format!("{}{}", k.vault, k.name)),
         }
     }
-    for f in es.data_from() {
-        let Some(store) = env.store_of(es, f.store.as_ref()).filter(|s| s.is_azurekv()) else { continue };
-        let Some(url) = store.vault_url() else { continue };
-        let vault = normalize_vault_url(url);
-        if let Some(key) = &f.extract_key {
-            add(&mut deps, &mut unknown, &vault, split_key(key).1);
-        } else if f.is_find {
-            match env.inventory(&vault).filter(|i| i.completeness == Completeness::Full) {
-                Some(inv) => {
-                    let re = f.find_name_regexp.as_deref().and_then(|r| regex::Regex::new(r).ok());
-                    for m in inv.secrets.values() {
-                        let name_ok = re.as_ref().is_none_or(|r| r.is_match(&m.name));
-                        let tags_ok = f.find_tags.iter().all(|(k, v)| m.tags.get(k) == Some(v));
-                        if m.enabled && name_ok && tags_ok {
-                            deps.insert(Dependency {
-                                vault: vault.clone(),
-                                key: m.name.to_lowercase(),
-                                revision: m.revision(),
-                            });
-                        }
-                    }
+    for f in finds {
+        let Some(inv) = vault.inventory(&f.vault).filter(|i| i.completeness == Completeness::Full) else {
+            unknown.push(format!("{} {}", f.vault, f.path));
+            continue;
+        };
+        for m in inv.secrets.values() {
+            match f.takes(m) {
+                Some(true) => {
+                    deps.insert(Dependency {
+                        vault: f.vault.clone(),
+                        key: m.name.to_lowercase(),
+                        revision: m.revision(),
+                    });
                 }
-                None => unknown.push(format!("{vault} dataFrom[{}].find", f.index)),
+                Some(false) => {}
+                // An invalid regexp: ESO syncs nothing, so no version can be named.
+                None => {
+                    unknown.push(format!("{} {} (invalid name regexp)", f.vault, f.path));
+                    break;
+                }
             }
         }
     }
@@ -118,6 +105,10 @@ fn annotate(v: &mut Value, meta_path: &[&str], key: &str, value: &str) {
     set_path(v, &path, Value::Mapping(anns));
 }
 
+fn effective_ns(ns: &str) -> String {
+    if ns.is_empty() { "default".to_string() } else { ns.to_string() }
+}
+
 fn sync_wave(r: &Resource) -> Option<i64> {
     r.annotations().into_iter().find(|(k, _)| k == SYNC_WAVE_ANNOTATION).and_then(|(_, v)| v.trim().parse().ok())
 }
@@ -136,30 +127,33 @@ pub struct StampReport {
 
 /// Stamp `targets` (the objects to output) using `env`, whose resources include them at `target_offset` and their
 /// context (stores, other apps of the environment).
-pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts: StampOptions) -> StampReport {
+pub fn stamp(
+    model: &EnvModel,
+    vault: &VaultData,
+    targets: &mut [Resource],
+    target_offset: usize,
+    opts: StampOptions,
+) -> StampReport {
     let mut report = StampReport::default();
     // Secret (namespace, name) -> dependencies of the ExternalSecrets writing it, and their indexes among targets.
     let mut by_secret: BTreeMap<(String, String), BTreeSet<Dependency>> = BTreeMap::new();
-    let mut es_hashes: Vec<(usize, String)> = Vec::new();
+    let mut es_hashes: Vec<(usize, BTreeSet<Dependency>)> = Vec::new();
     let mut unknown_secrets: BTreeSet<(String, String)> = BTreeSet::new();
     // Only the output's own ExternalSecrets: the context's belong to other apps, whose versions were not asked for.
-    for (i, r) in env.resources.iter().enumerate().skip(target_offset).take(targets.len()) {
+    for (i, r) in model.resources.iter().enumerate().skip(target_offset).take(targets.len()) {
         let Some(es) = ExternalSecretView::new(r) else { continue };
         if r.kind() != "ExternalSecret" {
             continue;
         }
-        let key = (
-            if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() },
-            es.target_name(),
-        );
-        match dependencies(env, &es) {
+        let key = (effective_ns(r.namespace()), es.target_name());
+        match dependencies(model, vault, i) {
             Ok(deps) if !deps.is_empty() => {
-                es_hashes.push((i - target_offset, hash(&deps)));
-                by_secret.entry(key).or_default().extend(deps);
+                by_secret.entry(key).or_default().extend(deps.iter().cloned());
+                es_hashes.push((i - target_offset, deps));
             }
             Ok(_) => {}
             Err(_) => {
-                report.unknown.push(crate::rules::object_label(r));
+                report.unknown.push(r.cur_id().to_string());
                 unknown_secrets.insert(key);
             }
         }
@@ -168,7 +162,7 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
     let mut consumer_waves: BTreeMap<(String, String), i64> = BTreeMap::new();
     for r in targets.iter_mut() {
         let Some(template) = pod_template_path(r) else { continue };
-        let ns = if r.namespace().is_empty() { "default".to_string() } else { r.namespace().to_string() };
+        let ns = effective_ns(r.namespace());
         let mut deps = BTreeSet::new();
         let mut blocked = false;
         for u in secret_uses(r) {
@@ -189,25 +183,21 @@ pub fn stamp(env: &EnvView, targets: &mut [Resource], target_offset: usize, opts
         let mut meta: Vec<&str> = template.to_vec();
         meta.push("metadata");
         annotate(&mut r.value, &meta, VERSIONS_ANNOTATION, &hash(&deps));
-        report.workloads.push(crate::rules::object_label(r));
-        report.dependencies.insert(crate::rules::object_label(r), deps);
+        report.workloads.push(r.cur_id().to_string());
+        report.dependencies.insert(r.cur_id().to_string(), deps);
     }
-    for (idx, h) in es_hashes {
+    for (idx, deps) in es_hashes {
         let r = &mut targets[idx];
-        if let Some(es) = ExternalSecretView::new(r)
-            && let Ok(deps) = dependencies(env, &es)
-        {
-            report.dependencies.insert(crate::rules::object_label(r), deps);
-        }
+        let label = r.cur_id().to_string();
+        let h = hash(&deps);
+        report.dependencies.insert(label.clone(), deps);
         if opts.external_secrets {
             annotate(&mut r.value, &["metadata"], VERSIONS_ANNOTATION, &h);
-            report.external_secrets.push(crate::rules::object_label(r));
+            report.external_secrets.push(label);
         }
         if opts.sync_waves && sync_wave(r).is_none() {
-            let es_ns = r.namespace().to_string();
             let target = ExternalSecretView::new(r).map(|v| v.target_name()).unwrap_or_default();
-            let wave = consumer_waves.iter().find(|((ns, s), _)| same_ns(ns, &es_ns) && *s == target).map(|(_, w)| *w);
-            if let Some(w) = wave {
+            if let Some(&w) = consumer_waves.get(&(effective_ns(r.namespace()), target)) {
                 annotate(&mut r.value, &["metadata"], SYNC_WAVE_ANNOTATION, &(w - 1).to_string());
             }
         }
@@ -229,5 +219,47 @@ mod tests {
         let rotated: BTreeSet<_> = [Dependency { revision: "v2".into(), ..a }, b].into();
         assert_ne!(hash(&one), hash(&rotated));
         assert!(hash(&one).starts_with("sha256:") && hash(&one).len() == 7 + 64);
+    }
+
+    /// The versions behind a `dataFrom.find` are the secrets ESO's azurekv provider would take; with an invalid
+    /// name regexp it takes none and fails the sync, so no version can be named (before the model, rollout took
+    /// every secret of the vault for an invalid regexp and stamped a hash of them).
+    #[test]
+    fn find_dependencies_follow_the_matcher() {
+        let yaml = |regexp: &str| {
+            format!(
+                "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: {{name: kv}}\nspec: {{provider: {{azurekv: {{vaultUrl: 'https://kv-a.vault.azure.net/'}}}}}}\n---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: all, namespace: app}}\nspec:\n  secretStoreRef: {{name: kv, kind: ClusterSecretStore}}\n  dataFrom:\n  - find: {{name: {{regexp: '{regexp}'}}}}\n"
+            )
+        };
+        let meta = |name: &str| crate::vault::SecretMeta {
+            name: name.into(),
+            enabled: true,
+            version: Some(format!("{name}-v1")),
+            ..Default::default()
+        };
+        let inventory = crate::vault::Inventory {
+            vault: "https://kv-a.vault.azure.net/".into(),
+            secrets: [("db-a".to_string(), meta("db-a")), ("web".to_string(), meta("web"))].into(),
+            completeness: Completeness::Full,
+            missing: vec![],
+            source: "test".into(),
+        };
+        let vault = VaultData {
+            inventories: [("https://kv-a.vault.azure.net/".to_string(), Ok(inventory))].into(),
+            ..Default::default()
+        };
+        let resources = |regexp: &str| -> Vec<Resource> {
+            yaml(regexp)
+                .split("\n---\n")
+                .map(|d| Resource::new(serde_yaml::from_str(d).unwrap(), Default::default()))
+                .collect()
+        };
+        let rs = resources("^db-");
+        let model = EnvModel::build("prod", &rs, &[]);
+        let deps = dependencies(&model, &vault, 1).expect("known");
+        assert_eq!(deps.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["db-a"]);
+        let rs = resources("(");
+        let model = EnvModel::build("prod", &rs, &[]);
+        assert!(dependencies(&model, &vault, 1).is_err());
     }
 }

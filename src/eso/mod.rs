@@ -1,6 +1,7 @@
 //! The External Secrets Operator objects of a rendered environment, as typed read-only views over resources,
 //! and the workloads that consume the Secrets they produce.
 
+pub mod azure;
 pub mod consumers;
 pub mod crds;
 pub mod schema;
@@ -76,6 +77,7 @@ pub struct DataFromEntry {
 }
 
 /// An ExternalSecret (or the spec template inside a ClusterExternalSecret, with `prefix` "spec.externalSecretSpec").
+#[derive(Clone, Copy)]
 pub struct ExternalSecretView<'a> {
     pub resource: &'a Resource,
     spec: &'a Value,
@@ -227,6 +229,7 @@ impl<'a> ExternalSecretView<'a> {
 }
 
 /// A SecretStore or ClusterSecretStore.
+#[derive(Clone, Copy)]
 pub struct StoreView<'a> {
     pub resource: &'a Resource,
     pub kind: EsoKind,

@@ -34,7 +34,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         };
         out.push(RawFinding::at(
             k.external_secret,
-            k.path,
+            k.path.clone(),
             format!("secret '{}' does not exist in {} (environment '{}')", k.name, k.vault, env.name),
             hint,
         ));

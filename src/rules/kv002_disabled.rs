@@ -20,7 +20,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if let Some(m) = inv.get(&k.name).filter(|m| !m.enabled) {
             out.push(RawFinding::at(
                 k.external_secret,
-                k.path,
+                k.path.clone(),
                 format!("secret '{}' is disabled in {}", m.name, k.vault),
                 format!(
                     "enable it: az keyvault secret set-attributes --vault-name {} --name {} --enabled true",

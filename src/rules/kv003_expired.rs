@@ -29,7 +29,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if let Some(exp) = m.expires.filter(|e| *e <= vd.now) {
             out.push(RawFinding::at(
                 k.external_secret,
-                k.path,
+                k.path.clone(),
                 format!("secret '{}' in {} expired on {}", m.name, k.vault, date(exp)),
                 "set a new version of the secret with a later expiry (az keyvault secret set --expires ...)",
             ));

@@ -25,7 +25,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             let days = (exp - vd.now) / 86_400;
             out.push(RawFinding::at(
                 k.external_secret,
-                k.path,
+                k.path.clone(),
                 format!(
                     "secret '{}' in {} expires on {} (in {days} day(s))",
                     m.name,

@@ -22,7 +22,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if let Some(nbf) = m.not_before.filter(|n| *n > vd.now) {
             out.push(RawFinding::at(
                 k.external_secret,
-                k.path,
+                k.path.clone(),
                 format!("secret '{}' in {} is not valid before {}", m.name, k.vault, super::kv003_expired::date(nbf)),
                 "clear or move the not-before date, or keep the previous version current",
             ));

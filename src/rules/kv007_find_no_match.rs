@@ -17,25 +17,20 @@ Example:\n\n\
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
-    for f in crate::vault::references::collect(env).1 {
+    let model = env.model;
+    for f in model.find_refs() {
         let Some(inv) = env.inventory(&f.vault) else { continue };
         if inv.completeness != crate::vault::Completeness::Full {
             continue;
         }
-        let re = match f.name_regexp.as_deref().map(regex::Regex::new) {
-            Some(Ok(re)) => Some(re),
-            Some(Err(_)) => continue, // an invalid regexp is ESO001's (pattern) or ESO's own error
-            None => None,
+        // An invalid regexp matches nothing either, but that is ESO's own error, not a vault/regexp mismatch.
+        let Some(matched) = inv.secrets.values().map(|m| f.takes(m)).try_fold(false, |any, t| Some(any || t?)) else {
+            continue;
         };
-        let matched = inv.secrets.values().any(|m| {
-            m.enabled
-                && re.as_ref().is_none_or(|r| r.is_match(&m.name))
-                && f.tags.iter().all(|(k, v)| m.tags.get(k) == Some(v))
-        });
         if !matched {
             out.push(RawFinding::at(
                 f.external_secret,
-                f.path,
+                f.path.clone(),
                 format!("dataFrom.find matches no enabled secret of {} (environment '{}')", f.vault, env.name),
                 "check the name regexp and tags against `az keyvault secret list` of this environment's vault",
             ));

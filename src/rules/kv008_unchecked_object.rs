@@ -18,14 +18,15 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     if env.vault.is_none() {
         return Vec::new();
     }
-    crate::vault::references::collect(env)
-        .0
-        .into_iter()
+    let model = env.model;
+    model
+        .key_refs()
+        .iter()
         .filter(|k| k.object == "key")
         .map(|k| {
             RawFinding::at(
                 k.external_secret,
-                k.path,
+                k.path.clone(),
                 format!("Key Vault key '{}' in {} was not checked (keys are not listed with secrets)", k.name, k.vault),
                 "check it with: az keyvault key show --vault-name <vault> --name <name>",
             )

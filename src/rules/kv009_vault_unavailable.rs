@@ -18,10 +18,10 @@ Example:\n\n\
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let Some(vd) = env.vault else { return Vec::new() };
-    let (keys, _) = crate::vault::references::collect(env);
+    let model = env.model;
     let mut reported = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for k in keys {
+    for k in model.key_refs() {
         let Some(Err(e)) = vd.inventories.get(&k.vault) else { continue };
         if !reported.insert(k.vault.clone()) {
             continue;
@@ -29,7 +29,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         let hint = "fix access (or the vaultUrl), or lint with --offline and an inventory file";
         out.push(match k.store {
             Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", e.clone(), hint),
-            None => RawFinding::at(k.external_secret, k.path, e.clone(), hint),
+            None => RawFinding::at(k.external_secret, k.path.clone(), e.clone(), hint),
         });
     }
     out

@@ -2,8 +2,9 @@
 //! `explain CODE`) and a check over one rendered environment. Rules report a path inside an object; the pipeline
 //! turns it into file:line:column of the source that wrote it.
 
-use crate::config::ExternalStore;
-use crate::eso::{EsoKind, ExternalSecretView, StoreRef, StoreView};
+use crate::model::EnvModel;
+use crate::model::refs::KeyRef;
+pub use crate::model::same_ns;
 use crate::resource::Resource;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -175,123 +176,32 @@ pub use kus001_render::CODE as RENDER_FAILED;
 pub use kus002_not_rendered::CODE as NOT_RENDERED;
 pub use kv000_offline::CODE as VAULT_SKIPPED;
 
-/// One environment's rendered objects, with the lookups rules share.
+/// What a rule reads: the environment model, and the vault stage's inventories (None when the stage did not run).
+/// It dereferences to the model, so a rule writes `env.stores()` or `env.resolve_store(..)`.
+#[derive(Clone, Copy)]
 pub struct EnvView<'a> {
-    pub name: &'a str,
-    pub resources: &'a [Resource],
-    pub external_stores: &'a [ExternalStore],
-    /// The vault stage's inventories; None when the stage did not run.
+    pub model: &'a EnvModel<'a>,
     pub vault: Option<&'a crate::vault::stage::VaultData>,
 }
 
-/// Where a secretStoreRef leads.
-pub enum StoreTarget<'a> {
-    Rendered(StoreView<'a>),
-    External(&'a ExternalStore),
-}
-
-impl<'a> StoreTarget<'a> {
-    /// The vault URL of an azurekv store.
-    pub fn vault_url(&self) -> Option<&'a str> {
-        match self {
-            StoreTarget::Rendered(s) => s.vault_url(),
-            StoreTarget::External(e) => Some(e.vault_url.as_str()).filter(|u| !u.is_empty()),
-        }
-    }
-    pub fn is_azurekv(&self) -> bool {
-        match self {
-            StoreTarget::Rendered(s) => s.azurekv().is_some(),
-            StoreTarget::External(e) => !e.vault_url.is_empty(),
-        }
+impl<'a> std::ops::Deref for EnvView<'a> {
+    type Target = EnvModel<'a>;
+    fn deref(&self) -> &EnvModel<'a> {
+        self.model
     }
 }
 
 impl<'a> EnvView<'a> {
     /// The inventory of a vault, when the stage got one.
     pub fn inventory(&self, vault: &str) -> Option<&'a crate::vault::Inventory> {
-        self.vault?.inventories.get(vault)?.as_ref().ok()
+        self.vault?.inventory(vault)
     }
 
     /// Each Key Vault secret reference of the environment with the inventory of its vault, when there is one.
-    pub fn key_refs(&self) -> Vec<(crate::vault::references::KeyRef<'a>, &'a crate::vault::Inventory)> {
-        crate::vault::references::collect(self)
-            .0
-            .into_iter()
-            .filter_map(|k| self.inventory(&k.vault).map(|i| (k, i)))
-            .collect()
+    pub fn key_refs(&self) -> Vec<(&'a KeyRef<'a>, &'a crate::vault::Inventory)> {
+        let model: &'a EnvModel<'a> = self.model;
+        model.key_refs().iter().filter_map(|k| self.inventory(&k.vault).map(|i| (k, i))).collect()
     }
-
-    pub fn external_secrets(&self) -> impl Iterator<Item = ExternalSecretView<'a>> + '_ {
-        self.resources.iter().filter_map(ExternalSecretView::new)
-    }
-
-    pub fn stores(&self) -> impl Iterator<Item = StoreView<'a>> + '_ {
-        self.resources.iter().filter_map(StoreView::new)
-    }
-
-    pub fn of_kind(&self, kind: EsoKind) -> impl Iterator<Item = &'a Resource> + '_ {
-        self.resources.iter().filter(move |r| EsoKind::of(r) == Some(kind))
-    }
-
-    /// The labels of the rendered Namespace `ns`; None when it is not rendered (then its labels are the cluster's).
-    fn namespace_labels(&self, ns: &str) -> Option<Vec<(String, String)>> {
-        self.resources
-            .iter()
-            .find(|r| r.kind() == "Namespace" && r.gvk().group.is_empty() && r.name() == ns)
-            .map(Resource::labels)
-    }
-
-    /// Resolve a store reference made from `namespace`: a SecretStore must be in that namespace, a
-    /// ClusterSecretStore must admit it. Err holds the names of stores of that kind that would be visible, for a
-    /// did-you-mean.
-    pub fn resolve_store(&self, namespace: &str, r: &StoreRef) -> Result<StoreTarget<'a>, Vec<String>> {
-        let cluster = r.kind == "ClusterSecretStore";
-        let labels = self.namespace_labels(namespace);
-        let mut visible = Vec::new();
-        for s in self.stores() {
-            let kind_ok = if cluster { s.kind == EsoKind::ClusterSecretStore } else { s.kind == EsoKind::SecretStore };
-            if !kind_ok {
-                continue;
-            }
-            let scope_ok = if cluster {
-                s.admits_namespace(namespace, labels.as_deref())
-            } else {
-                same_ns(s.resource.namespace(), namespace)
-            };
-            if !scope_ok {
-                continue;
-            }
-            if s.resource.name() == r.name {
-                return Ok(StoreTarget::Rendered(s));
-            }
-            visible.push(s.resource.name().to_string());
-        }
-        for e in self.external_stores {
-            let env_ok = e.environments.is_empty() || e.environments.iter().any(|x| x == self.name);
-            let scope_ok = cluster || e.namespace.as_deref().is_some_and(|n| same_ns(n, namespace));
-            if e.kind == r.kind && env_ok && scope_ok {
-                if e.name == r.name {
-                    return Ok(StoreTarget::External(e));
-                }
-                visible.push(e.name.clone());
-            }
-        }
-        Err(visible)
-    }
-
-    /// The store an ExternalSecret data entry reads from (its own sourceRef, else the ExternalSecret's).
-    pub fn store_of(&self, es: &ExternalSecretView<'a>, entry_store: Option<&StoreRef>) -> Option<StoreTarget<'a>> {
-        let r = entry_store.cloned().or_else(|| es.store_ref())?;
-        self.resolve_store(es.resource.namespace(), &r).ok()
-    }
-}
-
-/// Namespaces compare as Kubernetes applies them: no namespace is the default one.
-pub fn same_ns(a: &str, b: &str) -> bool {
-    fn eff(s: &str) -> &str {
-        if s.is_empty() { "default" } else { s }
-    }
-    eff(a) == eff(b)
 }
 
 /// `Kind/namespace/name` (namespace left out when empty).

@@ -1,7 +1,6 @@
 //! RLO001: a consumed ExternalSecret that a rotation cannot reach.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::consumers::secret_uses;
 
 pub const RULE: Rule = Rule {
     code: "RLO001",
@@ -36,10 +35,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             continue;
         }
         let target = es.target_name();
-        let consumer = env.resources.iter().find(|r| {
-            super::same_ns(r.namespace(), es.resource.namespace()) && secret_uses(r).iter().any(|u| u.secret == target)
-        });
-        if let Some(w) = consumer {
+        if let Some(w) = env.model.consumers_of(es.resource.namespace(), &target).next().map(|c| c.resource) {
             let path = if es.refresh_policy() == Some("CreatedOnce") {
                 es.path("refreshPolicy")
             } else {

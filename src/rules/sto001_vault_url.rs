@@ -1,6 +1,7 @@
 //! STO001: an azurekv vaultUrl is an https URL of a Key Vault host for the store's cloud.
 
 use super::{RawFinding, Rule, Severity};
+use crate::eso::azure::{suffix_for, vault_url_problem as problem};
 
 pub const RULE: Rule = Rule {
     code: "STO001",
@@ -15,39 +16,6 @@ Example:\n\n\
 \x20   azurekv:\n      vaultUrl: https://<VAULT_NAME>.vault.azure.net/   # STO001: placeholder left in\n",
     check,
 };
-
-pub fn suffix_for(environment_type: &str) -> Option<&'static str> {
-    match environment_type {
-        "" | "PublicCloud" => Some(".vault.azure.net"),
-        "USGovernmentCloud" => Some(".vault.usgovcloudapi.net"),
-        "ChinaCloud" => Some(".vault.azure.cn"),
-        "GermanCloud" => Some(".vault.microsoftazure.de"),
-        _ => None,
-    }
-}
-
-pub fn problem(url: &str, env_type: &str) -> Option<String> {
-    if url.contains('<') || url.contains('>') || url.contains("${") || url.contains("{{") {
-        return Some(format!("vaultUrl '{url}' still holds a placeholder"));
-    }
-    let Some(rest) = url.strip_prefix("https://") else {
-        return Some(format!("vaultUrl '{url}' is not an https URL"));
-    };
-    let host = rest.split(['/', ':']).next().unwrap_or("").to_lowercase();
-    if let Some(suffix) = suffix_for(env_type) {
-        let Some(name) = host.strip_suffix(suffix) else {
-            return Some(format!(
-                "vaultUrl host '{host}' is not a Key Vault host of {} (*{suffix})",
-                if env_type.is_empty() { "PublicCloud" } else { env_type }
-            ));
-        };
-        let valid = (3..=24).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !valid {
-            return Some(format!("'{name}' is not a valid Key Vault name (3-24 characters of a-z, 0-9 and '-')"));
-        }
-    }
-    None
-}
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();

@@ -1,7 +1,8 @@
 //! WRK002: a secretKeyRef reads a key the providing ExternalSecret does not produce.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::consumers::{HowRead, secret_uses};
+use crate::eso::consumers::HowRead;
+use crate::model::Provider;
 
 pub const RULE: Rule = Rule {
     code: "WRK002",
@@ -21,18 +22,20 @@ Example:\n\n\
 };
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
+    let model = env.model;
     let mut out = Vec::new();
-    for r in env.resources {
-        for u in secret_uses(r).into_iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
+    for c in model.consumers() {
+        let r = c.resource;
+        for u in c.uses.iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
             let Some(key) = &u.key else { continue };
             // Every ExternalSecret writing that Secret (several may, with creationPolicy Merge): the union of their
             // keys, unknown if any one's keys are.
-            let providers: Vec<_> = env
-                .external_secrets()
-                .filter(|es| {
-                    es.resource.kind() == "ExternalSecret"
-                        && super::same_ns(es.resource.namespace(), r.namespace())
-                        && es.target_name() == u.secret
+            let providers: Vec<_> = model
+                .providers(r.namespace(), &u.secret)
+                .iter()
+                .filter_map(|p| match p {
+                    Provider::ExternalSecret(es) => Some(es),
+                    Provider::Secret(_) => None,
                 })
                 .collect();
             let Some(es) = providers.first() else { continue };

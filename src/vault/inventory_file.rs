@@ -3,7 +3,8 @@
 //! added for a secret: its versions are then known, and the newest is current. A value field, if someone pastes
 //! `az keyvault secret show` output, is never read.
 
-use super::{Completeness, Inventory, SecretMeta, normalize_vault_url};
+use super::{Completeness, Inventory, SecretMeta};
+use crate::eso::azure::normalize_vault_url;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,8 @@
 //! exponential backoff (Key Vault may send 429 without Retry-After), and a guard against a nextLink that repeats
 //! (the SDK's pager would follow it forever).
 
-use super::{Completeness, Inventory, SecretMeta, normalize_vault_url};
+use super::{Completeness, Inventory, SecretMeta};
+use crate::eso::azure::normalize_vault_url;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{

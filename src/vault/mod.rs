@@ -4,7 +4,6 @@
 
 pub mod inventory_file;
 pub mod live;
-pub mod references;
 pub mod stage;
 
 use std::collections::BTreeMap;
@@ -70,38 +69,5 @@ impl Inventory {
     pub fn known_missing(&self, name: &str) -> bool {
         self.get(name).is_none()
             && (self.completeness == Completeness::Full || self.missing.iter().any(|m| m.eq_ignore_ascii_case(name)))
-    }
-}
-
-/// `https://Name.vault.azure.net` -> `https://name.vault.azure.net/`.
-pub fn normalize_vault_url(url: &str) -> String {
-    let rest = url.trim().trim_start_matches("https://").trim_start_matches("http://");
-    let host = rest.split('/').next().unwrap_or("").to_lowercase();
-    format!("https://{host}/")
-}
-
-/// The secret name a remoteRef.key reads, and its object kind: `secret/x`, `key/x`, `cert/x`, or `x`.
-pub fn split_key(key: &str) -> (&'static str, &str) {
-    if let Some(n) = key.strip_prefix("key/") {
-        ("key", n)
-    } else if let Some(n) = key.strip_prefix("cert/") {
-        ("cert", n)
-    } else if let Some(n) = key.strip_prefix("secret/") {
-        ("secret", n)
-    } else {
-        ("secret", key)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vault_urls_and_keys() {
-        assert_eq!(normalize_vault_url("https://KV-Contoso.vault.azure.net"), "https://kv-contoso.vault.azure.net/");
-        assert_eq!(normalize_vault_url("https://kv.vault.azure.net/secrets/x"), "https://kv.vault.azure.net/");
-        assert_eq!(split_key("cert/tls"), ("cert", "tls"));
-        assert_eq!(split_key("db-password"), ("secret", "db-password"));
     }
 }

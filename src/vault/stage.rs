@@ -85,24 +85,30 @@ pub struct VaultData {
     pub credential: Option<String>,
 }
 
+impl VaultData {
+    /// The inventory of a vault, when the stage got one.
+    pub fn inventory(&self, vault: &str) -> Option<&Inventory> {
+        self.inventories.get(vault)?.as_ref().ok()
+    }
+}
+
 impl Demand {
-    /// Add to `demands` what the ExternalSecrets of `view` that `keep` accepts ask of each vault: the names they
+    /// Add to `demands` what the ExternalSecrets of `model` that `keep` accepts ask of each vault: the names they
     /// read (Key Vault `key` objects are not secrets and are not listed), and a full listing where they `find`.
     pub fn collect(
         demands: &mut BTreeMap<String, Demand>,
-        view: &crate::rules::EnvView,
+        model: &crate::model::EnvModel,
         keep: &dyn Fn(&crate::resource::Resource) -> bool,
     ) {
-        let (keys, finds) = super::references::collect(view);
-        for k in keys.into_iter().filter(|k| k.object != "key" && keep(k.external_secret)) {
-            let d = demands.entry(k.vault).or_default();
+        for k in model.key_refs().iter().filter(|k| k.object != "key" && keep(k.external_secret)) {
+            let d = demands.entry(k.vault.clone()).or_default();
             d.names.insert(k.name.to_lowercase());
-            d.environment_type = k.environment_type;
+            d.environment_type.clone_from(&k.environment_type);
         }
-        for f in finds.into_iter().filter(|f| keep(f.external_secret)) {
-            let d = demands.entry(f.vault).or_default();
+        for f in model.find_refs().iter().filter(|f| keep(f.external_secret)) {
+            let d = demands.entry(f.vault.clone()).or_default();
             d.needs_listing = true;
-            d.environment_type = f.environment_type;
+            d.environment_type.clone_from(&f.environment_type);
         }
     }
 }
