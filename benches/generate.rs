@@ -32,6 +32,7 @@ fn main() {
         load_restrictor: Default::default(),
         argocd: Default::default(),
         destination_namespace: None,
+        context: Default::default(),
     };
     let runs = 200;
     let mut times = Vec::with_capacity(runs);

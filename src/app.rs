@@ -1,6 +1,6 @@
 //! Rendering one app for output (`render`, `generate`): the app's overlay, read in the context of its environment
-//! (the other overlays of that environment are rendered too, for the stores they define), its Key Vault references
-//! resolved, its findings checked, and rollout hashes stamped.
+//! (the overlays of that environment it needs, for the stores they define and the Secrets they share: see
+//! `context`), its Key Vault references resolved, its findings checked, and rollout hashes stamped.
 
 use crate::config::Config;
 use crate::kustomize::{self, BuildOptions, LoadRestrictor};
@@ -11,6 +11,7 @@ use crate::resource::Resource;
 use crate::rollout::{self, StampOptions, StampReport};
 use crate::rules::{EnvView, Finding};
 use crate::vault::stage::{Demand, VaultData, VaultOptions};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,29 @@ pub struct AppOptions {
     /// The Application's destination namespace (`ARGOCD_APP_NAMESPACE`): where Argo CD puts the app's namespaced
     /// objects that name none, so references are resolved there. The printed manifests are left as rendered.
     pub destination_namespace: Option<String>,
+    pub context: ContextOptions,
+}
+
+/// How the app's environment context is found.
+pub struct ContextOptions {
+    /// Where environment indexes are cached; None: the environment is rendered once per run.
+    pub cache: Option<crate::context::ContextCache>,
+    /// What the cache is keyed by: the commit Argo CD names, else the repository's content.
+    pub fingerprint: crate::context::Fingerprint,
+    /// Put every other overlay of the environment in the context, not only those the app needs (the reference
+    /// the selection is tested against).
+    pub whole_environment: bool,
+}
+
+impl Default for ContextOptions {
+    /// Cached in the default cache directory, keyed by content.
+    fn default() -> ContextOptions {
+        ContextOptions {
+            cache: crate::context::default_cache_dir().map(|dir| crate::context::ContextCache { dir }),
+            fingerprint: crate::context::Fingerprint::Content,
+            whole_environment: false,
+        }
+    }
 }
 
 pub struct AppOutput {
@@ -46,6 +70,9 @@ pub struct AppOutput {
     pub vault: VaultData,
     /// Things the user should know, for stderr.
     pub notes: Vec<String>,
+    /// Which overlays of the environment were read as the app's context, and whether their index was cached (for
+    /// `-v`).
+    pub context: Option<String>,
 }
 
 /// The environment of `dir` (relative to the repo): a config glob that matches it, else the path convention.
@@ -65,16 +92,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
     let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
     let boundary = opts.bounded.then(|| repo.clone());
-    // An environment named by the user (`--env`, the `environment` parameter) must be one the repo has: a typo
-    // would otherwise render with no context and no stores, and stamp nothing.
-    let envs = crate::scan::environments(&repo, &opts.config).unwrap_or_default();
-    if let Some(asked) = &opts.env
-        && !envs.is_empty()
-        && !envs.contains_key(asked)
-    {
-        let known: Vec<&str> = envs.keys().map(String::as_str).collect();
-        return Err(format!("unknown environment '{asked}' (this repository has: {})", known.join(", ")));
-    }
+    let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
     let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
     let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone(), overlay: None };
     let build = BuildOptions {
@@ -82,42 +100,31 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         repo_root: boundary.clone(),
         preprocessor: templates.preprocessor(),
     };
-    let target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
-    let mut notes = Vec::new();
-
-    // The environment's other overlays, for the stores and service accounts they render. Their errors are not this
-    // app's to report: in Argo CD they would show one team's problems (and values) in another app's UI.
-    let mut context = Vec::new();
-    if let Some(env_name) = &env {
-        let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
-        let mut unrendered = 0usize;
-        for other in envs.get(env_name).into_iter().flatten().filter(|d| **d != rel) {
-            match kustomize::build(
-                &repo.join(other),
-                &BuildOptions {
-                    repo_root: boundary.clone(),
-                    preprocessor: build.preprocessor.clone(),
-                    ..Default::default()
-                },
-            ) {
-                Ok(rs) => context.extend(rs),
-                Err(_) => unrendered += 1,
-            }
-        }
-        if unrendered > 0 {
-            notes.push(format!(
-                "environment '{env_name}': {unrendered} other overlay(s) do not render, so their stores are not in \
-                 this app's context (`lint` reports why)"
-            ));
-        }
-    }
+    let mut target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let n = target.len();
-    let mut all = target;
     let placed = match opts.destination_namespace.as_deref().filter(|ns| !ns.is_empty()) {
-        Some(ns) => place_in_namespace(&mut all, ns),
+        Some(ns) => place_in_namespace(&mut target, ns),
         None => vec![false; n],
     };
-    all.extend(context);
+
+    // The environment's other overlays that the app's objects need (stores, and what shares a Secret, Namespace or
+    // ServiceAccount with them). Their errors are not this app's to report: in Argo CD they would show one team's
+    // problems (and values) in another app's UI.
+    let mut notes = Vec::new();
+    let mut described = None;
+    let mut all = target;
+    if let Some(env_name) = &env {
+        let context = environment_context(opts, &repo, boundary.as_deref(), env_name, &rel, &all)?;
+        if context.unrendered > 0 {
+            notes.push(format!(
+                "environment '{env_name}': {} other overlay(s) do not render, so their stores are not in this app's \
+                 context (`lint` reports why)",
+                context.unrendered
+            ));
+        }
+        all.extend(context.resources);
+        described = Some(context.description);
+    }
     let mut app = finish_app(&opts.config, &opts.vault, opts.stamp, &repo, env, &all, 0..n)?;
     for (r, placed) in app.resources.iter_mut().zip(placed) {
         if placed {
@@ -125,7 +132,114 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         }
     }
     app.notes = notes;
+    app.context = described;
     Ok(app)
+}
+
+/// The objects of an app's environment context, and how many overlays of the environment did not render.
+struct EnvironmentContext {
+    resources: Vec<Resource>,
+    unrendered: usize,
+    /// What was read, for `-v`.
+    description: String,
+}
+
+/// Render the overlays of `env_name` that the app at `rel` (whose objects are `app`) needs: from the cached index
+/// when there is one for this content, else by rendering the whole environment once (and caching its index).
+fn environment_context(
+    opts: &AppOptions,
+    repo: &Path,
+    boundary: Option<&Path>,
+    env_name: &str,
+    rel: &Path,
+    app: &[Resource],
+) -> Result<EnvironmentContext, String> {
+    // Other apps' overlays are rendered as lint renders them: with the environment, without this app's Argo CD
+    // variables, so that one index serves every app of the environment.
+    let templates = crate::template::TemplateContext { env: Some(env_name.to_string()), ..Default::default() };
+    let build = BuildOptions {
+        repo_root: boundary.map(Path::to_path_buf),
+        preprocessor: templates.preprocessor(),
+        ..Default::default()
+    };
+    let render = |d: &PathBuf| kustomize::build(&repo.join(d), &build);
+    let wants = crate::context::wants(app);
+    let config_text = std::fs::read_to_string(repo.join(crate::config::FILE_NAME)).unwrap_or_default();
+    let cache = opts.context.cache.as_ref().filter(|_| !opts.context.whole_environment);
+    let key = cache.and_then(|c| c.key(repo, &opts.context.fingerprint, env_name, &config_text).ok());
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some(index) = cache.load(key)
+    {
+        check_environment(opts, &index.environments)?;
+        let selected = index.select(rel, &wants);
+        let rendered: Vec<_> = selected.par_iter().map(render).collect();
+        // The index said these render; one that does not now is a stale entry: fall through and rebuild it.
+        if rendered.iter().all(Result::is_ok) {
+            let resources = rendered.into_iter().flat_map(Result::unwrap_or_default).collect();
+            let description = format!(
+                "context: {} of {} other overlay(s) of environment '{env_name}' (index from the cache)",
+                selected.len(),
+                index.overlays.len().saturating_sub(1)
+            );
+            return Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description });
+        }
+    }
+    let environments = crate::scan::environments(repo, &opts.config).unwrap_or_default();
+    check_environment(opts, &environments)?;
+    let dirs = environments.get(env_name).cloned().unwrap_or_default();
+    // The app's own overlay too: the index serves every app of the environment, this one's summary included.
+    let rendered: Vec<_> = dirs.par_iter().map(render).collect();
+    let index = crate::context::EnvIndex {
+        env: env_name.to_string(),
+        overlays: dirs
+            .iter()
+            .zip(&rendered)
+            .map(|(d, r)| crate::context::OverlaySummary {
+                dir: d.clone(),
+                rendered: r.is_ok(),
+                offers: r.as_ref().map(|rs| crate::context::offers(rs)).unwrap_or_default(),
+            })
+            .collect(),
+        environments,
+    };
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        // A cache that cannot be written costs the next run time, not correctness.
+        let _ = cache.store(key, &index);
+    }
+    let selected: std::collections::BTreeSet<PathBuf> = if opts.context.whole_environment {
+        dirs.iter().filter(|d| *d != rel).cloned().collect()
+    } else {
+        index.select(rel, &wants).into_iter().collect()
+    };
+    let resources = dirs
+        .iter()
+        .zip(rendered)
+        .filter(|(d, _)| selected.contains(*d))
+        .flat_map(|(_, r)| r.unwrap_or_default())
+        .collect();
+    let description = format!(
+        "context: {} of {} other overlay(s) of environment '{env_name}' (environment rendered{})",
+        selected.len(),
+        dirs.len().saturating_sub(1),
+        match (cache, key) {
+            (Some(c), Some(_)) => format!(", index cached in {}", c.dir.display()),
+            _ => ", no cache".to_string(),
+        }
+    );
+    Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description })
+}
+
+/// An environment named by the user (`--env`, the `environment` parameter) must be one the repo has: a typo would
+/// otherwise render with no context and no stores, and stamp nothing.
+fn check_environment(opts: &AppOptions, environments: &BTreeMap<String, Vec<PathBuf>>) -> Result<(), String> {
+    if let Some(asked) = &opts.env
+        && !environments.is_empty()
+        && !environments.contains_key(asked)
+    {
+        let known: Vec<&str> = environments.keys().map(String::as_str).collect();
+        return Err(format!("unknown environment '{asked}' (this repository has: {})", known.join(", ")));
+    }
+    Ok(())
 }
 
 /// Give every namespaced object without a namespace `ns`, as Argo CD does when it applies them to an Application's
@@ -176,5 +290,5 @@ pub fn finish_app(
         check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();
     let mut resources = all[target.clone()].to_vec();
     let stamp = rollout::stamp(&model, &vault, &mut resources, target.start, stamp_opts);
-    Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new() })
+    Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new(), context: None })
 }

@@ -395,10 +395,14 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 load_restrictor: restrictor,
                 argocd: Default::default(),
                 destination_namespace: app_namespace,
+                context: Default::default(),
             })?;
             vault_errors(&app)?;
             for n in &app.notes {
                 note(n);
+            }
+            if let Some(c) = &app.context {
+                detail(c);
             }
             if !app.stamp.unknown.is_empty() {
                 note(&format!(

@@ -132,6 +132,13 @@ pub fn run(
         load_restrictor: Default::default(),
         argocd: argocd_context(),
         destination_namespace: var("ARGOCD_APP_NAMESPACE"),
+        context: crate::app::ContextOptions {
+            fingerprint: crate::context::Fingerprint::from_argocd(
+                var("ARGOCD_APP_SOURCE_REPO_URL").as_deref(),
+                var("ARGOCD_APP_REVISION").as_deref(),
+            ),
+            ..Default::default()
+        },
     })?;
     crate::cli::vault_errors(&app)?;
     let env_name = app.env.clone().unwrap_or_else(|| "default".into());
@@ -152,6 +159,9 @@ pub fn run(
     }
     for n in &app.notes {
         crate::cli::note(n);
+    }
+    if let Some(c) = &app.context {
+        crate::cli::detail(c);
     }
     for f in &app.findings {
         crate::cli::stderr(&format!(

@@ -5,6 +5,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod diff;
 pub mod eso;
 pub mod files;

@@ -180,8 +180,45 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
+/// The commit Argo CD would name for the repository at `root` as it is now: a hash of its files, as a commit is.
+/// (A fixed SHA over a repository that the tests change would be a commit whose content changes, which Argo CD
+/// never produces, and the context cache keyed by it would rightly be stale.)
+fn commit_of(root: &Path) -> String {
+    use sha2::Digest as _;
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    files.sort();
+    let mut h = sha2::Sha256::new();
+    for f in files {
+        h.update(f.strip_prefix(root).unwrap().as_os_str().as_encoded_bytes());
+        h.update(std::fs::read(&f).unwrap_or_default());
+    }
+    h.finalize().iter().take(20).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The context cache every generate of this test process shares, as generate processes share one in the sidecar
+/// (writable by user 999).
+fn shared_cache() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        dir
+    })
+    .path()
+}
+
 /// Run the plugin binary in `cwd` with Argo CD's environment, as user 999 when this test runs as root.
 fn as_cmp_server(cwd: &Path, args: &[&str], source_path: &str, extra_env: &[(&str, &str)]) -> Output {
+    let depth = Path::new(source_path.trim_matches('/')).components().filter(|c| c.as_os_str() != ".").count();
+    let root = cwd.ancestors().nth(depth).unwrap();
+    let commit = commit_of(root);
+    let cache = shared_cache().display().to_string();
     let bin = env!("CARGO_BIN_EXE_argocd-eso-plugin");
     let mut cmd = if is_root() && Path::new("/usr/bin/setpriv").exists() {
         let mut c = Command::new("/usr/bin/setpriv");
@@ -197,8 +234,9 @@ fn as_cmp_server(cwd: &Path, args: &[&str], source_path: &str, extra_env: &[(&st
         ("ARGOCD_APP_NAME", "orders-api-prod"),
         ("ARGOCD_APP_NAMESPACE", "orders-prod"),
         ("ARGOCD_APP_PROJECT_NAME", "default"),
-        ("ARGOCD_APP_REVISION", "4f2c1e9d8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d"),
-        ("ARGOCD_APP_REVISION_SHORT", "4f2c1e9"),
+        ("ARGOCD_APP_REVISION", commit.as_str()),
+        ("ARGOCD_APP_REVISION_SHORT", &commit[..7]),
+        ("ARGOCD_ESO_PLUGIN_CACHE_DIR", cache.as_str()),
         ("ARGOCD_APP_SOURCE_REPO_URL", "https://github.com/your-org/gitops.git"),
         ("ARGOCD_APP_SOURCE_PATH", source_path),
         ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main"),
@@ -255,7 +293,12 @@ fn generate_as_argocd_cmp_server_runs_it() {
                 "{app}: not a Kubernetes object: {d:?}"
             );
         }
-        assert_eq!(as_cmp_server(&dir, &["generate"], app, &[]).stdout, first.stdout, "{app}: identical across runs");
+        // Again, at the same commit: the environment's index comes from the cache the first run wrote, and the
+        // output is byte for byte the same.
+        let again = as_cmp_server(&dir, &["generate", "-v"], app, &[]);
+        assert_eq!(again.stdout, first.stdout, "{app}: identical across runs");
+        let said = String::from_utf8_lossy(&again.stderr);
+        assert!(said.contains("(index from the cache)"), "{app}: the second run read the cached index: {said}");
         if app.starts_with("apps/") {
             assert!(text.contains("argocd-eso-plugin.io/secret-versions"), "{app}: stamped");
             // Where the versions came from is said on every run (here: the config's committed inventories).
@@ -264,7 +307,8 @@ fn generate_as_argocd_cmp_server_runs_it() {
                 "{app}: {stderr}"
             );
         }
-        assert!(stderr.contains("app orders-api-prod at revision 4f2c1e9"), "{stderr}");
+        let short = &commit_of(repo.path())[..7];
+        assert!(stderr.contains(&format!("app orders-api-prod at revision {short}")), "{stderr}");
     }
     // Nothing was written into the repo copy.
     let files = walkdir::WalkDir::new(repo.path())
