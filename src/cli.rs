@@ -3,7 +3,7 @@
 use crate::kustomize::LoadRestrictor;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -308,17 +308,59 @@ impl VaultArgs {
 }
 
 /// A vault that could not be queried stops `render` and `generate`: stamping without it would be wrong.
-pub fn vault_errors(app: &crate::app::AppOutput) -> Result<(), String> {
-    let errors: Vec<String> = app.vault.inventories.values().filter_map(|r| r.as_ref().err().cloned()).collect();
-    if errors.is_empty() { Ok(()) } else { Err(format!("Key Vault: {}", errors.join("; "))) }
+/// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
+pub use crate::scan::find_repo_root;
+
+/// Stages report through `tracing` (info: said by default; debug: with -v; warn: even with -q) and never print;
+/// this subscriber is the one place that writes their messages to stderr. Only this program's own events: the
+/// Azure SDK's tracing stays silent.
+struct StderrLog {
+    max: tracing::Level,
 }
 
-/// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
-pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(dir).ok()?;
-    abs.ancestors()
-        .find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists())
-        .map(Path::to_path_buf)
+/// The message of an event, and whether it is a line of its own (a finding) rather than a note.
+#[derive(Default)]
+struct EventText {
+    message: String,
+    raw: bool,
+}
+
+impl tracing::field::Visit for EventText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.message = format!("{value:?}");
+        }
+    }
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        if field.name() == "raw" {
+            self.raw = value;
+        }
+    }
+}
+
+impl tracing::Subscriber for StderrLog {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target().starts_with("argocd_eso_plugin") && *metadata.level() <= self.max
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::from_level(self.max))
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = EventText::default();
+        event.record(&mut text);
+        if text.raw {
+            stderr(&format!("{}\n", text.message));
+        } else {
+            stderr(&format!("argocd-eso-plugin: {}\n", text.message));
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 pub fn run() -> i32 {
@@ -330,13 +372,20 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    let _ = VERBOSITY.set(if cli.quiet {
+    let verbosity = if cli.quiet {
         Verbosity::Quiet
     } else if cli.verbose {
         Verbosity::Verbose
     } else {
         Verbosity::Normal
-    });
+    };
+    let _ = VERBOSITY.set(verbosity);
+    let max = match verbosity {
+        Verbosity::Quiet => tracing::Level::WARN,
+        Verbosity::Normal => tracing::Level::INFO,
+        Verbosity::Verbose => tracing::Level::DEBUG,
+    };
+    let _ = tracing::subscriber::set_global_default(StderrLog { max });
     match execute(cli) {
         Ok((out, code)) => {
             let mut stdout = std::io::stdout().lock();
@@ -368,7 +417,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let found = find_repo_root(&dir);
             let bounded = found.is_some();
             let repo = found.unwrap_or_else(|| dir.clone());
-            let config = crate::config::Config::load(&repo)?;
+            let config = crate::rules::load_config(&repo)?;
             if plain {
                 let env = env.or_else(|| {
                     crate::app::env_of_dir(&repo, &config, &std::fs::canonicalize(&dir).unwrap_or(dir.clone()))
@@ -397,7 +446,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 destination_namespace: app_namespace,
                 context: Default::default(),
             })?;
-            vault_errors(&app)?;
+            app.vault.failures()?;
             for n in &app.notes {
                 note(n);
             }
@@ -426,7 +475,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 return Err(format!("{} is not a directory", repo.display()));
             }
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-            let config = crate::config::Config::load(&repo)?;
+            let config = crate::rules::load_config(&repo)?;
             let opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
             let report = crate::lint::lint(&opts)?;
             let how = match report.discovery {
@@ -458,12 +507,13 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 envs,
                 vault: vault_opts.clone(),
                 stamp: stamp.options(),
+                progress: Some(std::sync::Arc::new(progress)),
             })?;
             let text = match output {
                 DiffFormat::Text => crate::output::diff::text(&report, color_stdout()),
                 DiffFormat::Json => crate::output::diff::json(&report)?,
                 DiffFormat::Markdown => {
-                    let config = crate::config::Config::load(&repo)?;
+                    let config = crate::rules::load_config(&repo)?;
                     let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault_opts);
                     let mut graphs = Vec::new();
                     for env in report.environments.iter().filter(|e| !e.changes.is_empty()) {
@@ -481,7 +531,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
         }
         Command::Graph { repo, env, output, vault } => {
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-            let config = crate::config::Config::load(&repo)?;
+            let config = crate::rules::load_config(&repo)?;
             let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault.options()?);
             let env = match env {
                 Some(e) => e,

@@ -1,12 +1,12 @@
 //! `diff`: what a change does to every environment, before it is committed or merged. Both sides are rendered the
 //! way `render` renders them (stamps included); the base is read from git without touching the working tree.
 
-use crate::app::finish_app;
-use crate::config::Config;
 use crate::kustomize::{self, BuildOptions};
+use crate::model::EnvModel;
 use crate::rollout::{Dependency, StampOptions};
 use crate::template::TemplateContext;
-use crate::vault::stage::{LiveMemo, VaultOptions};
+use crate::vault::stage::{Demand, LiveMemo, VaultOptions};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +21,12 @@ pub struct DiffOptions {
     pub envs: Vec<String>,
     pub vault: VaultOptions,
     pub stamp: StampOptions,
+    /// Told (done, total, what) as the work goes; the command line draws it on a terminal.
+    pub progress: Option<Progress>,
 }
+
+/// A progress callback: (done, total, what is being done).
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,7 +181,7 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
     if !repo.is_dir() {
         return Ok(out); // the repo did not exist at the base revision
     }
-    let config = Config::load(repo)?;
+    let config = crate::rules::load_config(repo)?;
     let mut vault = opts.vault.clone();
     vault.memo = Some(memo.clone());
     vault.add_config_inventories(repo, &config);
@@ -186,32 +191,46 @@ fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side,
         .collect();
     let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
     let repo = std::fs::canonicalize(repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-    let mut done = 0;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    vault.want_versions = true;
     for (env, dirs) in envs {
-        // Every overlay is rendered once; each app then reads the others as its context, as `render` does.
+        // Every overlay is rendered once (in parallel); the environment's model and vault data are built once; each
+        // app is then stamped in the context of the whole environment, as `render` stamps it.
         let build = BuildOptions {
             repo_root: Some(repo.clone()),
             preprocessor: TemplateContext { env: Some(env.clone()), ..Default::default() }.preprocessor(),
             ..Default::default()
         };
+        let rendered: Vec<Result<Vec<crate::resource::Resource>, String>> = dirs
+            .par_iter()
+            .map(|dir| {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if let Some(report) = &opts.progress {
+                    report(n, total, &format!("rendering {}", repo.display()));
+                }
+                kustomize::build(&repo.join(dir), &build).map_err(|e| format!("{}: {e}", dir.display()))
+            })
+            .collect();
         let mut all = Vec::new();
         let mut apps = Vec::new();
-        for dir in dirs {
-            done += 1;
-            crate::cli::progress(done, total, &format!("rendering {}", repo.display()));
-            crate::cli::detail(&format!("rendering {} ({env})", dir.display()));
-            let rendered = kustomize::build(&repo.join(&dir), &build).map_err(|e| format!("{}: {e}", dir.display()))?;
-            apps.push((dir, all.len()..all.len() + rendered.len()));
-            all.extend(rendered);
+        for (dir, r) in dirs.iter().zip(rendered) {
+            let r = r?;
+            tracing::debug!("rendered {} ({env})", dir.display());
+            apps.push(all.len()..all.len() + r.len());
+            all.extend(r);
         }
+        let model = EnvModel::build(&env, &all, &config.external_stores);
+        let mut demands = BTreeMap::new();
+        Demand::collect(&mut demands, &model, &|_| true);
+        let vault_data = crate::vault::stage::run(&demands, &vault)?;
+        vault_data.failures()?;
         let objects = out.entry(env.clone()).or_default();
-        for (dir, range) in apps {
-            let app = finish_app(&config, &vault, opts.stamp, &repo, Some(env.clone()), &all, range)
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
-            crate::cli::vault_errors(&app)?;
-            for r in app.resources {
-                let label = crate::rules::object_label(&r);
-                let deps = app.stamp.dependencies.get(&label).cloned();
+        for range in apps {
+            let mut resources = all[range.clone()].to_vec();
+            let stamp = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, opts.stamp);
+            for r in resources {
+                let label = r.cur_id().to_string();
+                let deps = stamp.dependencies.get(&label).cloned();
                 objects.insert(label, (r.value, deps));
             }
         }

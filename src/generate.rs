@@ -35,7 +35,7 @@ pub fn repo_root(app: &Path) -> PathBuf {
             return root.to_path_buf();
         }
     }
-    crate::cli::find_repo_root(app).unwrap_or_else(|| app.to_path_buf())
+    crate::scan::find_repo_root(app).unwrap_or_else(|| app.to_path_buf())
 }
 
 /// Argo CD's app variables for templates: name, namespace, revision, and the plugin's parameters.
@@ -103,7 +103,7 @@ pub fn run(
     };
     let app_path = std::fs::canonicalize(&app_path).map_err(|e| format!("{}: {e}", app_path.display()))?;
     let repo = repo_root(&app_path);
-    let config = crate::config::Config::load(&repo)?;
+    let config = crate::rules::load_config(&repo)?;
     let env = env.or_else(|| parameter("environment"));
     let fail_on = match fail_on {
         Some(f) => f,
@@ -123,7 +123,7 @@ pub fn run(
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),
-        bounded: repo != app_path || crate::cli::find_repo_root(&app_path).is_some(),
+        bounded: repo != app_path || crate::scan::find_repo_root(&app_path).is_some(),
         repo: repo.clone(),
         config,
         env,
@@ -140,32 +140,34 @@ pub fn run(
             ..Default::default()
         },
     })?;
-    crate::cli::vault_errors(&app)?;
+    app.vault.failures()?;
     let env_name = app.env.clone().unwrap_or_else(|| "default".into());
-    crate::cli::note(&format!(
+    tracing::info!(
         "app {app_name} at revision {}: environment {env_name}, {} object(s), {} workload(s) stamped",
         var("ARGOCD_APP_REVISION_SHORT").or_else(|| var("ARGOCD_APP_REVISION")).unwrap_or_else(|| "-".into()),
         app.resources.len(),
         app.stamp.workloads.len()
-    ));
+    );
     // Where the version data came from, every run: a committed inventory is a snapshot, and a rotation made in Key
     // Vault after it was taken does not roll the pods until the file is refreshed (issue 16).
     for (vault, inventory) in &app.vault.inventories {
         if let Ok(inv) = inventory {
             let source = std::path::Path::new(&inv.source);
             let source = source.strip_prefix(&repo).unwrap_or(source).display().to_string();
-            crate::cli::note(&version_source(vault, &source));
+            tracing::info!("{}", version_source(vault, &source));
         }
     }
     for n in &app.notes {
-        crate::cli::note(n);
+        tracing::info!("{n}");
     }
     if let Some(c) = &app.context {
-        crate::cli::detail(c);
+        tracing::debug!("{c}");
     }
     for f in &app.findings {
-        crate::cli::stderr(&format!(
-            "{}[{}] {}:{}:{}: {} ({}). {}\n",
+        // Findings are said even with -q: in Argo CD they are why an app does not sync.
+        tracing::warn!(
+            raw = true,
+            "{}[{}] {}:{}:{}: {} ({}). {}",
             f.severity.as_str(),
             f.code,
             f.file.display(),
@@ -174,13 +176,10 @@ pub fn run(
             f.message,
             f.object,
             f.hint
-        ));
+        );
     }
     if app.findings.iter().any(|f| f.severity >= fail_on) {
-        crate::cli::stderr(&format!(
-            "argocd-eso-plugin: findings at or above '{}': no manifests emitted\n",
-            fail_on.as_str()
-        ));
+        tracing::warn!("findings at or above '{}': no manifests emitted", fail_on.as_str());
         return Ok((String::new(), 1));
     }
     if !app.stamp.unknown.is_empty() && !allow_unstamped {

@@ -21,6 +21,7 @@ pub mod resource;
 pub mod rollout;
 pub mod rules;
 pub mod scan;
+pub mod severity;
 pub mod template;
 pub mod vault;
 pub mod yaml;

@@ -68,7 +68,7 @@ pub fn dependencies(model: &EnvModel, vault: &VaultData, position: usize) -> Res
             continue;
         };
         for m in inv.secrets.values() {
-            match f.takes(m) {
+            match f.takes(&m.name, m.enabled, &m.tags) {
                 Some(true) => {
                     deps.insert(Dependency {
                         vault: f.vault.clone(),

@@ -5,6 +5,14 @@ use globset::{Glob, GlobSetBuilder};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
+pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(dir).ok()?;
+    abs.ancestors()
+        .find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists())
+        .map(Path::to_path_buf)
+}
+
 /// Directory names whose children are environments: `overlays/prod`, `envs/prod`, `environments/prod`.
 pub const ENV_PARENTS: &[&str] = &["overlays", "envs", "environments"];
 

@@ -39,15 +39,15 @@ pub struct FindRef<'a> {
 }
 
 impl FindRef<'_> {
-    /// Whether ESO's azurekv `find` takes this secret: enabled, every tag equal, the name matching the regexp.
-    /// None when the regexp is invalid (ESO then takes nothing and reports an error).
-    pub fn takes(&self, meta: &crate::vault::SecretMeta) -> Option<bool> {
+    /// Whether ESO's azurekv `find` takes a secret of this name, state and tags: enabled, every tag equal, the
+    /// name matching the regexp. None when the regexp is invalid (ESO then takes nothing and reports an error).
+    pub fn takes(&self, name: &str, enabled: bool, tags: &std::collections::BTreeMap<String, String>) -> Option<bool> {
         let name_ok = match &self.matcher {
-            Some(Ok(re)) => re.is_match(&meta.name),
+            Some(Ok(re)) => re.is_match(name),
             Some(Err(_)) => return None,
             None => true,
         };
-        Some(meta.enabled && name_ok && self.tags.iter().all(|(k, v)| meta.tags.get(k) == Some(v)))
+        Some(enabled && name_ok && self.tags.iter().all(|(k, v)| tags.get(k) == Some(v)))
     }
 }
 

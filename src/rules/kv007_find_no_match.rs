@@ -24,7 +24,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             continue;
         }
         // An invalid regexp matches nothing either, but that is ESO's own error, not a vault/regexp mismatch.
-        let Some(matched) = inv.secrets.values().map(|m| f.takes(m)).try_fold(false, |any, t| Some(any || t?)) else {
+        let Some(matched) = inv
+            .secrets
+            .values()
+            .map(|m| f.takes(&m.name, m.enabled, &m.tags))
+            .try_fold(false, |any, t| Some(any || t?))
+        else {
             continue;
         };
         if !matched {

@@ -44,23 +44,7 @@ mod sto007_workload_identity_twice;
 mod wrk001_unprovided_secret;
 mod wrk002_missing_secret_key;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::severity::Severity;
 
 /// What a finding points at: a field of a rendered object, or a place in a file.
 pub enum Subject<'a> {
@@ -166,6 +150,19 @@ pub fn all() -> &'static [&'static Rule] {
         &wrk001_unprovided_secret::RULE,
         &wrk002_missing_secret_key::RULE,
     ]
+}
+
+/// The repo's config (`Config::load`), with every rule code it names checked against the registry: a typo must not
+/// silently leave a rule at its default.
+pub fn load_config(repo: &std::path::Path) -> Result<crate::config::Config, String> {
+    let config = crate::config::Config::load(repo)?;
+    if let Some(code) = config.rules.keys().find(|c| by_code(c).is_none()) {
+        return Err(format!(
+            "{}: rules: unknown rule code '{code}' (see `argocd-eso-plugin explain`)",
+            repo.join(crate::config::FILE_NAME).display()
+        ));
+    }
+    Ok(config)
 }
 
 pub fn by_code(code: &str) -> Option<&'static Rule> {

@@ -86,6 +86,12 @@ pub struct VaultData {
 }
 
 impl VaultData {
+    /// Err naming every vault that could not be read: an app whose versions cannot be known is not output.
+    pub fn failures(&self) -> Result<(), String> {
+        let errors: Vec<String> = self.inventories.values().filter_map(|r| r.as_ref().err().cloned()).collect();
+        if errors.is_empty() { Ok(()) } else { Err(format!("Key Vault: {}", errors.join("; "))) }
+    }
+
     /// The inventory of a vault, when the stage got one.
     pub fn inventory(&self, vault: &str) -> Option<&Inventory> {
         self.inventories.get(vault)?.as_ref().ok()
@@ -151,19 +157,19 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
     for cloud in clouds {
         let c = Connection::new(&opts.live, &cloud);
         if let Ok(c) = &c {
-            crate::cli::note(&format!("Key Vault credential: {}", c.credential_description));
+            tracing::info!("Key Vault credential: {}", c.credential_description);
             data.credential = Some(c.credential_description.clone());
         }
         connections.insert(cloud, c);
     }
     for (vault, plan, _) in &live {
-        crate::cli::detail(&format!(
+        tracing::debug!(
             "{vault}: {}",
             match plan {
                 Plan::ListAll => "paged listing of every secret".to_string(),
                 Plan::Names(n) => format!("version listings of {} name(s)", n.len()),
             }
-        ));
+        );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
