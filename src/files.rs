@@ -61,11 +61,53 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() { normalize(p) } else { normalize(&std::env::current_dir().unwrap_or_default().join(p)) }
 }
 
+/// Real paths, each answer remembered: one build resolves the same few directories for every file it reads, and
+/// each file several times (its kustomization field, the load restrictor, the read): a lint of 1,500 overlays made
+/// 400,000 failing `readlink` calls before. Scoped to its owner (one build), never global: a directory replaced by
+/// a symlink between two builds of a long-lived process is seen.
+#[derive(Debug, Clone, Default)]
+pub struct RealPaths(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>>);
+
+impl RealPaths {
+    /// What `std::fs::canonicalize` answers: the parent's real path (remembered) joined with the last component,
+    /// followed when it is a symlink.
+    pub fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let path = absolute(path);
+        if let Some(known) = self.known(&path) {
+            return Ok(known);
+        }
+        let real = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => {
+                let candidate = self.canonicalize(parent)?.join(name);
+                if std::fs::symlink_metadata(&candidate)?.file_type().is_symlink() {
+                    std::fs::canonicalize(&candidate)?
+                } else {
+                    candidate
+                }
+            }
+            _ => std::fs::canonicalize(&path)?,
+        };
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path, real.clone());
+        }
+        Ok(real)
+    }
+
+    fn known(&self, path: &Path) -> Option<PathBuf> {
+        self.0.lock().ok()?.get(path).cloned()
+    }
+}
+
 /// The real path of `path` when it lies inside `root` (`None`: no boundary), symlinks resolved. A path that leaves
 /// the root as written is refused without looking at the file system.
 pub fn confine(root: Option<&Path>, path: &Path) -> Result<PathBuf, FileError> {
+    confine_with(&RealPaths::default(), root, path)
+}
+
+/// [`confine`], resolving through `paths`.
+pub fn confine_with(paths: &RealPaths, root: Option<&Path>, path: &Path) -> Result<PathBuf, FileError> {
     let written = absolute(path);
-    let real_root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| absolute(r)));
+    let real_root = root.map(|r| paths.canonicalize(r).unwrap_or_else(|_| absolute(r)));
     let outside = |real_root: &Path| FileError::OutsideRepository { path: path.to_path_buf(), root: real_root.into() };
     if let (Some(root), Some(real_root)) = (root, &real_root)
         && !written.starts_with(absolute(root))
@@ -73,7 +115,7 @@ pub fn confine(root: Option<&Path>, path: &Path) -> Result<PathBuf, FileError> {
     {
         return Err(outside(real_root));
     }
-    let real = std::fs::canonicalize(&written).map_err(|e| FileError::io(path, e))?;
+    let real = paths.canonicalize(&written).map_err(|e| FileError::io(path, e))?;
     match &real_root {
         Some(r) if !real.starts_with(r) => Err(outside(r)),
         _ => Ok(real),
@@ -82,7 +124,12 @@ pub fn confine(root: Option<&Path>, path: &Path) -> Result<PathBuf, FileError> {
 
 /// Read a file inside `root` (`None`: no boundary), at most `limit` bytes.
 pub fn read_bytes(root: Option<&Path>, path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
-    let real = confine(root, path)?;
+    read_bytes_with(&RealPaths::default(), root, path, limit)
+}
+
+/// [`read_bytes`], resolving through `paths`.
+pub fn read_bytes_with(paths: &RealPaths, root: Option<&Path>, path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    let real = confine_with(paths, root, path)?;
     let meta = std::fs::metadata(&real).map_err(|e| FileError::io(path, e))?;
     if !meta.is_file() {
         return Err(FileError::NotRegular { path: path.to_path_buf() });

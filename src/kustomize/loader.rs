@@ -28,6 +28,8 @@ pub struct Loader {
     pub preprocessor: Option<std::sync::Arc<dyn SourcePreprocessor>>,
     /// The kustomization being built (the overlay), as the preprocessor is told.
     pub overlay: PathBuf,
+    /// Real paths of the directories this build has resolved.
+    pub paths: crate::files::RealPaths,
 }
 
 /// A step that turns the text of a file a kustomization lists into the YAML the build reads. The renderer defines
@@ -77,7 +79,7 @@ impl Loader {
             });
         }
         let joined = normalize(&root.join(spec));
-        match crate::files::confine(self.boundary.as_deref(), &joined) {
+        match crate::files::confine_with(&self.paths, self.boundary.as_deref(), &joined) {
             Err(crate::files::FileError::NotFound { .. }) => {
                 Err(KustomizeError::NotFound { path: joined, field: field.to_string(), root: root.to_path_buf() })
             }
@@ -95,8 +97,8 @@ impl Loader {
 
     pub fn check_restriction(&self, root: &Path, path: &Path) -> Result<(), KustomizeError> {
         if self.restrictor == LoadRestrictor::RootOnly {
-            let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-            let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            let real_root = self.paths.canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            let real = self.paths.canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
             if !real.starts_with(&real_root) {
                 return Err(KustomizeError::Security {
                     path: path.to_path_buf(),
@@ -111,11 +113,12 @@ impl Loader {
     }
 
     pub fn read(&self, path: &Path) -> Result<Vec<u8>, KustomizeError> {
-        Ok(crate::files::read_bytes(self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
+        Ok(crate::files::read_bytes_with(&self.paths, self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
     }
 
     pub fn read_string(&self, path: &Path) -> Result<String, KustomizeError> {
-        Ok(crate::files::read_text(self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
+        let bytes = crate::files::read_bytes_with(&self.paths, self.boundary.as_deref(), path, MAX_FILE_BYTES)?;
+        String::from_utf8(bytes).map_err(|_| crate::files::FileError::NotText { path: path.to_path_buf() }.into())
     }
 
     /// Read a file of Kubernetes objects.

@@ -272,6 +272,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         origin_base,
         preprocessor: opts.preprocessor.clone(),
         overlay: dir.clone(),
+        paths: Default::default(),
     };
     let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
