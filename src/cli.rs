@@ -157,6 +157,9 @@ pub enum Command {
         /// Exit 1 when something differs, as `git diff --exit-code` does.
         #[arg(long)]
         exit_code: bool,
+        /// Render every overlay on both sides, also those none of whose files changed (normally rendered once).
+        #[arg(long, hide = true)]
+        render_both_sides: bool,
         #[command(flatten)]
         stamp: StampArgs,
         #[command(flatten)]
@@ -498,7 +501,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let failed = report.worst().is_some_and(|w| w >= fail_on);
             Ok((text, if failed { 1 } else { 0 }))
         }
-        Command::Diff { repo, base, envs, output, exit_code, stamp, vault } => {
+        Command::Diff { repo, base, envs, output, exit_code, render_both_sides, stamp, vault } => {
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
             let vault_opts = vault.options()?;
             let report = crate::diff::diff(&crate::diff::DiffOptions {
@@ -508,6 +511,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 vault: vault_opts.clone(),
                 stamp: stamp.options(),
                 progress: Some(std::sync::Arc::new(progress)),
+                render_both_sides,
             })?;
             let text = match output {
                 DiffFormat::Text => crate::output::diff::text(&report, color_stdout()),

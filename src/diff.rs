@@ -23,6 +23,9 @@ pub struct DiffOptions {
     pub stamp: StampOptions,
     /// Told (done, total, what) as the work goes; the command line draws it on a terminal.
     pub progress: Option<Progress>,
+    /// Render every overlay of the base too, even one whose inputs did not change (the reference the reuse is
+    /// tested against).
+    pub render_both_sides: bool,
 }
 
 /// A progress callback: (done, total, what is being done).
@@ -158,84 +161,300 @@ impl Drop for Checkout {
     }
 }
 
-/// The tree of `rev` unpacked into a private temp dir: (dir, the repo's path inside it).
-fn checkout_base(repo: &Path, rev: &str) -> Result<(Checkout, PathBuf), String> {
-    let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
-    let rel = std::fs::canonicalize(repo)
+/// The base revision's tree, written into a private temp dir by git itself, file by file as the render needs
+/// them: through a temporary index (`read-tree`, `checkout-index`), so the user's index and working tree are
+/// untouched. Written as a checkout writes it, which is what Argo CD renders. Writing files is the cost of a diff
+/// on a large repo (a whole checkout of 1,500 overlays took seconds here), so only what is rendered is written.
+struct BaseTree {
+    top: PathBuf,
+    /// The repo's path in the git checkout.
+    rel: PathBuf,
+    index: PathBuf,
+    /// The checkout's top; the base repo is `tree/rel`.
+    tree: PathBuf,
+    /// Repo-relative paths of the base revision's files.
+    files: Vec<PathBuf>,
+    written_all: std::cell::Cell<bool>,
+    _dir: Checkout,
+}
+
+impl BaseTree {
+    fn new(repo: &Path, rev: &str) -> Result<BaseTree, String> {
+        let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
+        let rel = repo_in_top(repo, &top)?;
+        let dir = Checkout::new()?;
+        let mut t = BaseTree {
+            index: dir.path().join("index"),
+            tree: dir.path().join("tree"),
+            top,
+            rel,
+            files: Vec::new(),
+            written_all: std::cell::Cell::new(false),
+            _dir: dir,
+        };
+        t.git(&["read-tree", rev], None)?;
+        let listed = t.git(&["ls-files", "-z"], None)?;
+        t.files = listed
+            .split(|b| *b == 0)
+            .filter(|n| !n.is_empty())
+            .filter_map(|n| {
+                PathBuf::from(String::from_utf8_lossy(n).into_owned()).strip_prefix(&t.rel).ok().map(Path::to_path_buf)
+            })
+            .collect();
+        std::fs::create_dir_all(t.repo()).map_err(|e| format!("{}: {e}", t.tree.display()))?;
+        Ok(t)
+    }
+
+    /// The repo as it was at the base revision.
+    fn repo(&self) -> PathBuf {
+        self.tree.join(&self.rel)
+    }
+
+    fn git(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, String> {
+        use std::io::Write as _;
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(&self.top)
+            .args(args)
+            .env("GIT_INDEX_FILE", &self.index)
+            .stdin(if stdin.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("git: {e}"))?;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(input).map_err(|e| format!("git {}: {e}", args.join(" ")))?;
+        }
+        let out = child.wait_with_output().map_err(|e| format!("git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(out.stdout)
+    }
+
+    /// Write these repo-relative files of the base (those it has).
+    fn write(&self, files: &BTreeSet<PathBuf>) -> Result<(), String> {
+        if self.written_all.get() {
+            return Ok(());
+        }
+        let known: BTreeSet<&PathBuf> = self.files.iter().collect();
+        let mut list = Vec::new();
+        for f in files.iter().filter(|f| known.contains(f)) {
+            list.extend_from_slice(self.rel.join(f).as_os_str().as_encoded_bytes());
+            list.push(0);
+        }
+        if !list.is_empty() {
+            let prefix = format!("--prefix={}/", self.tree.display());
+            self.git(&["checkout-index", "--force", "-z", "--stdin", &prefix], Some(&list))?;
+        }
+        Ok(())
+    }
+
+    /// Write every file of the base.
+    fn write_all(&self) -> Result<(), String> {
+        if !self.written_all.get() {
+            let prefix = format!("--prefix={}/", self.tree.display());
+            self.git(&["checkout-index", "--all", "--force", &prefix], None)?;
+            self.written_all.set(true);
+        }
+        Ok(())
+    }
+
+    /// The base's files in `dir` itself (not below), or below it too with `deep`.
+    fn files_in(&self, dir: &Path, deep: bool) -> impl Iterator<Item = &PathBuf> + '_ {
+        let dir = dir.to_path_buf();
+        self.files.iter().filter(move |f| if deep { f.starts_with(&dir) } else { f.parent() == Some(dir.as_path()) })
+    }
+}
+
+/// Where `repo` sits in the git checkout whose top is `top`.
+fn repo_in_top(repo: &Path, top: &Path) -> Result<PathBuf, String> {
+    Ok(std::fs::canonicalize(repo)
         .map_err(|e| e.to_string())?
-        .strip_prefix(std::fs::canonicalize(&top).map_err(|e| e.to_string())?)
+        .strip_prefix(std::fs::canonicalize(top).map_err(|e| e.to_string())?)
         .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let tar = git(&top, &["archive", "--format=tar", rev])?;
-    let tmp = Checkout::new()?;
-    tar::Archive::new(tar.as_slice()).unpack(tmp.path()).map_err(|e| format!("unpacking {rev}: {e}"))?;
-    let base_repo = tmp.path().join(&rel);
-    Ok((tmp, base_repo))
+        .unwrap_or_default())
+}
+
+/// The files (repo-relative) that differ between `base` and the working tree: changed, added, removed, and files
+/// git does not track (ignored ones included: a render may read them, the base has none of them).
+fn changed_files(repo: &Path, base: &str) -> Result<BTreeSet<PathBuf>, String> {
+    let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
+    let rel = repo_in_top(repo, &top)?;
+    let mut out = BTreeSet::new();
+    for args in
+        [&["diff", "--name-only", "--no-renames", "-z", base, "--"][..], &["ls-files", "--others", "-z", "--"][..]]
+    {
+        for name in git(&top, args)?.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+            let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+            if let Ok(inside) = path.strip_prefix(&rel) {
+                out.insert(inside.to_path_buf());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// One rendered side: environment -> object -> (YAML, dependencies when stamped).
 type Side = BTreeMap<String, BTreeMap<String, (Value, Option<BTreeSet<Dependency>>)>>;
 
-fn render_side(repo: &Path, opts: &DiffOptions, memo: &LiveMemo) -> Result<Side, String> {
-    let mut out = Side::new();
-    if !repo.is_dir() {
-        return Ok(out); // the repo did not exist at the base revision
+/// One overlay of one side, rendered, with the repo-relative paths its build read.
+struct Overlay {
+    dir: PathBuf,
+    resources: Vec<crate::resource::Resource>,
+    reads: BTreeSet<PathBuf>,
+}
+
+/// environment -> its overlays, rendered.
+type Rendered = BTreeMap<String, Vec<Overlay>>;
+
+/// What of the other side's renders this side may take as its own.
+struct Reuse<'a> {
+    /// The other side's overlays by (environment, directory).
+    other: std::collections::HashMap<(&'a str, &'a Path), &'a Overlay>,
+    /// Files that differ between the sides; None: anything may differ (nothing is reused).
+    changed: Option<BTreeSet<PathBuf>>,
+}
+
+impl<'a> Reuse<'a> {
+    fn new(other: &'a Rendered, changed: Option<BTreeSet<PathBuf>>) -> Reuse<'a> {
+        let other = other
+            .iter()
+            .flat_map(|(env, overlays)| overlays.iter().map(move |o| ((env.as_str(), o.dir.as_path()), o)))
+            .collect();
+        Reuse { other, changed }
     }
-    let config = crate::rules::load_config(repo)?;
-    let mut vault = opts.vault.clone();
-    vault.memo = Some(memo.clone());
-    vault.add_config_inventories(repo, &config);
-    let envs: Vec<(String, Vec<PathBuf>)> = crate::scan::environments(repo, &config)?
-        .into_iter()
-        .filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e))
-        .collect();
+
+    /// The other side's render of `dir` in `env`.
+    fn overlay(&self, env: &str, dir: &Path) -> Option<&'a Overlay> {
+        self.other.get(&(env, dir)).copied()
+    }
+
+    /// The other side's render of `dir` in `env` when none of what its build read differs between the sides (nor
+    /// a kustomization file appeared next to one it loaded): a build is a function of the files it reads.
+    fn take(&self, env: &str, dir: &Path) -> Option<Vec<crate::resource::Resource>> {
+        let changed = self.changed.as_ref()?;
+        let o = self.overlay(env, dir)?;
+        let loaded: BTreeSet<&Path> = o
+            .reads
+            .iter()
+            .filter(|r| r.file_name().is_some_and(|n| kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|k| n == *k)))
+            .filter_map(|r| r.parent())
+            .collect();
+        let touched = changed.iter().any(|c| o.reads.contains(c) || c.parent().is_some_and(|p| loaded.contains(p)));
+        (!touched).then(|| o.resources.clone())
+    }
+}
+
+/// The selected ones of a side's environments.
+fn selected(envs: BTreeMap<String, Vec<PathBuf>>, opts: &DiffOptions) -> Vec<(String, Vec<PathBuf>)> {
+    envs.into_iter().filter(|(e, _)| opts.envs.is_empty() || opts.envs.contains(e)).collect()
+}
+
+/// Render every overlay of `envs` in `repo` (in parallel), taking from `reuse` what it allows.
+fn render_overlays(
+    repo: &Path,
+    envs: Vec<(String, Vec<PathBuf>)>,
+    opts: &DiffOptions,
+    reuse: Option<&Reuse>,
+) -> Result<Rendered, String> {
     let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
-    let repo = std::fs::canonicalize(repo).map_err(|e| format!("{}: {e}", repo.display()))?;
     let done = std::sync::atomic::AtomicUsize::new(0);
-    vault.want_versions = true;
+    let mut out = Rendered::new();
     for (env, dirs) in envs {
-        // Every overlay is rendered once (in parallel); the environment's model and vault data are built once; each
-        // app is then stamped in the context of the whole environment, as `render` stamps it.
         let build = BuildOptions {
-            repo_root: Some(repo.clone()),
+            repo_root: Some(repo.to_path_buf()),
             preprocessor: TemplateContext { env: Some(env.clone()), ..Default::default() }.preprocessor(),
             ..Default::default()
         };
-        let rendered: Vec<Result<Vec<crate::resource::Resource>, String>> = dirs
+        let rendered: Vec<Result<Overlay, String>> = dirs
             .par_iter()
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if let Some(report) = &opts.progress {
                     report(n, total, &format!("rendering {}", repo.display()));
                 }
-                kustomize::build(&repo.join(dir), &build).map_err(|e| format!("{}: {e}", dir.display()))
+                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir)) {
+                    return Ok(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new() });
+                }
+                let (resources, reads) = kustomize::build_recording(&repo.join(dir), &build)
+                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
+                Ok(Overlay { dir: dir.clone(), resources, reads })
             })
             .collect();
+        let overlays = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+        for o in &overlays {
+            tracing::debug!("rendered {} ({env})", o.dir.display());
+        }
+        out.insert(env, overlays);
+    }
+    Ok(out)
+}
+
+/// Stamp every app of every environment in the context of its whole environment, as `render` stamps it: each
+/// environment's model and vault data are built once.
+fn stamp_side(
+    rendered: &Rendered,
+    config: &crate::config::Config,
+    vault: &VaultOptions,
+    stamp: StampOptions,
+) -> Result<Side, String> {
+    let mut out = Side::new();
+    for (env, overlays) in rendered {
         let mut all = Vec::new();
         let mut apps = Vec::new();
-        for (dir, r) in dirs.iter().zip(rendered) {
-            let r = r?;
-            tracing::debug!("rendered {} ({env})", dir.display());
-            apps.push(all.len()..all.len() + r.len());
-            all.extend(r);
+        for o in overlays {
+            apps.push(all.len()..all.len() + o.resources.len());
+            all.extend(o.resources.iter().cloned());
         }
-        let model = EnvModel::build(&env, &all, &config.external_stores);
+        let model = EnvModel::build(env, &all, &config.external_stores);
         let mut demands = BTreeMap::new();
         Demand::collect(&mut demands, &model, &|_| true);
-        let vault_data = crate::vault::stage::run(&demands, &vault)?;
+        let vault_data = crate::vault::stage::run(&demands, vault)?;
         vault_data.failures()?;
         let objects = out.entry(env.clone()).or_default();
         for range in apps {
             let mut resources = all[range.clone()].to_vec();
-            let stamp = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, opts.stamp);
+            let report = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, stamp);
             for r in resources {
                 let label = r.cur_id().to_string();
-                let deps = stamp.dependencies.get(&label).cloned();
+                let deps = report.dependencies.get(&label).cloned();
                 objects.insert(label, (r.value, deps));
             }
         }
     }
     Ok(out)
+}
+
+/// A side's config and vault options (its own config's inventories, the memo both sides share).
+fn side_setup(
+    repo: &Path,
+    opts: &DiffOptions,
+    memo: &LiveMemo,
+) -> Result<(crate::config::Config, VaultOptions), String> {
+    let config = crate::rules::load_config(repo)?;
+    let mut vault = opts.vault.clone();
+    vault.memo = Some(memo.clone());
+    vault.want_versions = true;
+    vault.add_config_inventories(repo, &config);
+    Ok((config, vault))
+}
+
+/// Whether a change to these files can change any render in ways the per-overlay read sets do not show: the config
+/// (environments, stores), an inventory, a template's values files or includes (read outside the build).
+fn changes_everything(changed: &BTreeSet<PathBuf>, configs: &[&crate::config::Config], rendered: &Rendered) -> bool {
+    let inventories: BTreeSet<&Path> = configs
+        .iter()
+        .flat_map(|c| c.environments.iter().flat_map(|e| e.vault_inventory.iter().map(PathBuf::as_path)))
+        .collect();
+    let templated = rendered.values().flatten().any(|o| o.reads.iter().any(|r| crate::template::is_template(r)));
+    templated
+        || changed.iter().any(|c| {
+            c == Path::new(crate::config::FILE_NAME)
+                || inventories.contains(c.as_path())
+                || c.file_name().is_some_and(|n| n == "values.yaml" || n == "values.yml")
+        })
 }
 
 /// The annotation in which `kubectl apply` keeps a copy of the whole object, a Secret's data included.
@@ -310,12 +529,57 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
             .map_err(|_| format!("unknown revision '{b}'"))?,
         None => default_base(&opts.repo)?,
     };
-    let (_tmp, base_repo) = checkout_base(&opts.repo, &base)?;
     // One live answer per vault and plan for both sides: a diff shows what the change does, not a rotation that
     // happened between two reads.
     let memo = LiveMemo::default();
-    let before = render_side(&base_repo, opts, &memo)?;
-    let after = render_side(&opts.repo, opts, &memo)?;
+    let (after_config, after_vault) = side_setup(&opts.repo, opts, &memo)?;
+    let after_envs = selected(crate::scan::environments(&opts.repo, &after_config)?, opts);
+    let after_rendered = render_overlays(&opts.repo, after_envs, opts, None)?;
+    let base_tree = BaseTree::new(&opts.repo, &base)?;
+    let before = if base_tree.files.is_empty() {
+        Side::new() // the repo did not exist at the base revision
+    } else {
+        let base_repo = base_tree.repo();
+        base_tree.write(&[PathBuf::from(crate::config::FILE_NAME)].into())?;
+        let config = crate::rules::load_config(&base_repo)?;
+        let inventories = config.environments.iter().flat_map(|e| e.vault_inventory.iter().cloned()).collect();
+        base_tree.write(&inventories)?;
+        let (before_config, before_vault) = side_setup(&base_repo, opts, &memo)?;
+        let changed = changed_files(&opts.repo, &base)?;
+        let everything =
+            opts.render_both_sides || changes_everything(&changed, &[&after_config, &before_config], &after_rendered);
+        let before_rendered = if everything {
+            base_tree.write_all()?;
+            let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
+            render_overlays(&base_repo, envs, opts, None)?
+        } else {
+            // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
+            // others are rendered from the base's files they are likely to read; if one of them needs more, the
+            // whole base is written and rendered.
+            let reuse = Reuse::new(&after_rendered, Some(changed));
+            let envs = selected(crate::scan::environments_of_listing(&base_tree.files, &before_config)?, opts);
+            let mut needed = BTreeSet::new();
+            for (env, dirs) in &envs {
+                for dir in dirs.iter().filter(|d| reuse.take(env, d).is_none()) {
+                    needed.extend(base_tree.files_in(dir, true).cloned());
+                    for read in reuse.overlay(env, dir).into_iter().flat_map(|o| &o.reads) {
+                        needed.extend(base_tree.files_in(read.parent().unwrap_or(Path::new("")), false).cloned());
+                    }
+                }
+            }
+            base_tree.write(&needed)?;
+            match render_overlays(&base_repo, envs, opts, Some(&reuse)) {
+                Ok(rendered) => rendered,
+                Err(_) => {
+                    base_tree.write_all()?;
+                    let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
+                    render_overlays(&base_repo, envs, opts, None)?
+                }
+            }
+        };
+        stamp_side(&before_rendered, &before_config, &before_vault, opts.stamp)?
+    };
+    let after = stamp_side(&after_rendered, &after_config, &after_vault, opts.stamp)?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();
     let mut report = DiffReport { base, environments: Vec::new() };

@@ -93,6 +93,13 @@ impl RealPaths {
         Ok(real)
     }
 
+    /// Every path resolved so far (absolute, as written), sorted.
+    pub fn resolved(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self.0.lock().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        out.sort();
+        out
+    }
+
     fn known(&self, path: &Path) -> Option<PathBuf> {
         self.0.lock().ok()?.get(path).cloned()
     }

@@ -41,16 +41,18 @@ pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {
 /// `<parent>/<env>/<app>` when `<parent>/<env>` is no kustomization itself (then it is a folder of apps, as in
 /// `envs/prod/orders`), with `<parent>` one of [`ENV_PARENTS`].
 pub fn env_of(repo: &Path, dir: &Path) -> Option<String> {
+    env_of_in(dir, &|d| crate::kustomize::kustomization_file(&repo.join(d)).is_ok())
+}
+
+/// [`env_of`], asking `is_kustomization_dir` (repo-relative) instead of the file system.
+fn env_of_in(dir: &Path, is_kustomization_dir: &dyn Fn(&Path) -> bool) -> Option<String> {
     let names: Vec<&str> = dir.components().filter_map(|c| c.as_os_str().to_str()).collect();
     let n = names.len();
     if n >= 2 && ENV_PARENTS.contains(&names[n - 2]) {
         return Some(names[n - 1].to_string());
     }
     let env_dir = dir.parent()?;
-    if n >= 3
-        && ENV_PARENTS.contains(&names[n - 3])
-        && crate::kustomize::kustomization_file(&repo.join(env_dir)).is_err()
-    {
+    if n >= 3 && ENV_PARENTS.contains(&names[n - 3]) && !is_kustomization_dir(env_dir) {
         return Some(names[n - 2].to_string());
     }
     None
@@ -103,6 +105,30 @@ pub fn discover(repo: &Path, config: &Config) -> Result<(BTreeMap<String, Vec<Pa
 /// environment name -> overlay directories (relative to the repo root).
 pub fn environments(repo: &Path, config: &Config) -> Result<BTreeMap<String, Vec<PathBuf>>, String> {
     let dirs = kustomization_dirs(repo);
+    environments_in(&dirs, config, &|d| crate::kustomize::kustomization_file(&repo.join(d)).is_ok())
+}
+
+/// The environments of a repository whose files are `files` (repo-relative), without reading the file system: a
+/// revision's tree as `git ls-tree` lists it.
+pub fn environments_of_listing(files: &[PathBuf], config: &Config) -> Result<BTreeMap<String, Vec<PathBuf>>, String> {
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| crate::kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|k| n == *k)))
+        .filter(|f| !f.components().any(|c| SKIPPED_DIRS.iter().any(|s| c.as_os_str() == *s)))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let set: std::collections::BTreeSet<PathBuf> = dirs.iter().cloned().collect();
+    environments_in(&dirs, config, &|d| set.contains(d))
+}
+
+/// environment -> overlay directories, from the kustomization directories `dirs` (sorted).
+fn environments_in(
+    dirs: &[PathBuf],
+    config: &Config,
+    is_kustomization_dir: &dyn Fn(&Path) -> bool,
+) -> Result<BTreeMap<String, Vec<PathBuf>>, String> {
     let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     if !config.environments.is_empty() {
         for env in &config.environments {
@@ -122,8 +148,8 @@ pub fn environments(repo: &Path, config: &Config) -> Result<BTreeMap<String, Vec
         }
         return Ok(out);
     }
-    for d in &dirs {
-        if let Some(env) = env_of(repo, d) {
+    for d in dirs {
+        if let Some(env) = env_of_in(d, is_kustomization_dir) {
             out.entry(env).or_default().push(d.clone());
         }
     }

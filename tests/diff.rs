@@ -323,3 +323,61 @@ fn the_base_checkout_is_private_and_removed_on_a_signal() {
     assert_eq!(status.code(), Some(130));
     assert!(!checkout.exists(), "the checkout was left behind: {}", checkout.display());
 }
+
+/// An overlay none of whose files changed is rendered once and taken for both sides. For each kind of change,
+/// the report equals the one that renders every overlay on both sides. (Without the templated app: a repo with
+/// templates is rendered on both sides, their values files and includes being read outside the build.)
+#[test]
+fn overlays_rendered_once_give_what_rendering_both_sides_gives() {
+    type Change = fn(&Path);
+    let cases: Vec<(&str, Change)> = vec![
+        ("an overlay's kustomization", |d| {
+            edit(&d.join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6")
+        }),
+        ("a base file", |d| {
+            let base = d.join("apps/orders-api/base");
+            let file = std::fs::read_dir(&base)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| std::fs::read_to_string(p).unwrap().contains("kind: Deployment"))
+                .unwrap();
+            let text = std::fs::read_to_string(&file).unwrap();
+            std::fs::write(&file, text.replacen("metadata:\n", "metadata:\n  labels: {tier: api}\n", 1)).unwrap();
+        }),
+        ("a store overlay (the context of every app)", |d| {
+            let k = d.join("platform/cluster-secret-stores/overlays/prod/kustomization.yaml");
+            edit(&k, "kv-contoso-prod", "kv-contoso-prod2");
+        }),
+        ("a new overlay", |d| {
+            let src = d.join("apps/orders-api/overlays/prod");
+            let dst = d.join("apps/orders-api/overlays/prod-eu");
+            std::fs::create_dir_all(&dst).unwrap();
+            for e in std::fs::read_dir(&src).unwrap() {
+                let e = e.unwrap();
+                std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+            }
+        }),
+        ("a committed change and an untracked file", |d| {
+            edit(&d.join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 5");
+            sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "five"]);
+            std::fs::write(d.join("apps/notes.txt"), "untracked\n").unwrap();
+            edit(&d.join("apps/payments/overlays/dev/kustomization.yaml"), "resources:", "resources:\n# touched");
+        }),
+    ];
+    for (what, change) in cases {
+        let r = repo();
+        sh(r.path(), &["git", "rm", "-rq", "apps/notifications"]);
+        sh(r.path(), &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "no templates"]);
+        change(r.path());
+        let once = diff(r.path(), &["-o", "json", "--base", "main"]);
+        let both = diff(r.path(), &["-o", "json", "--base", "main", "--render-both-sides"]);
+        assert_eq!(
+            String::from_utf8_lossy(&once.stdout),
+            String::from_utf8_lossy(&both.stdout),
+            "{what}: {}",
+            String::from_utf8_lossy(&once.stderr)
+        );
+        assert_eq!(once.status.code(), both.status.code(), "{what}");
+        assert!(!once.stdout.is_empty() || !once.status.success(), "{what}: a report");
+    }
+}

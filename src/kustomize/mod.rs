@@ -12,7 +12,7 @@ mod transformers;
 pub mod types;
 
 pub use loader::LoadRestrictor;
-pub use target::{BuildOptions, build};
+pub use target::{BuildOptions, build, build_recording};
 
 use std::path::{Path, PathBuf};
 

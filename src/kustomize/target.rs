@@ -264,6 +264,22 @@ enum Expect {
 
 /// Build the kustomization in `dir` into the resources `kubectl kustomize dir` prints, in the same order.
 pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, KustomizeError> {
+    build_recording(dir, opts).map(|(resources, _)| resources)
+}
+
+/// [`build`], and every path the build resolved (absolute, as written: the files it read, the directories it
+/// loaded, their ancestors), so that a caller can tell whether a change to a file can change this build.
+pub fn build_recording(dir: &Path, opts: &BuildOptions) -> Result<(Vec<Resource>, Vec<PathBuf>), KustomizeError> {
+    let paths = crate::files::RealPaths::default();
+    let resources = build_with(dir, opts, paths.clone())?;
+    Ok((resources, paths.resolved()))
+}
+
+fn build_with(
+    dir: &Path,
+    opts: &BuildOptions,
+    paths: crate::files::RealPaths,
+) -> Result<Vec<Resource>, KustomizeError> {
     let dir = absolute(dir)?;
     let origin_base = opts.repo_root.as_ref().map(|r| absolute(r)).transpose()?.unwrap_or_else(|| dir.clone());
     let loader = Loader {
@@ -272,7 +288,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<Vec<Resource>, Kustomize
         origin_base,
         preprocessor: opts.preprocessor.clone(),
         overlay: dir.clone(),
-        paths: Default::default(),
+        paths,
     };
     let builder = Builder { loader, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
