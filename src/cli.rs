@@ -57,6 +57,10 @@ pub fn progress(done: usize, total: usize, what: &str) {
     if verbosity() == Verbosity::Quiet || !std::io::stderr().is_terminal() || total < 2 {
         return;
     }
+    // A hundred updates at most: thousands of overlays would otherwise write thousands of lines to the terminal.
+    if done < total && !done.is_multiple_of((total / 100).max(1)) {
+        return;
+    }
     stderr(&format!("\r\x1b[2K{what} {done}/{total}"));
     if done >= total {
         stderr("\r\x1b[2K");
@@ -209,6 +213,12 @@ pub enum Command {
         /// Timed `generate` runs per repo (the median is printed).
         #[arg(long, default_value_t = 15)]
         generate_runs: usize,
+        /// Timed whole-repo lint runs per repo (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        lint_runs: usize,
+        /// Also write a fleet of this many overlays and compare its lint time and memory with the first's.
+        #[arg(long, value_name = "OVERLAYS")]
+        scale_to: Option<usize>,
         /// Skip timing `diff` (it needs git).
         #[arg(long)]
         no_diff: bool,
@@ -601,9 +611,16 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((out, 0))
         }
         Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
-        Command::BenchLint { overlays, sample, generate_runs, no_diff, keep } => {
-            let opts =
-                crate::bench::LintBench { overlays, sample, generate_runs: generate_runs.max(1), diff: !no_diff, keep };
+        Command::BenchLint { overlays, sample, generate_runs, lint_runs, scale_to, no_diff, keep } => {
+            let opts = crate::bench::LintBench {
+                overlays,
+                lint_runs,
+                scale_to,
+                sample,
+                generate_runs: generate_runs.max(1),
+                diff: !no_diff,
+                keep,
+            };
             Ok((crate::bench::run_lint(&opts)?, 0))
         }
         Command::BenchParity { cases, seed } => {

@@ -354,6 +354,7 @@ fn selected(envs: BTreeMap<String, Vec<PathBuf>>, opts: &DiffOptions) -> Vec<(St
 /// Render every overlay of `envs` in `repo` (in parallel), taking from `reuse` what it allows.
 fn render_overlays(
     repo: &Path,
+    side: &str,
     envs: Vec<(String, Vec<PathBuf>)>,
     opts: &DiffOptions,
     reuse: Option<&Reuse>,
@@ -372,7 +373,7 @@ fn render_overlays(
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if let Some(report) = &opts.progress {
-                    report(n, total, &format!("rendering {}", repo.display()));
+                    report(n, total, &format!("rendering {side}"));
                 }
                 if let Some(resources) = reuse.and_then(|r| r.take(&env, dir)) {
                     return Ok(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new() });
@@ -398,10 +399,14 @@ fn stamp_side(
     rendered: &Rendered,
     config: &crate::config::Config,
     vault: &VaultOptions,
-    stamp: StampOptions,
+    opts: &DiffOptions,
+    side: &str,
 ) -> Result<Side, String> {
     let mut out = Side::new();
-    for (env, overlays) in rendered {
+    for (i, (env, overlays)) in rendered.iter().enumerate() {
+        if let Some(report) = &opts.progress {
+            report(i + 1, rendered.len(), &format!("checking Key Vault and stamping {side}"));
+        }
         let mut all = Vec::new();
         let mut apps = Vec::new();
         for o in overlays {
@@ -416,7 +421,7 @@ fn stamp_side(
         let objects = out.entry(env.clone()).or_default();
         for range in apps {
             let mut resources = all[range.clone()].to_vec();
-            let report = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, stamp);
+            let report = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, opts.stamp);
             for r in resources {
                 let label = r.cur_id().to_string();
                 let deps = report.dependencies.get(&label).cloned();
@@ -534,7 +539,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
     let memo = LiveMemo::default();
     let (after_config, after_vault) = side_setup(&opts.repo, opts, &memo)?;
     let after_envs = selected(crate::scan::environments(&opts.repo, &after_config)?, opts);
-    let after_rendered = render_overlays(&opts.repo, after_envs, opts, None)?;
+    let after_rendered = render_overlays(&opts.repo, "the working tree", after_envs, opts, None)?;
+    let base_side = format!("the base {}", &base[..base.len().min(12)]);
     let base_tree = BaseTree::new(&opts.repo, &base)?;
     let before = if base_tree.files.is_empty() {
         Side::new() // the repo did not exist at the base revision
@@ -551,7 +557,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         let before_rendered = if everything {
             base_tree.write_all()?;
             let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
-            render_overlays(&base_repo, envs, opts, None)?
+            render_overlays(&base_repo, &base_side, envs, opts, None)?
         } else {
             // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
             // others are rendered from the base's files they are likely to read; if one of them needs more, the
@@ -568,18 +574,18 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
                 }
             }
             base_tree.write(&needed)?;
-            match render_overlays(&base_repo, envs, opts, Some(&reuse)) {
+            match render_overlays(&base_repo, &base_side, envs, opts, Some(&reuse)) {
                 Ok(rendered) => rendered,
                 Err(_) => {
                     base_tree.write_all()?;
                     let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
-                    render_overlays(&base_repo, envs, opts, None)?
+                    render_overlays(&base_repo, &base_side, envs, opts, None)?
                 }
             }
         };
-        stamp_side(&before_rendered, &before_config, &before_vault, opts.stamp)?
+        stamp_side(&before_rendered, &before_config, &before_vault, opts, &base_side)?
     };
-    let after = stamp_side(&after_rendered, &after_config, &after_vault, opts.stamp)?;
+    let after = stamp_side(&after_rendered, &after_config, &after_vault, opts, "the working tree")?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();
     let mut report = DiffReport { base, environments: Vec::new() };

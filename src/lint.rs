@@ -270,13 +270,15 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.config)).collect();
     let demands = vault_demands(&models);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
-    let mut positions = Positions::new(&opts.repo);
-    // One finding per root cause: the same rule at the same source position and field, whatever the environment.
-    let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
-    let mut overlays = 0;
     let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
-    for (env, model) in envs.iter().zip(&models) {
-        let mut found: Vec<(Finding, String)> = Vec::new();
+    // Environments are checked in parallel, each locating its findings with its own position index; the findings
+    // are merged in environment order, so the report does not depend on the schedule.
+    let per_env: Vec<Vec<(Finding, String)>> = envs
+        .par_iter()
+        .zip(&models)
+        .map(|(env, model)| {
+            let mut positions = Positions::new(&opts.repo);
+            let mut found: Vec<(Finding, String)> = Vec::new();
         for failure in &env.failures {
             let (file, mut line) = error_location(&opts.repo, &failure.dir, &failure.message);
             if let Some(field) = &failure.unsupported {
@@ -305,9 +307,15 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
                 found.extend(locate(raw, rule, sev, &env.name, &mut positions));
             }
         }
-        overlays += env.dirs.len();
         let view = EnvView { model, vault: Some(&vault) };
         found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
+        found
+        })
+        .collect();
+    // One finding per root cause: the same rule at the same source position and field, whatever the environment.
+    let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
+    let overlays = envs.iter().map(|e| e.dirs.len()).sum();
+    for (env, found) in envs.iter().zip(per_env) {
         for (f, path) in found {
             if ignored_by_config(&opts.config, &f) {
                 continue;

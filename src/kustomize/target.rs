@@ -360,6 +360,11 @@ fn build_with(
             });
         }
     }
+    // The build's bookkeeping (previous names, linked fields, scalar texts) ends with the build: a lint holds every
+    // overlay's objects at once.
+    for r in &mut ra.resources {
+        r.build = Default::default();
+    }
     Ok(ra.resources)
 }
 
