@@ -6,6 +6,7 @@ use argocd_eso_plugin::config::Config;
 use argocd_eso_plugin::lint::{LintOptions, lint};
 use argocd_eso_plugin::vault::live::{AuthChoice, Connection, LiveOptions, Plan, choose_plan};
 use argocd_eso_plugin::vault::stage::VaultOptions;
+use argocd_eso_plugin::vault::{FailureKind, VaultFailure};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use support::fake_vault::{FakeVault, TENANT};
@@ -20,9 +21,20 @@ fn live(fake: &FakeVault) -> LiveOptions {
     fake.client_secret_options(VAULT_HOST, Duration::from_secs(10))
 }
 
-fn inventory(opts: &LiveOptions, plan: &Plan) -> Result<argocd_eso_plugin::vault::Inventory, String> {
+fn inventory(opts: &LiveOptions, plan: &Plan) -> Result<argocd_eso_plugin::vault::Inventory, VaultFailure> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async { Connection::new(opts, "")?.inventory(&format!("https://{VAULT_HOST}/"), plan).await })
+    rt.block_on(async {
+        let c = Connection::new(opts, "").map_err(|e| VaultFailure::new(FailureKind::Credential, e))?;
+        c.inventory(&format!("https://{VAULT_HOST}/"), plan).await
+    })
+}
+
+/// The failure of `r`, checked to be of `kind` and to say `says`.
+fn failed(r: Result<argocd_eso_plugin::vault::Inventory, VaultFailure>, kind: FailureKind, says: &str) -> String {
+    let e = r.unwrap_err();
+    assert_eq!(e.kind, kind, "{e}");
+    assert!(e.message.contains(says), "{says} not in: {e}");
+    e.message
 }
 
 fn names(n: usize) -> Vec<String> {
@@ -95,6 +107,33 @@ fn live_lint(repo: &Path, fake: &FakeVault) -> Vec<(String, u32)> {
     let vault = VaultOptions { live: live(fake), ..Default::default() };
     let opts = LintOptions::new(repo.to_path_buf(), Config::default(), vec![], vault);
     lint(&opts).unwrap().findings.into_iter().map(|f| (f.code.to_string(), f.line)).collect()
+}
+
+/// KV009 says what to do by what failed: a 403 is fixed with a role on the vault, an unknown or closed host in the
+/// vaultUrl or the network, a 404 in the vaultUrl.
+#[test]
+fn an_unavailable_vault_is_reported_with_advice_for_its_failure() {
+    let fake = FakeVault::start(&[VAULT_HOST, "login.fake.test"]);
+    let repo = tempfile::tempdir().unwrap();
+    repo_with_references(repo.path(), &[("present", None)]);
+    let kv009 = |vault: VaultOptions| {
+        let opts = LintOptions::new(repo.path().to_path_buf(), Config::default(), vec![], vault);
+        let findings = lint(&opts).unwrap().findings;
+        let f = findings.into_iter().find(|f| f.code == "KV009").expect("KV009");
+        (f.message, f.hint)
+    };
+    fake.faults(|f| f.vault_status = Some(403));
+    let (message, hint) = kv009(VaultOptions { live: live(&fake), ..Default::default() });
+    assert!(message.contains("403") && hint.contains("'Key Vault Secrets User' role"), "{message} / {hint}");
+    fake.faults(|f| f.vault_status = Some(404));
+    let (_, hint) = kv009(VaultOptions { live: live(&fake), ..Default::default() });
+    assert!(hint.contains("az keyvault list"), "{hint}");
+    fake.faults(|f| f.vault_status = None);
+    let mut closed = live(&fake);
+    closed.resolve = vec![(VAULT_HOST.into(), "127.0.0.1:9".parse().unwrap()), ("login.fake.test".into(), fake.addr)];
+    closed.max_retries = 0;
+    let (message, hint) = kv009(VaultOptions { live: closed, ..Default::default() });
+    assert!(message.contains("cannot query") && hint.contains("host name"), "{message} / {hint}");
 }
 
 #[test]
@@ -186,7 +225,7 @@ fn client_secret_and_workload_identity_credentials() {
     );
 }
 
-fn timed(opts: &LiveOptions, plan: &Plan) -> (Result<argocd_eso_plugin::vault::Inventory, String>, Duration) {
+fn timed(opts: &LiveOptions, plan: &Plan) -> (Result<argocd_eso_plugin::vault::Inventory, VaultFailure>, Duration) {
     let start = Instant::now();
     let r = inventory(opts, plan);
     (r, start.elapsed())
@@ -210,20 +249,20 @@ fn faults_end_in_seconds_with_clear_errors() {
     // 503 on every request: bounded retries, then an error naming the vault.
     fake.faults(|f| f.vault_status = Some(503));
     let (r, took) = timed(&opts, &one);
-    let e = r.unwrap_err();
-    assert!(e.contains(VAULT_HOST) && e.contains("503"), "{e}");
+    let e = failed(r, FailureKind::Other, "503");
+    assert!(e.contains(VAULT_HOST), "{e}");
     assert!(took < Duration::from_secs(8), "{took:?}");
 
     // 403: the permission that is missing.
     fake.faults(|f| f.vault_status = Some(403));
-    let e = inventory(&opts, &one).unwrap_err();
-    assert!(e.contains(&format!("https://{VAULT_HOST}/")) && e.contains("permission to list secrets"), "{e}");
+    let e = failed(inventory(&opts, &one), FailureKind::Denied, "permission to list secrets");
+    assert!(e.contains(&format!("https://{VAULT_HOST}/")), "{e}");
     fake.faults(|f| f.vault_status = None);
 
     // A nextLink that repeats: stopped, not followed forever.
     fake.faults(|f| f.repeat_next_link = true);
     let (r, took) = timed(&opts, &Plan::ListAll);
-    assert!(r.unwrap_err().contains("same nextLink"));
+    failed(r, FailureKind::Other, "same nextLink");
     assert!(took < Duration::from_secs(5), "{took:?}");
     fake.faults(|f| f.repeat_next_link = false);
 
@@ -232,14 +271,14 @@ fn faults_end_in_seconds_with_clear_errors() {
     let mut quick = opts.clone();
     quick.timeout = Duration::from_secs(1);
     let (r, took) = timed(&quick, &one);
-    assert!(r.unwrap_err().contains("did not answer within 1 s"));
+    failed(r, FailureKind::Timeout, "did not answer within 1 s");
     assert!(took < Duration::from_secs(3), "{took:?}");
     fake.faults(|f| f.latency = Duration::ZERO);
 
     // A rejected credential.
     fake.faults(|f| f.reject_tokens = true);
     let (r, took) = timed(&opts, &one);
-    assert!(r.unwrap_err().contains("AADSTS7000215"));
+    failed(r, FailureKind::Credential, "AADSTS7000215");
     assert!(took < Duration::from_secs(5), "{took:?}");
     fake.faults(|f| f.reject_tokens = false);
 
@@ -247,7 +286,7 @@ fn faults_end_in_seconds_with_clear_errors() {
     let mut closed = opts.clone();
     closed.resolve = vec![(VAULT_HOST.into(), "127.0.0.1:9".parse().unwrap()), ("login.fake.test".into(), fake.addr)];
     let (r, took) = timed(&closed, &one);
-    assert!(r.unwrap_err().contains("cannot query"));
+    failed(r, FailureKind::Unreachable, "cannot query");
     assert!(took < Duration::from_secs(8), "{took:?}");
 }
 
@@ -321,7 +360,7 @@ fn a_hostile_vault_gets_no_token_no_time_and_no_memory() {
         fake.clear_log();
         fake.state.lock().unwrap().hosts.clear();
         fake.faults(|f| f.next_link_host = Some(target.clone()));
-        let e = inventory(&opts, &Plan::ListAll).unwrap_err();
+        let e = inventory(&opts, &Plan::ListAll).unwrap_err().message;
         assert!(e.contains("refused to follow a link"), "{target}: {e}");
         let hosts = fake.hosts();
         assert!(hosts.iter().any(|(h, auth)| h.starts_with(VAULT_HOST) && *auth), "{hosts:?}");
@@ -341,15 +380,16 @@ fn a_hostile_vault_gets_no_token_no_time_and_no_memory() {
     // An oversized body: refused while it is read, not buffered whole.
     fake.faults(|f| f.oversized_body = Some(256 << 20));
     let (r, took) = timed(&opts, &Plan::ListAll);
-    let e = r.unwrap_err();
+    let e = r.unwrap_err().message;
     assert!(e.contains("larger than"), "{e}");
     assert!(took < Duration::from_secs(10), "{took:?}");
     fake.faults(|f| f.oversized_body = None);
 
     // A 404 on the vault itself (VaultNotFound) is a vault error, not "every key is missing".
     fake.faults(|f| f.vault_status = Some(404));
-    let e = inventory(&opts, &Plan::Names(vec!["secret-00001".into(), "secret-00002".into()])).unwrap_err();
-    assert!(e.contains("404") && e.contains("VaultNotFound") && e.contains("vaultUrl"), "{e}");
+    let names = Plan::Names(vec!["secret-00001".into(), "secret-00002".into()]);
+    let e = failed(inventory(&opts, &names), FailureKind::NoSuchVault, "VaultNotFound");
+    assert!(e.contains("404") && e.contains("vaultUrl"), "{e}");
     fake.faults(|f| f.vault_status = None);
     // While a 404 SecretNotFound still means that key is missing.
     let inv = inventory(&opts, &Plan::Names(vec!["secret-00001".into(), "nope".into()])).unwrap();

@@ -26,10 +26,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         if !reported.insert(k.vault.clone()) {
             continue;
         }
-        let hint = "fix access (or the vaultUrl), or lint with --offline and an inventory file";
+        // The failure's kind decides the advice: a 403 is fixed in Azure RBAC, an unknown host in the vaultUrl.
+        let hint = e.kind.hint();
         out.push(match k.store {
-            Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", e.clone(), hint),
-            None => RawFinding::at(k.external_secret, k.path.clone(), e.clone(), hint),
+            Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", e.message.clone(), hint),
+            None => RawFinding::at(k.external_secret, k.path.clone(), e.message.clone(), hint),
         });
     }
     out

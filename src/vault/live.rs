@@ -3,7 +3,7 @@
 //! exponential backoff (Key Vault may send 429 without Retry-After), and a guard against a nextLink that repeats
 //! (the SDK's pager would follow it forever).
 
-use super::{Completeness, Inventory, SecretMeta};
+use super::{Completeness, FailureKind, Inventory, SecretMeta, VaultFailure};
 use crate::eso::azure::normalize_vault_url;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
@@ -278,22 +278,41 @@ fn is_secret_not_found(e: &azure_core::Error) -> bool {
         if u16::from(*status) == 404 && code == "SecretNotFound")
 }
 
-fn describe(e: &azure_core::Error, vault: &str) -> String {
-    if let azure_core::error::ErrorKind::HttpResponse { status, error_code, .. } = e.kind()
+fn describe(e: &azure_core::Error, vault: &str) -> VaultFailure {
+    use azure_core::error::ErrorKind;
+    if let ErrorKind::HttpResponse { status, error_code, .. } = e.kind()
         && u16::from(*status) == 404
     {
-        return format!(
-            "{vault} answered 404 ({}): the vault does not exist or has been deleted; check the store's vaultUrl",
-            error_code.as_deref().unwrap_or("no error code")
+        return VaultFailure::new(
+            FailureKind::NoSuchVault,
+            format!(
+                "{vault} answered 404 ({}): the vault does not exist or has been deleted; check the store's vaultUrl",
+                error_code.as_deref().unwrap_or("no error code")
+            ),
         );
     }
+    if matches!(e.kind(), ErrorKind::Credential) {
+        return VaultFailure::new(FailureKind::Credential, format!("no token for {vault}: {}", error_text(e)));
+    }
     match e.http_status().map(u16::from) {
-        Some(401) | Some(403) => format!(
-            "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Secrets User' role, or an access policy with List)",
-            u16::from(e.http_status().expect("matched"))
+        Some(401) | Some(403) => VaultFailure::new(
+            FailureKind::Denied,
+            format!(
+                "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Secrets User' role, or an access policy with List)",
+                u16::from(e.http_status().expect("matched"))
+            ),
         ),
-        Some(status) => format!("{vault} answered HTTP {status}: {}", error_text(e)),
-        None => format!("cannot query {vault}: {}", error_text(e)),
+        Some(429) => VaultFailure::new(FailureKind::Throttled, format!("{vault} answered HTTP 429: {}", error_text(e))),
+        Some(status) => {
+            VaultFailure::new(FailureKind::Other, format!("{vault} answered HTTP {status}: {}", error_text(e)))
+        }
+        None => {
+            let kind = match e.kind() {
+                ErrorKind::Connection | ErrorKind::Io => FailureKind::Unreachable,
+                _ => FailureKind::Other,
+            };
+            VaultFailure::new(kind, format!("cannot query {vault}: {}", error_text(e)))
+        }
     }
 }
 
@@ -322,7 +341,7 @@ fn meta_of(p: &SecretProperties) -> Option<(String, Option<String>, SecretMeta)>
 
 const MAX_PAGES: usize = 100_000;
 
-async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String, SecretMeta>, String> {
+async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String, SecretMeta>, VaultFailure> {
     let options = SecretClientListSecretPropertiesOptions { maxresults: Some(25), ..Default::default() };
     let mut pages = client.list_secret_properties(Some(options)).map_err(|e| describe(&e, vault))?.into_pages();
     let mut seen_links = HashSet::new();
@@ -339,10 +358,16 @@ async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String,
         match model.next_link.as_deref().filter(|l| !l.is_empty()) {
             None => break,
             Some(link) if !seen_links.insert(link.to_string()) => {
-                return Err(format!("{vault} returned the same nextLink twice ({link}); stopped listing"));
+                return Err(VaultFailure::new(
+                    FailureKind::Other,
+                    format!("{vault} returned the same nextLink twice ({link}); stopped listing"),
+                ));
             }
             Some(_) if count >= MAX_PAGES => {
-                return Err(format!("{vault}: more than {MAX_PAGES} pages; stopped listing"));
+                return Err(VaultFailure::new(
+                    FailureKind::Other,
+                    format!("{vault}: more than {MAX_PAGES} pages; stopped listing"),
+                ));
             }
             Some(_) => {}
         }
@@ -351,7 +376,7 @@ async fn list_all(client: &SecretClient, vault: &str) -> Result<BTreeMap<String,
 }
 
 /// All versions of one secret; None when the vault has no secret of that name.
-async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<Option<SecretMeta>, String> {
+async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<Option<SecretMeta>, VaultFailure> {
     let pager = match client.list_secret_properties_versions(name, None) {
         Ok(p) => p,
         Err(e) => return Err(describe(&e, vault)),
@@ -371,7 +396,10 @@ async fn versions_of(client: &SecretClient, vault: &str, name: &str) -> Result<O
         match model.next_link.as_deref().filter(|l| !l.is_empty()) {
             None => break,
             Some(link) if !seen_links.insert(link.to_string()) => {
-                return Err(format!("{vault} returned the same nextLink twice listing versions of '{name}'; stopped"));
+                return Err(VaultFailure::new(
+                    FailureKind::Other,
+                    format!("{vault} returned the same nextLink twice listing versions of '{name}'; stopped"),
+                ));
             }
             Some(_) => {}
         }
@@ -414,9 +442,10 @@ impl Connection {
     }
 
     /// The inventory of one vault under `plan`, within the configured overall timeout.
-    pub async fn inventory(&self, vault_url: &str, plan: &Plan) -> Result<Inventory, String> {
+    pub async fn inventory(&self, vault_url: &str, plan: &Plan) -> Result<Inventory, VaultFailure> {
         let vault = normalize_vault_url(vault_url);
-        let url = azure_core::http::Url::parse(&vault).map_err(|e| format!("{vault}: not a vault URL: {e}"))?;
+        let url = azure_core::http::Url::parse(&vault)
+            .map_err(|e| VaultFailure::new(FailureKind::Other, format!("{vault}: not a vault URL: {e}")))?;
         let confined = GuardedClient { client: self.http.client.clone(), origin: Some(origin_of(&url)) };
         let options = SecretClientOptions {
             client_options: client_options(&self.opts, &Transport::new(Arc::new(confined)), &self.environment_type),
@@ -437,7 +466,7 @@ impl Connection {
                 Plan::Names(names) => {
                     // The first listing alone: it receives the bearer challenge and the token the others then reuse;
                     // sent together, each would be challenged.
-                    let mut results: Vec<(String, Result<Option<SecretMeta>, String>)> = Vec::new();
+                    let mut results: Vec<(String, Result<Option<SecretMeta>, VaultFailure>)> = Vec::new();
                     if let Some(first) = names.first() {
                         // A vault that fails its first listing (access, network) fails the others too: stop here.
                         let r = versions_of(&client, &vault, first).await;
@@ -446,7 +475,7 @@ impl Connection {
                         }
                         results.push((first.clone(), r));
                     }
-                    let rest: Vec<(String, Result<Option<SecretMeta>, String>)> =
+                    let rest: Vec<(String, Result<Option<SecretMeta>, VaultFailure>)> =
                         futures::stream::iter(names.iter().skip(1).cloned())
                             .map(|n| {
                                 let client = &client;
@@ -482,7 +511,10 @@ impl Connection {
         };
         match tokio::time::timeout(self.opts.timeout, work).await {
             Ok(r) => r,
-            Err(_) => Err(format!("{vault} did not answer within {} s", self.opts.timeout.as_secs())),
+            Err(_) => Err(VaultFailure::new(
+                FailureKind::Timeout,
+                format!("{vault} did not answer within {} s", self.opts.timeout.as_secs()),
+            )),
         }
     }
 }

@@ -71,3 +71,61 @@ impl Inventory {
             && (self.completeness == Completeness::Full || self.missing.iter().any(|m| m.eq_ignore_ascii_case(name)))
     }
 }
+
+/// Why a vault could not be inventoried, typed by what the user does about it; `message` is the sentence shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct VaultFailure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// 401 or 403 from the vault: the identity may not list secrets.
+    Denied,
+    /// 404 about the vault itself: no such vault, or it was deleted.
+    NoSuchVault,
+    /// No token: the credential could not be made or Entra refused it.
+    Credential,
+    /// The host did not answer: an unknown name (DNS), a refused or broken connection.
+    Unreachable,
+    /// No answer within the stage's timeout.
+    Timeout,
+    /// Key Vault throttled the requests (429).
+    Throttled,
+    /// Anything else: another HTTP status, a paging loop, an answer too large.
+    Other,
+}
+
+impl FailureKind {
+    /// What to do about it, for KV009's hint.
+    pub fn hint(self) -> &'static str {
+        match self {
+            FailureKind::Denied => {
+                "grant the identity the 'Key Vault Secrets User' role on the vault (or an access policy with Get and \
+                 List), or lint with --offline and an inventory file"
+            }
+            FailureKind::NoSuchVault => {
+                "check the store's vaultUrl against `az keyvault list --query [].properties.vaultUri`"
+            }
+            FailureKind::Credential => {
+                "check the credential (-v names it): workload identity variables, client secret, managed identity or \
+                 `az login`; or lint with --offline and an inventory file"
+            }
+            FailureKind::Unreachable => {
+                "check the vaultUrl's host name and the network path to it (DNS, proxy, private endpoint), or lint \
+                 with --offline and an inventory file"
+            }
+            FailureKind::Timeout => "retry, raise the Key Vault timeout, or lint with --offline and an inventory file",
+            FailureKind::Throttled => "retry later, or lint with --offline and an inventory file",
+            FailureKind::Other => "fix access (or the vaultUrl), or lint with --offline and an inventory file",
+        }
+    }
+}
+
+impl VaultFailure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> VaultFailure {
+        VaultFailure { kind, message: message.into() }
+    }
+}

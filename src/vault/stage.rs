@@ -2,14 +2,14 @@
 //! (all in parallel, each asked once, with the cheaper plan), unless offline.
 
 use super::live::{Connection, LiveOptions, Plan, choose_plan};
-use super::{Inventory, inventory_file};
+use super::{FailureKind, Inventory, VaultFailure, inventory_file};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Live answers shared by the stage runs of one command (`diff` runs one per app and side): a vault is asked once
 /// per plan, and both sides of a diff read the same state of it.
-pub type LiveMemo = Arc<Mutex<BTreeMap<(String, Plan), Result<Inventory, String>>>>;
+pub type LiveMemo = Arc<Mutex<BTreeMap<(String, Plan), Result<Inventory, VaultFailure>>>>;
 
 #[derive(Debug, Clone)]
 pub struct VaultOptions {
@@ -76,7 +76,7 @@ pub struct Demand {
 #[derive(Debug, Default)]
 pub struct VaultData {
     /// Per normalised vault URL: its inventory, or why it could not be had.
-    pub inventories: BTreeMap<String, Result<Inventory, String>>,
+    pub inventories: BTreeMap<String, Result<Inventory, VaultFailure>>,
     /// Vaults referenced but not checked (offline, no inventory file).
     pub skipped: Vec<String>,
     pub expiry_warning_days: i64,
@@ -88,7 +88,8 @@ pub struct VaultData {
 impl VaultData {
     /// Err naming every vault that could not be read: an app whose versions cannot be known is not output.
     pub fn failures(&self) -> Result<(), String> {
-        let errors: Vec<String> = self.inventories.values().filter_map(|r| r.as_ref().err().cloned()).collect();
+        let errors: Vec<String> =
+            self.inventories.values().filter_map(|r| r.as_ref().err().map(ToString::to_string)).collect();
         if errors.is_empty() { Ok(()) } else { Err(format!("Key Vault: {}", errors.join("; "))) }
     }
 
@@ -182,7 +183,7 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
             async move {
                 match c {
                     Ok(c) => (vault.clone(), c.inventory(vault, plan).await),
-                    Err(e) => (vault.clone(), Err(e.clone())),
+                    Err(e) => (vault.clone(), Err(VaultFailure::new(FailureKind::Credential, e.clone()))),
                 }
             }
         });
