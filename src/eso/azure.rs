@@ -43,16 +43,27 @@ pub fn normalize_vault_url(url: &str) -> String {
     format!("https://{host}/")
 }
 
-/// The secret name a remoteRef.key reads, and its object kind: `secret/x`, `key/x`, `cert/x`, or `x`.
-pub fn split_key(key: &str) -> (&'static str, &str) {
+/// The Key Vault object a remote key names (ESO's azurekv provider reads the prefix: `key/`, `cert/`, `secret/`,
+/// none meaning a secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyObject {
+    Secret,
+    /// A Key Vault key: its public part, never listed with secrets.
+    Key,
+    /// A certificate, read through its backing secret.
+    Cert,
+}
+
+/// The object a remoteRef.key reads and its name: `secret/x`, `key/x`, `cert/x`, or `x`.
+pub fn split_key(key: &str) -> (KeyObject, &str) {
     if let Some(n) = key.strip_prefix("key/") {
-        ("key", n)
+        (KeyObject::Key, n)
     } else if let Some(n) = key.strip_prefix("cert/") {
-        ("cert", n)
+        (KeyObject::Cert, n)
     } else if let Some(n) = key.strip_prefix("secret/") {
-        ("secret", n)
+        (KeyObject::Secret, n)
     } else {
-        ("secret", key)
+        (KeyObject::Secret, key)
     }
 }
 
@@ -64,7 +75,8 @@ mod tests {
     fn vault_urls_and_keys() {
         assert_eq!(normalize_vault_url("https://KV-Contoso.vault.azure.net"), "https://kv-contoso.vault.azure.net/");
         assert_eq!(normalize_vault_url("https://kv.vault.azure.net/secrets/x"), "https://kv.vault.azure.net/");
-        assert_eq!(split_key("cert/tls"), ("cert", "tls"));
-        assert_eq!(split_key("db-password"), ("secret", "db-password"));
+        assert_eq!(split_key("cert/tls"), (KeyObject::Cert, "tls"));
+        assert_eq!(split_key("key/signing"), (KeyObject::Key, "signing"));
+        assert_eq!(split_key("db-password"), (KeyObject::Secret, "db-password"));
     }
 }

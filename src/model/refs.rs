@@ -4,15 +4,14 @@
 
 use super::{EnvModel, StoreTarget};
 use crate::eso::ExternalSecretView;
-use crate::eso::azure::{normalize_vault_url, split_key, vault_url_problem};
+use crate::eso::azure::{KeyObject, normalize_vault_url, split_key, vault_url_problem};
 use crate::resource::Resource;
 
 /// One `remoteRef.key` (data) or `extract.key` (dataFrom) read from an Azure Key Vault.
 #[derive(Debug, Clone)]
 pub struct KeyRef<'a> {
     pub vault: String,
-    /// `secret`, `key` or `cert`.
-    pub object: &'static str,
+    pub object: KeyObject,
     pub name: String,
     /// A pinned `remoteRef.version`.
     pub version: Option<String>,

@@ -20,7 +20,10 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for (k, inv) in env.key_refs() {
         // An invalid name cannot exist in any vault: that root cause is ESO007's.
-        if k.object == "key" || !inv.known_missing(&k.name) || !super::eso007_remote_key_name::valid_key(&k.name) {
+        if k.object == crate::eso::azure::KeyObject::Key
+            || !inv.known_missing(&k.name)
+            || !super::eso007_remote_key_name::valid_key(&k.name)
+        {
             continue;
         }
         let names: Vec<String> = inv.secrets.values().map(|m| m.name.clone()).collect();

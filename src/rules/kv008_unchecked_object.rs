@@ -22,7 +22,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     model
         .key_refs()
         .iter()
-        .filter(|k| k.object == "key")
+        .filter(|k| k.object == crate::eso::azure::KeyObject::Key)
         .map(|k| {
             RawFinding::at(
                 k.external_secret,

@@ -107,7 +107,9 @@ impl Demand {
         model: &crate::model::EnvModel,
         keep: &dyn Fn(&crate::resource::Resource) -> bool,
     ) {
-        for k in model.key_refs().iter().filter(|k| k.object != "key" && keep(k.external_secret)) {
+        for k in
+            model.key_refs().iter().filter(|k| k.object != crate::eso::azure::KeyObject::Key && keep(k.external_secret))
+        {
             let d = demands.entry(k.vault.clone()).or_default();
             d.names.insert(k.name.to_lowercase());
             d.environment_type.clone_from(&k.environment_type);
