@@ -30,7 +30,9 @@ fn main() {
         let plan = choose_plan(&names[..referenced], false, false);
         let start = Instant::now();
         let inv = rt
-            .block_on(async { Connection::new(&opts, "").unwrap().inventory(&format!("https://{HOST}/"), &plan).await })
+            .block_on(async {
+                Connection::new(&opts, Default::default()).unwrap().inventory(&format!("https://{HOST}/"), &plan).await
+            })
             .unwrap();
         let took = start.elapsed();
         let requests = fake.vault_requests();

@@ -24,7 +24,7 @@ fn live(fake: &FakeVault) -> LiveOptions {
 fn inventory(opts: &LiveOptions, plan: &Plan) -> Result<argocd_eso_plugin::vault::Inventory, VaultFailure> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let c = Connection::new(opts, "").map_err(|e| VaultFailure::new(FailureKind::Credential, e))?;
+        let c = Connection::new(opts, Default::default()).map_err(|e| VaultFailure::new(FailureKind::Credential, e))?;
         c.inventory(&format!("https://{VAULT_HOST}/"), plan).await
     })
 }

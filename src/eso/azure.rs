@@ -1,15 +1,47 @@
 //! Azure Key Vault's naming rules, shared by the model (which vault a reference reads), the vault stage and the
 //! rules: vault URLs per cloud, and the `secret/`, `key/`, `cert/` prefixes of a remote key.
 
-/// The Key Vault host suffix of an azurekv `environmentType` (None for AzureStackCloud: any host).
-pub fn suffix_for(environment_type: &str) -> Option<&'static str> {
-    match environment_type {
-        "" | "PublicCloud" => Some(".vault.azure.net"),
-        "USGovernmentCloud" => Some(".vault.usgovcloudapi.net"),
-        "ChinaCloud" => Some(".vault.azure.cn"),
-        "GermanCloud" => Some(".vault.microsoftazure.de"),
-        _ => None,
+/// The Azure cloud of an azurekv store (its `environmentType`): it decides the Entra authority tokens come from and
+/// the host suffix of the vaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum AzureCloud {
+    #[default]
+    Public,
+    UsGovernment,
+    China,
+    German,
+    /// Azure Stack: hosts and authority are the installation's own.
+    AzureStack,
+}
+
+impl AzureCloud {
+    /// From an azurekv `environmentType` (absent or empty: PublicCloud); None for a value ESO does not accept.
+    pub fn parse(environment_type: &str) -> Option<AzureCloud> {
+        Some(match environment_type {
+            "" | "PublicCloud" => AzureCloud::Public,
+            "USGovernmentCloud" => AzureCloud::UsGovernment,
+            "ChinaCloud" => AzureCloud::China,
+            "GermanCloud" => AzureCloud::German,
+            "AzureStackCloud" => AzureCloud::AzureStack,
+            _ => return None,
+        })
     }
+
+    /// The Key Vault host suffix (None for Azure Stack: any host).
+    pub fn vault_suffix(self) -> Option<&'static str> {
+        match self {
+            AzureCloud::Public => Some(".vault.azure.net"),
+            AzureCloud::UsGovernment => Some(".vault.usgovcloudapi.net"),
+            AzureCloud::China => Some(".vault.azure.cn"),
+            AzureCloud::German => Some(".vault.microsoftazure.de"),
+            AzureCloud::AzureStack => None,
+        }
+    }
+}
+
+/// The Key Vault host suffix of an azurekv `environmentType` (None for AzureStackCloud and unknown values: any host).
+pub fn suffix_for(environment_type: &str) -> Option<&'static str> {
+    AzureCloud::parse(environment_type).and_then(AzureCloud::vault_suffix)
 }
 
 /// Why `url` is no Key Vault URL of the cloud `env_type` (empty: PublicCloud); None when it is one.
@@ -70,6 +102,24 @@ pub fn split_key(key: &str) -> (KeyObject, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The values of the azurekv CRD's environmentType enum (schemas/eso), and nothing else.
+    #[test]
+    fn clouds_are_the_crds_environment_types() {
+        for (text, cloud) in [
+            ("", AzureCloud::Public),
+            ("PublicCloud", AzureCloud::Public),
+            ("USGovernmentCloud", AzureCloud::UsGovernment),
+            ("ChinaCloud", AzureCloud::China),
+            ("GermanCloud", AzureCloud::German),
+            ("AzureStackCloud", AzureCloud::AzureStack),
+        ] {
+            assert_eq!(AzureCloud::parse(text), Some(cloud), "{text}");
+        }
+        assert_eq!(AzureCloud::parse("chinacloud"), None);
+        assert_eq!(suffix_for("AzureStackCloud"), None);
+        assert_eq!(suffix_for("ChinaCloud"), Some(".vault.azure.cn"));
+    }
 
     #[test]
     fn vault_urls_and_keys() {

@@ -4,7 +4,7 @@
 
 use super::{EnvModel, StoreTarget};
 use crate::eso::ExternalSecretView;
-use crate::eso::azure::{KeyObject, normalize_vault_url, split_key, vault_url_problem};
+use crate::eso::azure::{AzureCloud, KeyObject, normalize_vault_url, split_key, vault_url_problem};
 use crate::resource::Resource;
 
 /// One `remoteRef.key` (data) or `extract.key` (dataFrom) read from an Azure Key Vault.
@@ -20,8 +20,8 @@ pub struct KeyRef<'a> {
     pub path: String,
     /// The rendered store, when it is rendered (not declared in the config file).
     pub store: Option<&'a Resource>,
-    /// The store's azurekv environmentType (empty: PublicCloud): which Entra authority issues its tokens.
-    pub environment_type: String,
+    /// The store's cloud (its azurekv environmentType): which Entra authority issues its tokens.
+    pub cloud: AzureCloud,
 }
 
 /// A `dataFrom.find` against an Azure Key Vault.
@@ -34,7 +34,7 @@ pub struct FindRef<'a> {
     pub tags: Vec<(String, String)>,
     pub external_secret: &'a Resource,
     pub path: String,
-    pub environment_type: String,
+    pub cloud: AzureCloud,
 }
 
 impl FindRef<'_> {
@@ -52,7 +52,7 @@ impl FindRef<'_> {
 
 /// The vault an azurekv store target reads, its rendered store and cloud; None for other providers, and for a
 /// vaultUrl that is no Key Vault URL (STO001's finding: there is no vault to ask).
-fn vault_of<'a>(target: Option<StoreTarget<'a>>) -> Option<(String, Option<&'a Resource>, String)> {
+fn vault_of<'a>(target: Option<StoreTarget<'a>>) -> Option<(String, Option<&'a Resource>, AzureCloud)> {
     let t = target?;
     if !t.is_azurekv() {
         return None;
@@ -69,7 +69,8 @@ fn vault_of<'a>(target: Option<StoreTarget<'a>>) -> Option<(String, Option<&'a R
     if vault_url_problem(url, env_type).is_some() {
         return None;
     }
-    Some((normalize_vault_url(url), store, env_type.to_string()))
+    // A value ESO does not accept is the schema rule's finding; the vault is asked as a public-cloud one.
+    Some((normalize_vault_url(url), store, AzureCloud::parse(env_type).unwrap_or_default()))
 }
 
 /// The Key Vault references of one ExternalSecret (or ClusterExternalSecret template), appended to `keys` and
@@ -81,7 +82,7 @@ pub(super) fn collect<'a>(
     finds: &mut Vec<FindRef<'a>>,
 ) {
     for d in es.data() {
-        let Some((vault, store, environment_type)) = vault_of(model.store_of(es, d.store.as_ref())) else {
+        let Some((vault, store, cloud)) = vault_of(model.store_of(es, d.store.as_ref())) else {
             continue;
         };
         // A Flux post-build substitution names no key until Flux fills it in.
@@ -97,11 +98,11 @@ pub(super) fn collect<'a>(
             external_secret: es.resource,
             path: es.path(&format!("data[{}].remoteRef.key", d.index)),
             store,
-            environment_type,
+            cloud,
         });
     }
     for f in es.data_from() {
-        let Some((vault, store, environment_type)) = vault_of(model.store_of(es, f.store.as_ref())) else {
+        let Some((vault, store, cloud)) = vault_of(model.store_of(es, f.store.as_ref())) else {
             continue;
         };
         if let Some(key) = &f.extract_key {
@@ -117,7 +118,7 @@ pub(super) fn collect<'a>(
                 external_secret: es.resource,
                 path: es.path(&format!("dataFrom[{}].extract.key", f.index)),
                 store,
-                environment_type,
+                cloud,
             });
         } else if f.is_find {
             finds.push(FindRef {
@@ -127,7 +128,7 @@ pub(super) fn collect<'a>(
                 tags: f.find_tags.clone(),
                 external_secret: es.resource,
                 path: es.path(&format!("dataFrom[{}].find", f.index)),
-                environment_type,
+                cloud,
             });
         }
     }

@@ -4,7 +4,7 @@
 //! (the SDK's pager would follow it forever).
 
 use super::{Completeness, FailureKind, Inventory, SecretMeta, VaultFailure};
-use crate::eso::azure::normalize_vault_url;
+use crate::eso::azure::{AzureCloud, normalize_vault_url};
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{
@@ -169,22 +169,23 @@ fn guarded_client(opts: &LiveOptions, origin: Option<(String, String, Option<u16
 }
 
 /// AZURE_AUTHORITY_HOST wins (Azure Stack, tests); otherwise the store's environmentType picks the cloud.
-fn cloud_for(opts: &LiveOptions, environment_type: &str) -> Option<Arc<azure_core::cloud::CloudConfiguration>> {
+fn cloud_for(opts: &LiveOptions, cloud: AzureCloud) -> Option<Arc<azure_core::cloud::CloudConfiguration>> {
     use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
     if let Some(host) = env_in(&opts.env, "AZURE_AUTHORITY_HOST") {
         let mut c = CustomConfiguration::default();
         c.authority_host = host;
         return Some(Arc::new(CloudConfiguration::Custom(c)));
     }
-    match environment_type {
-        "USGovernmentCloud" => Some(Arc::new(CloudConfiguration::AzureGovernment)),
-        "ChinaCloud" => Some(Arc::new(CloudConfiguration::AzureChina)),
-        _ => None,
+    match cloud {
+        AzureCloud::UsGovernment => Some(Arc::new(CloudConfiguration::AzureGovernment)),
+        AzureCloud::China => Some(Arc::new(CloudConfiguration::AzureChina)),
+        // The SDK knows no German cloud any more, and Azure Stack's authority comes from AZURE_AUTHORITY_HOST.
+        AzureCloud::Public | AzureCloud::German | AzureCloud::AzureStack => None,
     }
 }
 
-fn client_options(opts: &LiveOptions, t: &Transport, environment_type: &str) -> ClientOptions {
-    let cloud = cloud_for(opts, environment_type);
+fn client_options(opts: &LiveOptions, t: &Transport, cloud: AzureCloud) -> ClientOptions {
+    let cloud = cloud_for(opts, cloud);
     let retry = ExponentialRetryOptions {
         max_retries: opts.max_retries,
         initial_delay: azure_core::time::Duration::milliseconds(200),
@@ -422,23 +423,16 @@ pub struct Connection {
     credential: Arc<dyn TokenCredential>,
     pub credential_description: String,
     opts: LiveOptions,
-    environment_type: String,
+    cloud: AzureCloud,
 }
 
 impl Connection {
-    /// A connection for vaults of one cloud (`environment_type` as in the azurekv store; empty for public).
-    pub fn new(opts: &LiveOptions, environment_type: &str) -> Result<Connection, String> {
+    /// A connection for vaults of one cloud (the azurekv store's environmentType).
+    pub fn new(opts: &LiveOptions, cloud: AzureCloud) -> Result<Connection, String> {
         let http = guarded_client(opts, None)?;
         let t = Transport::new(Arc::new(http.clone()));
-        let (credential, credential_description) =
-            credential(opts.auth, &client_options(opts, &t, environment_type), &opts.env)?;
-        Ok(Connection {
-            http,
-            credential,
-            credential_description,
-            opts: opts.clone(),
-            environment_type: environment_type.to_string(),
-        })
+        let (credential, credential_description) = credential(opts.auth, &client_options(opts, &t, cloud), &opts.env)?;
+        Ok(Connection { http, credential, credential_description, opts: opts.clone(), cloud })
     }
 
     /// The inventory of one vault under `plan`, within the configured overall timeout.
@@ -448,7 +442,7 @@ impl Connection {
             .map_err(|e| VaultFailure::new(FailureKind::Other, format!("{vault}: not a vault URL: {e}")))?;
         let confined = GuardedClient { client: self.http.client.clone(), origin: Some(origin_of(&url)) };
         let options = SecretClientOptions {
-            client_options: client_options(&self.opts, &Transport::new(Arc::new(confined)), &self.environment_type),
+            client_options: client_options(&self.opts, &Transport::new(Arc::new(confined)), self.cloud),
             verify_challenge_resource: Some(self.opts.verify_challenge_resource),
             ..Default::default()
         };
@@ -530,12 +524,13 @@ mod tests {
             return; // the variable wins over environmentType by design
         }
         let o = LiveOptions::default();
-        assert!(matches!(cloud_for(&o, "USGovernmentCloud").as_deref(), Some(CloudConfiguration::AzureGovernment)));
-        assert!(matches!(cloud_for(&o, "ChinaCloud").as_deref(), Some(CloudConfiguration::AzureChina)));
-        assert!(cloud_for(&o, "PublicCloud").is_none() && cloud_for(&o, "").is_none());
+        let cloud = |t: &str| cloud_for(&o, AzureCloud::parse(t).expect("an environmentType ESO accepts"));
+        assert!(matches!(cloud("USGovernmentCloud").as_deref(), Some(CloudConfiguration::AzureGovernment)));
+        assert!(matches!(cloud("ChinaCloud").as_deref(), Some(CloudConfiguration::AzureChina)));
+        assert!(cloud("PublicCloud").is_none() && cloud("").is_none());
         let mut custom = LiveOptions::default();
         custom.env.insert("AZURE_AUTHORITY_HOST".into(), "https://login.example.test".into());
-        assert!(matches!(cloud_for(&custom, "ChinaCloud").as_deref(), Some(CloudConfiguration::Custom(_))));
+        assert!(matches!(cloud_for(&custom, AzureCloud::China).as_deref(), Some(CloudConfiguration::Custom(_))));
     }
 
     #[test]

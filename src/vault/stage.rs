@@ -3,6 +3,7 @@
 
 use super::live::{Connection, LiveOptions, Plan, choose_plan};
 use super::{FailureKind, Inventory, VaultFailure, inventory_file};
+use crate::eso::azure::AzureCloud;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -69,8 +70,8 @@ impl VaultOptions {
 pub struct Demand {
     pub names: BTreeSet<String>,
     pub needs_listing: bool,
-    /// The azurekv environmentType of the stores reading it (empty: PublicCloud).
-    pub environment_type: String,
+    /// The cloud of the stores reading it.
+    pub cloud: crate::eso::azure::AzureCloud,
 }
 
 #[derive(Debug, Default)]
@@ -112,12 +113,12 @@ impl Demand {
         {
             let d = demands.entry(k.vault.clone()).or_default();
             d.names.insert(k.name.to_lowercase());
-            d.environment_type.clone_from(&k.environment_type);
+            d.cloud = k.cloud;
         }
         for f in model.find_refs().iter().filter(|f| keep(f.external_secret)) {
             let d = demands.entry(f.vault.clone()).or_default();
             d.needs_listing = true;
-            d.environment_type.clone_from(&f.environment_type);
+            d.cloud = f.cloud;
         }
     }
 }
@@ -133,7 +134,7 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         }
         from_files.insert(inv.vault.clone(), inv);
     }
-    let mut live: Vec<(String, Plan, String)> = Vec::new();
+    let mut live: Vec<(String, Plan, AzureCloud)> = Vec::new();
     for (vault, demand) in demands {
         if let Some(inv) = from_files.remove(vault) {
             data.inventories.insert(vault.clone(), Ok(inv));
@@ -148,17 +149,17 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
                 data.inventories.insert(vault.clone(), known);
                 continue;
             }
-            live.push((vault.clone(), plan, demand.environment_type.clone()));
+            live.push((vault.clone(), plan, demand.cloud));
         }
     }
     if live.is_empty() {
         return Ok(data);
     }
     // One connection (credential) per cloud: a store's environmentType picks its Entra authority.
-    let clouds: BTreeSet<String> = live.iter().map(|(_, _, c)| c.clone()).collect();
-    let mut connections: BTreeMap<String, Result<Connection, String>> = BTreeMap::new();
+    let clouds: BTreeSet<AzureCloud> = live.iter().map(|(_, _, c)| *c).collect();
+    let mut connections: BTreeMap<AzureCloud, Result<Connection, String>> = BTreeMap::new();
     for cloud in clouds {
-        let c = Connection::new(&opts.live, &cloud);
+        let c = Connection::new(&opts.live, cloud);
         if let Ok(c) = &c {
             tracing::info!("Key Vault credential: {}", c.credential_description);
             data.credential = Some(c.credential_description.clone());
