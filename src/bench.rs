@@ -161,22 +161,7 @@ pub fn run(overlays: usize, sample: usize) -> Result<String, String> {
     let objects: usize = rendered?.iter().sum();
     let native_per = native_total.as_secs_f64() / overlays as f64;
 
-    let sample = sample.min(dirs.len()).max(1);
-    let step = (dirs.len() / sample).max(1);
-    let start = Instant::now();
-    let mut sampled = 0;
-    for d in dirs.iter().step_by(step).take(sample) {
-        let out = std::process::Command::new("kubectl")
-            .arg("kustomize")
-            .arg(d)
-            .output()
-            .map_err(|e| format!("kubectl: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("kubectl kustomize {} failed: {}", d.display(), String::from_utf8_lossy(&out.stderr)));
-        }
-        sampled += 1;
-    }
-    let kubectl_per = start.elapsed().as_secs_f64() / sampled as f64;
+    let (kubectl_per, sampled) = kubectl_per_overlay(&dirs, sample)?;
 
     let mut s = String::new();
     let _ = writeln!(
