@@ -489,7 +489,8 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             }
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
             let config = crate::rules::load_config(&repo)?;
-            let opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
+            let mut opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
+            opts.progress = Some(std::sync::Arc::new(progress));
             let report = crate::lint::lint(&opts)?;
             let how = match report.discovery {
                 crate::scan::Discovery::Config => "the environments of .argocd-eso-plugin.yaml",
@@ -546,7 +547,8 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
         Command::Graph { repo, env, output, vault } => {
             let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
             let config = crate::rules::load_config(&repo)?;
-            let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault.options()?);
+            let mut opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault.options()?);
+            opts.progress = Some(std::sync::Arc::new(progress));
             let env = match env {
                 Some(e) => e,
                 None => {

@@ -28,8 +28,7 @@ pub struct DiffOptions {
     pub render_both_sides: bool,
 }
 
-/// A progress callback: (done, total, what is being done).
-pub type Progress = std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
+pub use crate::lint::Progress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -124,6 +124,7 @@ pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, String> {
         config: opts.config.clone(),
         only_envs: vec![env.to_string()],
         vault: opts.vault.clone(),
+        progress: opts.progress.clone(),
     };
     let envs = render_environments(&opts)?;
     let rendered = envs.into_iter().next().ok_or_else(|| format!("no environment '{env}'"))?;

@@ -20,7 +20,12 @@ pub struct LintOptions {
     /// Only these environments (all when empty).
     pub only_envs: Vec<String>,
     pub vault: crate::vault::stage::VaultOptions,
+    /// Told (done, total, what) as overlays render; the command line draws it on a terminal.
+    pub progress: Option<Progress>,
 }
+
+/// A progress callback: (done, total, what is being done).
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
 
 impl LintOptions {
     /// Options for a repo with its config file: inventory files named there are added to `vault`'s.
@@ -31,7 +36,7 @@ impl LintOptions {
         mut vault: crate::vault::stage::VaultOptions,
     ) -> LintOptions {
         vault.add_config_inventories(&repo, &config);
-        LintOptions { repo, config, only_envs, vault }
+        LintOptions { repo, config, only_envs, vault, progress: None }
     }
 }
 
@@ -102,6 +107,8 @@ fn render_discovered(
             return Err(format!("no environment '{want}' in {}", opts.repo.display()));
         }
     }
+    let total: usize = selected.iter().map(|(_, d)| d.len()).sum();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     Ok(selected
         .into_par_iter()
         .map(|(name, dirs)| {
@@ -111,8 +118,16 @@ fn render_discovered(
                 preprocessor: templates.preprocessor(),
                 ..Default::default()
             };
-            let results: Vec<(PathBuf, Result<Vec<Resource>, kustomize::KustomizeError>)> =
-                dirs.par_iter().map(|d| (d.clone(), kustomize::build(&opts.repo.join(d), &build))).collect();
+            let results: Vec<(PathBuf, Result<Vec<Resource>, kustomize::KustomizeError>)> = dirs
+                .par_iter()
+                .map(|d| {
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    if let Some(report) = &opts.progress {
+                        report(n, total, "rendering");
+                    }
+                    (d.clone(), kustomize::build(&opts.repo.join(d), &build))
+                })
+                .collect();
             let mut env = RenderedEnv { name, dirs: dirs.clone(), resources: Vec::new(), failures: Vec::new() };
             for (dir, r) in results {
                 match r {
