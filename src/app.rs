@@ -292,3 +292,53 @@ pub fn finish_app(
     let stamp = rollout::stamp(&model, &vault, &mut resources, target.start, stamp_opts);
     Ok(AppOutput { resources, env, findings, stamp, vault, notes: Vec::new(), context: None })
 }
+
+/// The ESO kinds that the kustomization at `dir`, and what it lists locally, write in their files, read as text
+/// (`apiVersion: external-secrets.io/...` followed by a `kind:`). For an app that does not render natively (a
+/// remote base, helmCharts): `discover` still claims it when its own files hold ESO objects, so that `generate`
+/// fails with the reason instead of Argo CD rendering it with its own kustomize, unchecked and unstamped.
+/// Reads through the repository's file layer; at most 2,000 files.
+pub fn eso_kinds_in_files(repo: Option<&Path>, dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut dirs = vec![crate::files::normalize(dir)];
+    let read = |p: &Path| crate::files::read_text(repo, p, crate::files::MAX_FILE_BYTES).ok();
+    while let Some(d) = dirs.pop() {
+        if !seen.insert(d.clone()) || seen.len() > 2_000 {
+            continue;
+        }
+        let Ok(file) = crate::kustomize::kustomization_file(&d) else { continue };
+        let Some(text) = read(&file) else { continue };
+        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text) else { continue };
+        for field in ["resources", "bases", "components"] {
+            for entry in v.get(field).and_then(serde_yaml::Value::as_sequence).into_iter().flatten() {
+                let Some(spec) = entry.as_str() else { continue };
+                let path = crate::files::normalize(&d.join(spec));
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if seen.insert(path.clone())
+                    && let Some(text) = read(&path)
+                {
+                    kinds.extend(eso_kinds_in_text(&text));
+                }
+            }
+        }
+    }
+    kinds
+}
+
+/// The kinds of the documents of `text` whose apiVersion is ESO's.
+fn eso_kinds_in_text(text: &str) -> Vec<String> {
+    crate::kustomize::loader::split_documents(text)
+        .iter()
+        .filter_map(|doc| {
+            let field = |name: &str| {
+                doc.text
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().trim_matches(['"', '\'']).to_string()))
+            };
+            let api = field("apiVersion:")?;
+            api.starts_with(&format!("{}/", crate::eso::GROUP)).then(|| field("kind:")).flatten()
+        })
+        .collect()
+}

@@ -601,12 +601,13 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 preprocessor: crate::template::TemplateContext::default().preprocessor(),
                 ..Default::default()
             };
-            // An app that does not render is not claimed: Argo CD then reports the error of its default tool.
+            // An app that does not render natively is claimed when its own files hold ESO objects: generate then
+            // fails with the reason, where Argo CD would otherwise render it with its own kustomize, unchecked.
             let kinds: std::collections::BTreeSet<String> = match crate::kustomize::build(&dir, &opts) {
                 Ok(rs) => {
                     rs.iter().filter(|r| crate::eso::EsoKind::of(r).is_some()).map(|r| r.kind().to_string()).collect()
                 }
-                Err(_) => Default::default(),
+                Err(_) => crate::app::eso_kinds_in_files(opts.repo_root.as_deref(), &dir),
             };
             let out =
                 if kinds.is_empty() { String::new() } else { kinds.into_iter().collect::<Vec<_>>().join("\n") + "\n" };

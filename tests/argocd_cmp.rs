@@ -331,6 +331,43 @@ fn assert_failed_closed(out: &Output, exit: i32, reason: &str) {
     assert!(stderr.contains(reason), "stderr should explain ({reason}): {stderr}");
 }
 
+/// An ESO app that cannot be rendered natively (here: helmCharts beside a local ExternalSecret) is still claimed by
+/// discover, so generate fails with the reason instead of Argo CD rendering it, unchecked, with its own kustomize. An
+/// app without ESO objects that cannot be rendered is not claimed.
+#[test]
+fn an_unrenderable_eso_app_is_claimed_and_fails_closed() {
+    let repo = repo_copy();
+    let app = "apps/charted/overlays/prod";
+    let dir = repo.path().join(app);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources:\n- external-secret.yaml\nhelmCharts:\n- name: redis\n  repo: https://charts.example.test\n  version: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("external-secret.yaml"),
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: redis\nspec:\n  secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {key: redis-password}\n",
+    )
+    .unwrap();
+    let plain = repo.path().join("apps/plain/overlays/prod");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::write(
+        plain.join("kustomization.yaml"),
+        "helmCharts:\n- name: redis\n  repo: https://charts.example.test\n",
+    )
+    .unwrap();
+    make_world_readable(repo.path());
+
+    let claimed = as_cmp_server(&dir, &["discover"], app, &[]);
+    assert!(claimed.status.success());
+    assert_eq!(String::from_utf8_lossy(&claimed.stdout), "ExternalSecret\n");
+    let out = as_cmp_server(&dir, &["generate"], app, &[]);
+    assert_failed_closed(&out, 2, "helmCharts");
+    let not_eso = as_cmp_server(&plain, &["discover"], "apps/plain/overlays/prod", &[]);
+    assert!(not_eso.status.success() && not_eso.stdout.is_empty(), "{}", String::from_utf8_lossy(&not_eso.stdout));
+}
+
 #[test]
 fn generate_fails_closed() {
     let app = "apps/orders-api/overlays/prod";
