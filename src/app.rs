@@ -164,7 +164,9 @@ fn environment_context(
     };
     let render = |d: &PathBuf| kustomize::build(&repo.join(d), &build);
     let wants = crate::context::wants(app);
-    let config_text = std::fs::read_to_string(repo.join(crate::config::FILE_NAME)).unwrap_or_default();
+    let config_text =
+        crate::files::read_text(Some(repo), &repo.join(crate::config::FILE_NAME), crate::files::MAX_FILE_BYTES)
+            .unwrap_or_default();
     let cache = opts.context.cache.as_ref().filter(|_| !opts.context.whole_environment);
     let key = cache.and_then(|c| c.key(repo, &opts.context.fingerprint, env_name, &config_text).ok());
     if let (Some(cache), Some(key)) = (cache, &key)
@@ -314,6 +316,10 @@ pub fn eso_kinds_in_files(repo: Option<&Path>, dir: &Path) -> std::collections::
             for entry in v.get(field).and_then(serde_yaml::Value::as_sequence).into_iter().flatten() {
                 let Some(spec) = entry.as_str() else { continue };
                 let path = crate::files::normalize(&d.join(spec));
+                // Confined first: a listed path outside the repository is not probed.
+                if crate::files::confine(repo, &path).is_err() {
+                    continue;
+                }
                 if path.is_dir() {
                     dirs.push(path);
                 } else if seen.insert(path.clone())

@@ -16,6 +16,7 @@
 use crate::eso::consumers::secret_uses;
 use crate::eso::{EsoKind, ExternalSecretView, StoreView};
 use crate::resource::{Resource, get_path};
+use crate::scan::SKIPPED_DIRS;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,7 +44,7 @@ pub struct EnvIndex {
 const STORE: &str = "store";
 
 fn ns(r: &Resource) -> &str {
-    if r.namespace().is_empty() { "default" } else { r.namespace() }
+    crate::resource::effective_ns(r.namespace())
 }
 
 /// What `resources` (one overlay's render) offer other apps.
@@ -171,9 +172,6 @@ impl Fingerprint {
         }
     }
 }
-
-/// Directories no kustomization reads from (as the scan skips them).
-const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
 
 /// A hash of every file of `repo`: path and content (path, size and modification time for a file too large for
 /// the loader to read, which no render can depend on byte by byte).

@@ -249,6 +249,23 @@ impl BaseTree {
         Ok(())
     }
 
+    /// The files (repo-relative) that differ between the base revision `rev` and the working tree: changed, added,
+    /// removed, and files git does not track (ignored ones included: a render may read them, the base has none).
+    fn changed_files(&self, rev: &str) -> Result<BTreeSet<PathBuf>, String> {
+        let mut out = BTreeSet::new();
+        for args in
+            [&["diff", "--name-only", "--no-renames", "-z", rev, "--"][..], &["ls-files", "--others", "-z", "--"][..]]
+        {
+            for name in git(&self.top, args)?.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+                let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+                if let Ok(inside) = path.strip_prefix(&self.rel) {
+                    out.insert(inside.to_path_buf());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Write every file of the base.
     fn write_all(&self) -> Result<(), String> {
         if !self.written_all.get() {
@@ -273,25 +290,6 @@ fn repo_in_top(repo: &Path, top: &Path) -> Result<PathBuf, String> {
         .strip_prefix(std::fs::canonicalize(top).map_err(|e| e.to_string())?)
         .map(Path::to_path_buf)
         .unwrap_or_default())
-}
-
-/// The files (repo-relative) that differ between `base` and the working tree: changed, added, removed, and files
-/// git does not track (ignored ones included: a render may read them, the base has none of them).
-fn changed_files(repo: &Path, base: &str) -> Result<BTreeSet<PathBuf>, String> {
-    let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
-    let rel = repo_in_top(repo, &top)?;
-    let mut out = BTreeSet::new();
-    for args in
-        [&["diff", "--name-only", "--no-renames", "-z", base, "--"][..], &["ls-files", "--others", "-z", "--"][..]]
-    {
-        for name in git(&top, args)?.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-            let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
-            if let Ok(inside) = path.strip_prefix(&rel) {
-                out.insert(inside.to_path_buf());
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// One rendered side: environment -> object -> (YAML, dependencies when stamped).
@@ -546,11 +544,11 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
     } else {
         let base_repo = base_tree.repo();
         base_tree.write(&[PathBuf::from(crate::config::FILE_NAME)].into())?;
-        let config = crate::rules::load_config(&base_repo)?;
-        let inventories = config.environments.iter().flat_map(|e| e.vault_inventory.iter().cloned()).collect();
-        base_tree.write(&inventories)?;
         let (before_config, before_vault) = side_setup(&base_repo, opts, &memo)?;
-        let changed = changed_files(&opts.repo, &base)?;
+        // The inventories are read when the vault stage runs; the base's are written before that.
+        let inventories = before_config.environments.iter().flat_map(|e| e.vault_inventory.iter().cloned()).collect();
+        base_tree.write(&inventories)?;
+        let changed = base_tree.changed_files(&base)?;
         let everything =
             opts.render_both_sides || changes_everything(&changed, &[&after_config, &before_config], &after_rendered);
         let before_rendered = if everything {

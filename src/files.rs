@@ -156,7 +156,13 @@ pub fn read_bytes_with(paths: &RealPaths, root: Option<&Path>, path: &Path, limi
 
 /// Read a UTF-8 text file inside `root` (`None`: no boundary), at most `limit` bytes.
 pub fn read_text(root: Option<&Path>, path: &Path, limit: u64) -> Result<String, FileError> {
-    String::from_utf8(read_bytes(root, path, limit)?).map_err(|_| FileError::NotText { path: path.to_path_buf() })
+    read_text_with(&RealPaths::default(), root, path, limit)
+}
+
+/// [`read_text`], resolving through `paths`.
+pub fn read_text_with(paths: &RealPaths, root: Option<&Path>, path: &Path, limit: u64) -> Result<String, FileError> {
+    String::from_utf8(read_bytes_with(paths, root, path, limit)?)
+        .map_err(|_| FileError::NotText { path: path.to_path_buf() })
 }
 
 /// A serde (de)serialisation message without the values it quotes: serde writes the offending value into messages

@@ -111,7 +111,8 @@ impl ResId {
     }
 }
 
-fn effective_ns(ns: &str) -> &str {
+/// A namespace as Kubernetes applies it: none is the default one.
+pub fn effective_ns(ns: &str) -> &str {
     if ns.is_empty() { "default" } else { ns }
 }
 

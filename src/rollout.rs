@@ -7,7 +7,7 @@
 use crate::eso::ExternalSecretView;
 use crate::eso::consumers::{pod_template_path, secret_uses};
 use crate::model::EnvModel;
-use crate::resource::{Resource, get_path, set_path};
+use crate::resource::{Resource, effective_ns, get_path, set_path};
 use crate::vault::Completeness;
 use crate::vault::stage::VaultData;
 use serde_yaml::{Mapping, Value};
@@ -105,10 +105,6 @@ fn annotate(v: &mut Value, meta_path: &[&str], key: &str, value: &str) {
     set_path(v, &path, Value::Mapping(anns));
 }
 
-fn effective_ns(ns: &str) -> String {
-    if ns.is_empty() { "default".to_string() } else { ns.to_string() }
-}
-
 fn sync_wave(r: &Resource) -> Option<i64> {
     r.annotations().into_iter().find(|(k, _)| k == SYNC_WAVE_ANNOTATION).and_then(|(_, v)| v.trim().parse().ok())
 }
@@ -145,7 +141,7 @@ pub fn stamp(
         if r.kind() != "ExternalSecret" {
             continue;
         }
-        let key = (effective_ns(r.namespace()), es.target_name());
+        let key = (effective_ns(r.namespace()).to_string(), es.target_name());
         match dependencies(model, vault, i) {
             Ok(deps) if !deps.is_empty() => {
                 by_secret.entry(key).or_default().extend(deps.iter().cloned());
@@ -162,7 +158,7 @@ pub fn stamp(
     let mut consumer_waves: BTreeMap<(String, String), i64> = BTreeMap::new();
     for r in targets.iter_mut() {
         let Some(template) = pod_template_path(r) else { continue };
-        let ns = effective_ns(r.namespace());
+        let ns = effective_ns(r.namespace()).to_string();
         let mut deps = BTreeSet::new();
         let mut blocked = false;
         for u in secret_uses(r) {
@@ -197,7 +193,7 @@ pub fn stamp(
         }
         if opts.sync_waves && sync_wave(r).is_none() {
             let target = ExternalSecretView::new(r).map(|v| v.target_name()).unwrap_or_default();
-            if let Some(&w) = consumer_waves.get(&(effective_ns(r.namespace()), target)) {
+            if let Some(&w) = consumer_waves.get(&(effective_ns(r.namespace()).to_string(), target)) {
                 annotate(&mut r.value, &["metadata"], SYNC_WAVE_ANNOTATION, &(w - 1).to_string());
             }
         }

@@ -16,7 +16,7 @@ pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
 /// Directory names whose children are environments: `overlays/prod`, `envs/prod`, `environments/prod`.
 pub const ENV_PARENTS: &[&str] = &["overlays", "envs", "environments"];
 
-const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
+pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
 
 /// Every directory holding a kustomization file, relative to the repo root, sorted.
 pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {

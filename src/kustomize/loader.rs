@@ -117,8 +117,7 @@ impl Loader {
     }
 
     pub fn read_string(&self, path: &Path) -> Result<String, KustomizeError> {
-        let bytes = crate::files::read_bytes_with(&self.paths, self.boundary.as_deref(), path, MAX_FILE_BYTES)?;
-        String::from_utf8(bytes).map_err(|_| crate::files::FileError::NotText { path: path.to_path_buf() }.into())
+        Ok(crate::files::read_text_with(&self.paths, self.boundary.as_deref(), path, MAX_FILE_BYTES)?)
     }
 
     /// Read a file of Kubernetes objects.

@@ -9,7 +9,7 @@ pub mod refs;
 use crate::config::ExternalStore;
 use crate::eso::consumers::{SecretUse, secret_uses};
 use crate::eso::{EsoKind, ExternalSecretView, StoreRef, StoreView};
-use crate::resource::Resource;
+use crate::resource::{Resource, effective_ns};
 use refs::{FindRef, KeyRef};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -17,10 +17,6 @@ use std::ops::Range;
 /// Namespaces compare as Kubernetes applies them: no namespace is the default one.
 pub fn same_ns(a: &str, b: &str) -> bool {
     effective_ns(a) == effective_ns(b)
-}
-
-fn effective_ns(ns: &str) -> &str {
-    if ns.is_empty() { "default" } else { ns }
 }
 
 /// Where a secretStoreRef leads.
@@ -174,11 +170,6 @@ impl<'a> EnvModel<'a> {
     /// Every SecretStore and ClusterSecretStore, in render order.
     pub fn stores(&self) -> impl Iterator<Item = StoreView<'a>> + '_ {
         self.stores.iter().copied()
-    }
-
-    /// Every ESO object of `kind`, in render order.
-    pub fn of_kind(&self, kind: EsoKind) -> impl Iterator<Item = &'a Resource> + '_ {
-        self.resources.iter().filter(move |r| EsoKind::of(r) == Some(kind))
     }
 
     /// Every Key Vault key the environment's ExternalSecrets read.

@@ -1,6 +1,7 @@
 //! REF002: two writers of the same Secret without Merge.
 
 use super::{RawFinding, Rule, Severity};
+use crate::resource::effective_ns;
 use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
@@ -16,10 +17,6 @@ Example:\n\n\
     check,
 };
 
-fn effective(ns: &str) -> String {
-    if ns.is_empty() { "default".into() } else { ns.into() }
-}
-
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     let mut writers: BTreeMap<(String, String), Vec<(&'a crate::resource::Resource, String)>> = BTreeMap::new();
@@ -28,12 +25,12 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             continue;
         }
         writers
-            .entry((effective(es.resource.namespace()), es.target_name()))
+            .entry((effective_ns(es.resource.namespace()).to_string(), es.target_name()))
             .or_default()
             .push((es.resource, es.path("target.name")));
     }
     for r in env.resources.iter().filter(|r| r.kind() == "Secret" && r.gvk().group.is_empty()) {
-        if let Some(list) = writers.get_mut(&(effective(r.namespace()), r.name().to_string())) {
+        if let Some(list) = writers.get_mut(&(effective_ns(r.namespace()).to_string(), r.name().to_string())) {
             list.push((r, "metadata.name".into()));
         }
     }
