@@ -1,8 +1,11 @@
 //! Rollout on rotation: each workload that reads a Secret an ExternalSecret writes gets, on its pod template, a
 //! hash of the Key Vault secret versions behind it. A rotation in Key Vault changes the hash at the next render, so
-//! the workload rolls with no controller in the cluster. Each ExternalSecret gets the hash of its own keys (ESO
-//! re-syncs when its annotations change, so the new value is in the Secret before the pods roll) and a sync wave
-//! ahead of its consumers. The hash covers (vault, key, version) only: never a value.
+//! the workload rolls with no controller in the cluster. Each ExternalSecret gets the hash of its own keys in
+//! `spec.target.template.metadata.annotations` and a sync wave ahead of its consumers. A spec change bumps the
+//! ExternalSecret's `metadata.generation`; ESO re-syncs on it and records it in `status.syncedResourceVersion`
+//! (`GetResourceVersion` in ESO's pkg/controllers/util/util.go), which is what the health check shipped in
+//! `examples/argocd/argocd-cm-health.yaml` waits for, so the consumers' wave starts only after the Secret holds
+//! the new value. The hash covers (vault, key, version) only: never a value.
 
 use crate::eso::ExternalSecretView;
 use crate::eso::consumers::{pod_template_path, secret_uses};
@@ -14,13 +17,14 @@ use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The annotation on pod templates and ExternalSecrets: `sha256:<hex>` of the Key Vault versions they depend on.
+/// The annotation on pod templates and on ExternalSecrets' target templates: `sha256:<hex>` of the Key Vault versions
+/// they depend on.
 pub const VERSIONS_ANNOTATION: &str = "argocd-eso-plugin.io/secret-versions";
 pub const SYNC_WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
 
 #[derive(Debug, Clone, Copy)]
 pub struct StampOptions {
-    /// Annotate ExternalSecrets with the hash of their own keys.
+    /// Stamp ExternalSecrets' target templates with the hash of their own keys.
     pub external_secrets: bool,
     /// Give ExternalSecrets a sync wave one lower than their consumers' (unless set).
     pub sync_waves: bool,
@@ -103,6 +107,29 @@ fn annotate(v: &mut Value, meta_path: &[&str], key: &str, value: &str) {
     let mut anns = get_path(v, &path).and_then(Value::as_mapping).cloned().unwrap_or_else(Mapping::new);
     anns.insert(Value::String(key.to_string()), Value::String(value.to_string()));
     set_path(v, &path, Value::Mapping(anns));
+}
+
+/// Puts the stamp in the ExternalSecret's `spec.target.template.metadata.annotations`, so that a new version is a
+/// spec change. ESO's `setMetadata` (pkg/controllers/externalsecret/externalsecret_controller_template.go) gives the
+/// Secret the ExternalSecret's own labels and annotations when there is no template, and the template's metadata
+/// when there is one; a template this adds therefore starts with those labels and annotations, so the Secret's
+/// metadata stays what it was, plus the stamp. With no `data` or `templateFrom`, ESO's `ApplyTemplate` passes the
+/// fetched data through unchanged.
+fn stamp_external_secret(v: &mut Value, hash: &str) {
+    const TEMPLATE_METADATA: [&str; 4] = ["spec", "target", "template", "metadata"];
+    let has_template = get_path(v, &TEMPLATE_METADATA[..3]).is_some_and(|t| !t.is_null());
+    if !has_template {
+        let mut metadata = Mapping::new();
+        for field in ["labels", "annotations"] {
+            if let Some(own) =
+                get_path(v, &["metadata", field]).filter(|m| m.as_mapping().is_some_and(|m| !m.is_empty()))
+            {
+                metadata.insert(Value::String(field.to_string()), own.clone());
+            }
+        }
+        set_path(v, &TEMPLATE_METADATA, Value::Mapping(metadata));
+    }
+    annotate(v, &TEMPLATE_METADATA, VERSIONS_ANNOTATION, hash);
 }
 
 fn sync_wave(r: &Resource) -> Option<i64> {
@@ -188,7 +215,7 @@ pub fn stamp(
         let h = hash(&deps);
         report.dependencies.insert(label.clone(), deps);
         if opts.external_secrets {
-            annotate(&mut r.value, &["metadata"], VERSIONS_ANNOTATION, &h);
+            stamp_external_secret(&mut r.value, &h);
             report.external_secrets.push(label);
         }
         if opts.sync_waves && sync_wave(r).is_none() {
@@ -215,6 +242,45 @@ mod tests {
         let rotated: BTreeSet<_> = [Dependency { revision: "v2".into(), ..a }, b].into();
         assert_ne!(hash(&one), hash(&rotated));
         assert!(hash(&one).starts_with("sha256:") && hash(&one).len() == 7 + 64);
+    }
+
+    fn stamped(yaml: &str) -> Value {
+        let mut v: Value = serde_yaml::from_str(yaml).unwrap();
+        stamp_external_secret(&mut v, "sha256:x");
+        v
+    }
+
+    #[test]
+    fn an_added_template_keeps_the_metadata_eso_would_copy() {
+        let v = stamped(
+            "metadata: {name: db, labels: {app: orders}, annotations: {team: core}}\nspec: {target: {name: db-secret}}",
+        );
+        let meta = &v["spec"]["target"]["template"]["metadata"];
+        assert_eq!(meta["labels"]["app"], "orders");
+        assert_eq!(meta["annotations"]["team"], "core");
+        assert_eq!(meta["annotations"][VERSIONS_ANNOTATION], "sha256:x");
+        assert_eq!(v["spec"]["target"]["name"], "db-secret");
+        assert!(v["metadata"]["annotations"].get(VERSIONS_ANNOTATION).is_none());
+        // `template: null` is no template to ESO either.
+        let v = stamped("metadata: {name: db, labels: {app: orders}}\nspec: {target: {template: null}}");
+        assert_eq!(v["spec"]["target"]["template"]["metadata"]["labels"]["app"], "orders");
+        // No spec.target at all.
+        let v = stamped("metadata: {name: db}\nspec: {data: []}");
+        assert_eq!(v["spec"]["target"]["template"]["metadata"]["annotations"][VERSIONS_ANNOTATION], "sha256:x");
+        assert!(v["spec"]["target"]["template"]["metadata"].get("labels").is_none());
+    }
+
+    #[test]
+    fn an_existing_template_only_gains_the_stamp() {
+        let v = stamped(
+            "metadata: {name: db, labels: {app: orders}}\nspec: {target: {template: {type: kubernetes.io/tls, metadata: {annotations: {a: b}}}}}",
+        );
+        let template = &v["spec"]["target"]["template"];
+        assert_eq!(template["type"], "kubernetes.io/tls");
+        assert_eq!(template["metadata"]["annotations"]["a"], "b");
+        assert_eq!(template["metadata"]["annotations"][VERSIONS_ANNOTATION], "sha256:x");
+        // ESO gives a templated Secret the template's metadata only, so the object's labels are not copied in.
+        assert!(template["metadata"].get("labels").is_none());
     }
 
     /// The versions behind a `dataFrom.find` are the secrets ESO's azurekv provider would take; with an invalid

@@ -92,31 +92,39 @@ fn plugin_yaml_matches_the_cmp_schema() {
     let cm: Value =
         serde_yaml::from_str(&std::fs::read_to_string(root().join("examples/argocd/cmp-plugin.yaml")).unwrap())
             .unwrap();
-    let mounted: Plugin =
-        serde_yaml::from_str(cm["data"]["plugin.yaml"].as_str().unwrap()).expect("mounted plugin.yaml parses strictly");
-    assert_eq!(mounted.metadata, p.metadata);
-    assert_eq!(mounted.spec.generate, p.spec.generate);
-    assert_eq!(mounted.spec.discover, p.spec.discover);
+    // Byte-equal, so the copy cannot drift (the file's header says how to regenerate it).
+    let mounted = cm["data"]["plugin.yaml"].as_str().unwrap();
+    assert_eq!(
+        mounted,
+        std::fs::read_to_string(root().join("plugin.yaml")).unwrap(),
+        "examples/argocd/cmp-plugin.yaml is not plugin.yaml: regenerate it with the command in its header"
+    );
 }
 
 #[test]
 fn sidecar_kustomization_applies_over_argocds_repo_server() {
     let tmp = tempfile::tempdir().unwrap();
-    for f in ["kustomization.yaml", "cmp-plugin.yaml", "repo-server-sidecar.yaml", "repo-server-workload-identity.yaml"]
-    {
-        std::fs::copy(root().join("examples/argocd").join(f), tmp.path().join(f)).unwrap();
+    for entry in std::fs::read_dir(root().join("examples/argocd")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
     }
-    // Argo CD's own repo-server Deployment stands in for the installation the kustomization points at.
+    // Argo CD's own repo-server Deployment stands in for the installation the kustomization points at, with the
+    // argocd-cm its install.yaml ships (labels, no data).
     std::fs::copy(
         support::shared_dir().join("reference/argocd/argocd-repo-server-deployment.yaml"),
         tmp.path().join("argocd-repo-server-deployment.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("argocd-cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  labels:\n    app.kubernetes.io/name: argocd-cm\n    app.kubernetes.io/part-of: argocd\n",
     )
     .unwrap();
     let k = tmp.path().join("kustomization.yaml");
     let text = std::fs::read_to_string(&k).unwrap();
     let local = text.replace(
         "- https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml",
-        "- argocd-repo-server-deployment.yaml",
+        "- argocd-repo-server-deployment.yaml\n- argocd-cm.yaml",
     );
     assert_ne!(text, local);
     std::fs::write(&k, local).unwrap();
@@ -159,6 +167,15 @@ fn sidecar_kustomization_applies_over_argocds_repo_server() {
     assert!(vol("var-files")["emptyDir"].is_mapping(), "Argo CD's own volumes are kept");
     let cm = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "argocd-eso-plugin").unwrap();
     assert_eq!(cm["metadata"]["namespace"], "argocd");
+    // The ExternalSecret health check lands in Argo CD's own argocd-cm, whose labels stay.
+    let argocd_cm = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "argocd-cm").unwrap();
+    assert_eq!(argocd_cm["metadata"]["labels"]["app.kubernetes.io/part-of"], "argocd");
+    let patch: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root().join("examples/argocd/argocd-cm-health.yaml")).unwrap())
+            .unwrap();
+    let key = "resource.customizations.health.external-secrets.io_ExternalSecret";
+    assert!(argocd_cm["data"][key].as_str().is_some_and(|lua| lua.contains("syncedResourceVersion")));
+    assert_eq!(argocd_cm["data"][key], patch["data"][key]);
 }
 
 /// Copy the examples somewhere user 999 can read, as argocd-cmp-server receives a copy of the repo.

@@ -77,15 +77,31 @@ fn stamps_workloads_and_external_secrets_deterministically() {
     let deploy = d.iter().find(|v| v["kind"] == "Deployment").unwrap();
     let hash = deploy["spec"]["template"]["metadata"]["annotations"][ANNOTATION].as_str().unwrap();
     assert!(hash.starts_with("sha256:") && hash.len() == 71, "{hash}");
+    let plain = docs(&render(&dir, &["--plain"]));
     for es in d.iter().filter(|v| v["kind"] == "ExternalSecret") {
-        assert!(es["metadata"]["annotations"][ANNOTATION].as_str().unwrap().starts_with("sha256:"));
+        // In the spec, so that a rotation bumps metadata.generation, which the health check compares with ESO's
+        // status.syncedResourceVersion.
+        let template = &es["spec"]["target"]["template"];
+        assert!(template["metadata"]["annotations"][ANNOTATION].as_str().unwrap().starts_with("sha256:"));
+        assert!(es["metadata"]["annotations"].get(ANNOTATION).is_none(), "not on the object's own metadata");
+        // With no template in Git, ESO copies the ExternalSecret's labels and annotations to the Secret; the added
+        // template carries them, so the Secret keeps them.
+        let unstamped = plain
+            .iter()
+            .find(|p| p["kind"] == "ExternalSecret" && p["metadata"]["name"] == es["metadata"]["name"])
+            .unwrap();
+        if unstamped["spec"]["target"].get("template").is_none() {
+            assert_eq!(template["metadata"]["labels"], unstamped["metadata"]["labels"]);
+            for (k, v) in unstamped["metadata"]["annotations"].as_mapping().into_iter().flatten() {
+                assert_eq!(&template["metadata"]["annotations"][k.as_str().unwrap()], v, "{k:?}");
+            }
+        }
         assert_eq!(
             es["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "-1",
             "one wave ahead of its consumer"
         );
     }
     // The Service reads no Secret: it is exactly what kustomize renders.
-    let plain = docs(&render(&dir, &["--plain"]));
     let svc = |v: &Vec<Value>| v.iter().find(|x| x["kind"] == "Service").cloned().unwrap();
     assert_eq!(svc(&d), svc(&plain));
 }
@@ -122,6 +138,11 @@ fn a_rotation_changes_exactly_its_consumers_and_its_external_secret() {
     bump(&prod, "orders-db-password");
     let orders_after = render(&orders, &[]);
     assert_eq!(changed(&orders_before, &orders_after), vec!["Deployment/orders-api", "ExternalSecret/orders-db"]);
+    // The ExternalSecret's change is a spec change: the API server bumps its generation and ESO re-syncs.
+    let spec_of = |text: &str| {
+        docs(text).into_iter().find(|v| label(v) == "ExternalSecret/orders-db").map(|v| v["spec"].clone()).unwrap()
+    };
+    assert_ne!(spec_of(&orders_before), spec_of(&orders_after));
     assert_eq!(render(&payments, &[]), payments_before, "another app is untouched");
 
     // imagePullSecrets.

@@ -124,7 +124,7 @@ fn an_unavailable_vault_is_reported_with_advice_for_its_failure() {
     };
     fake.faults(|f| f.vault_status = Some(403));
     let (message, hint) = kv009(VaultOptions { live: live(&fake), ..Default::default() });
-    assert!(message.contains("403") && hint.contains("'Key Vault Secrets User' role"), "{message} / {hint}");
+    assert!(message.contains("403") && hint.contains("'Key Vault Reader' role"), "{message} / {hint}");
     fake.faults(|f| f.vault_status = Some(404));
     let (_, hint) = kv009(VaultOptions { live: live(&fake), ..Default::default() });
     assert!(hint.contains("az keyvault list"), "{hint}");

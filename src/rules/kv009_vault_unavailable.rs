@@ -8,7 +8,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "a vault the environment reads could not be queried (access denied, unknown host, timeout)",
     explanation: "The Key Vault stage could not list the vault: 401/403 (the identity lacks the permission to list \
-secrets: the 'Key Vault Secrets User' role or an access policy with List), an unknown host (a wrong vaultUrl), or no \
+secrets: the 'Key Vault Reader' role, which reads metadata and never values, or an access policy with List), an unknown host (a wrong vaultUrl), or no \
 answer within the timeout. Nothing about its keys is known, so the run cannot vouch for them. Use `--offline` with \
 an inventory file where Azure is not reachable.\n\n\
 Example:\n\n\

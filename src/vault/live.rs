@@ -299,7 +299,7 @@ fn describe(e: &azure_core::Error, vault: &str) -> VaultFailure {
         Some(401) | Some(403) => VaultFailure::new(
             FailureKind::Denied,
             format!(
-                "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Secrets User' role, or an access policy with List)",
+                "access to {vault} was denied ({}): the identity needs permission to list secrets (the 'Key Vault Reader' role, or an access policy with List)",
                 u16::from(e.http_status().expect("matched"))
             ),
         ),

@@ -103,8 +103,9 @@ impl FailureKind {
     pub fn hint(self) -> &'static str {
         match self {
             FailureKind::Denied => {
-                "grant the identity the 'Key Vault Secrets User' role on the vault (or an access policy with Get and \
-                 List), or lint with --offline and an inventory file"
+                "grant the identity the 'Key Vault Reader' role on the vault (metadata only: it cannot read values), \
+                 or on an access-policy vault a policy with secret permission List; or lint with --offline and an \
+                 inventory file"
             }
             FailureKind::NoSuchVault => {
                 "check the store's vaultUrl against `az keyvault list --query [].properties.vaultUri`"
