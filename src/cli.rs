@@ -290,11 +290,12 @@ pub struct VaultArgs {
     /// Give up on a vault after this many seconds (retries included); Argo CD allows a plugin 60 s in all.
     #[arg(long, default_value_t = 20)]
     pub vault_timeout: u64,
-    /// Connect to IP:PORT whenever HOST is asked for (private endpoints, split-horizon DNS). Repeatable.
-    #[arg(long, value_name = "HOST=IP:PORT")]
+    /// Connect to IP:PORT whenever HOST is asked for (private endpoints, split-horizon DNS). Repeatable; in a
+    /// sidecar, where the command line is plugin.yaml's, the container's environment gives a comma-separated list.
+    #[arg(long, value_name = "HOST=IP:PORT", env = "ARGOCD_ESO_PLUGIN_CONNECT_TO", value_delimiter = ',')]
     pub connect_to: Vec<String>,
-    /// Also trust the CA certificates of this PEM file.
-    #[arg(long, value_name = "PEM")]
+    /// Also trust the CA certificates of this PEM file (also from the container's environment).
+    #[arg(long, value_name = "PEM", env = "ARGOCD_ESO_PLUGIN_CA_FILE")]
     pub ca_file: Option<PathBuf>,
 }
 

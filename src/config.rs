@@ -22,6 +22,28 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSetting>,
     #[serde(default)]
     pub ignore: Vec<Ignore>,
+    /// How `generate` (the Argo CD plugin) behaves.
+    #[serde(default)]
+    pub generate: GenerateConfig,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GenerateConfig {
+    /// Where `generate` takes Key Vault versions from.
+    #[serde(default)]
+    pub versions: VersionSource,
+}
+
+/// The source of Key Vault version data for `generate`. Live by default: the `vaultInventory` files are snapshots
+/// for offline lint, and a rotation made after a snapshot would roll nothing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionSource {
+    #[default]
+    Live,
+    /// The environments' `vaultInventory` files, said on stderr at every run.
+    Inventory,
 }
 
 #[derive(Debug, Clone, Deserialize)]

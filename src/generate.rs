@@ -89,6 +89,22 @@ fn version_source(vault: &str, source: &str) -> String {
     }
 }
 
+/// What this run reads inventory files for, for the stderr line; the per-vault lines after the run say which
+/// vault's versions came from where.
+fn inventory_mode(vault: &VaultOptions, config: &crate::config::Config) -> &'static str {
+    if vault.offline {
+        "version data: inventory files only (--offline: Key Vault is not contacted)"
+    } else if !vault.inventory_files.is_empty() {
+        "version data: the --vault-inventory files and the config's vaultInventory files; Key Vault for any vault \
+         they do not cover"
+    } else if config.generate.versions == crate::config::VersionSource::Inventory {
+        "version data: inventory files only (`generate: {versions: inventory}` in .argocd-eso-plugin.yaml: Key Vault \
+         is not contacted, and a rotation rolls nothing until the files are refreshed)"
+    } else {
+        "version data: live from Key Vault"
+    }
+}
+
 pub fn run(
     path: Option<PathBuf>,
     env: Option<String>,
@@ -119,7 +135,28 @@ pub fn run(
         vault.expiry_warning_days =
             days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
     }
-    vault.add_config_inventories(&repo, &config);
+    // One explicit source of version data per run, said on stderr: Key Vault unless inventories were asked for.
+    let inventories_asked = vault.offline
+        || !vault.inventory_files.is_empty()
+        || config.generate.versions == crate::config::VersionSource::Inventory;
+    let config_inventories = config.environments.iter().any(|e| !e.vault_inventory.is_empty());
+    if inventories_asked {
+        vault.add_config_inventories(&repo, &config);
+        tracing::info!("{}", inventory_mode(&vault, &config));
+        if config.generate.versions == crate::config::VersionSource::Inventory {
+            vault.offline = true;
+        }
+    } else {
+        tracing::info!(
+            "version data: live from Key Vault{}",
+            if config_inventories {
+                " (the config's vaultInventory files are for lint; generate reads them only with --offline, \
+                 --vault-inventory or `generate: {versions: inventory}` in .argocd-eso-plugin.yaml)"
+            } else {
+                ""
+            }
+        );
+    }
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),

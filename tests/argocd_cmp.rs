@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::fake_vault::SidecarVaults;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -230,6 +231,20 @@ fn shared_cache() -> &'static Path {
     .path()
 }
 
+/// Run the plugin binary in `cwd` with Argo CD's environment, as user 999 when this test runs as root, in a sidecar
+/// whose Key Vaults are `vaults` (workload identity and the vaults' addresses in the container's environment).
+fn in_sidecar(
+    vaults: &SidecarVaults,
+    cwd: &Path,
+    args: &[&str],
+    source_path: &str,
+    extra_env: &[(&str, &str)],
+) -> Output {
+    let mut env: Vec<(&str, &str)> = vaults.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.extend_from_slice(extra_env);
+    as_cmp_server(cwd, args, source_path, &env)
+}
+
 /// Run the plugin binary in `cwd` with Argo CD's environment, as user 999 when this test runs as root.
 fn as_cmp_server(cwd: &Path, args: &[&str], source_path: &str, extra_env: &[(&str, &str)]) -> Output {
     let depth = Path::new(source_path.trim_matches('/')).components().filter(|c| c.as_os_str() != ".").count();
@@ -292,9 +307,10 @@ fn generate_as_argocd_cmp_server_runs_it() {
     let not_eso = as_cmp_server(repo.path(), &["discover", "argocd"], ".", &[]);
     assert!(not_eso.status.success() && not_eso.stdout.is_empty(), "the Argo CD install itself is not claimed");
 
+    let vaults = SidecarVaults::start(repo.path());
     for app in &claimed {
         let dir = repo.path().join(app);
-        let first = as_cmp_server(&dir, &["generate"], app, &[]);
+        let first = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
         let stderr = String::from_utf8_lossy(&first.stderr);
         assert!(first.status.success(), "{app}: {stderr}");
         let text = String::from_utf8(first.stdout.clone()).unwrap();
@@ -312,17 +328,22 @@ fn generate_as_argocd_cmp_server_runs_it() {
         }
         // Again, at the same commit: the environment's index comes from the cache the first run wrote, and the
         // output is byte for byte the same.
-        let again = as_cmp_server(&dir, &["generate", "-v"], app, &[]);
+        let again = in_sidecar(&vaults, &dir, &["generate", "-v"], app, &[]);
         assert_eq!(again.stdout, first.stdout, "{app}: identical across runs");
         let said = String::from_utf8_lossy(&again.stderr);
         assert!(said.contains("(index from the cache)"), "{app}: the second run read the cached index: {said}");
         if app.starts_with("apps/") {
             assert!(text.contains("argocd-eso-plugin.io/secret-versions"), "{app}: stamped");
-            // Where the versions came from is said on every run (here: the config's committed inventories).
+            // Where the versions came from is said on every run: Key Vault, generate's default, though the
+            // config names inventory files (those are for lint).
             assert!(
-                stderr.contains("versions for https://kv-contoso-") && stderr.contains(": inventory file inventories/"),
+                stderr.contains("versions for https://kv-contoso-") && stderr.contains(": live, from Key Vault"),
                 "{app}: {stderr}"
             );
+            assert!(!stderr.contains("inventory file"), "{app}: {stderr}");
+        }
+        for text in [&text, &stderr.to_string()] {
+            assert!(!text.contains("CANARY-VALUE"), "{app}: a secret value left the vault: {text}");
         }
         let short = &commit_of(repo.path())[..7];
         assert!(stderr.contains(&format!("app orders-api-prod at revision {short}")), "{stderr}");
@@ -396,14 +417,15 @@ fn generate_fails_closed() {
     items.retain(|i| i["name"] != "orders-db-password");
     std::fs::write(&inv, serde_json::to_string(&items).unwrap()).unwrap();
     make_world_readable(repo.path());
-    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
+    let vaults = SidecarVaults::start(repo.path());
+    let out = in_sidecar(&vaults, &repo.path().join(app), &["generate"], app, &[]);
     assert_failed_closed(&out, 1, "error[KV001]");
 
     // An environment the repository does not have (a typo in the `environment` parameter): named, with the known
     // ones, instead of rendering without the environment's stores and stamping nothing.
     let repo = repo_copy();
     make_world_readable(repo.path());
-    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[("PARAM_ENVIRONMENT", "prd")]);
+    let out = in_sidecar(&vaults, &repo.path().join(app), &["generate"], app, &[("PARAM_ENVIRONMENT", "prd")]);
     assert_failed_closed(&out, 2, "unknown environment 'prd' (this repository has: dev, prod, staging)");
 
     // A broken overlay.
@@ -411,7 +433,7 @@ fn generate_fails_closed() {
     std::fs::write(repo.path().join(app).join("kustomization.yaml"), "resources:\n- ../../base\n- missing.yaml\n")
         .unwrap();
     make_world_readable(repo.path());
-    let out = as_cmp_server(&repo.path().join(app), &["generate"], app, &[]);
+    let out = in_sidecar(&vaults, &repo.path().join(app), &["generate"], app, &[]);
     assert_failed_closed(&out, 2, "missing.yaml");
 
     // An unreachable vault (no inventory, nothing listening where the vault resolves).
@@ -456,17 +478,23 @@ fn plugin_parameters_reach_generate() {
     std::fs::write(&inv, serde_json::to_string(&items).unwrap()).unwrap();
     make_world_readable(repo.path());
     let dir = repo.path().join(app);
-    let warn_only = as_cmp_server(&dir, &["generate"], app, &[]);
+    let vaults = SidecarVaults::start(repo.path());
+    let warn_only = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
     assert!(warn_only.status.success(), "a warning does not block by default");
     assert!(String::from_utf8_lossy(&warn_only.stderr).contains("warning[KV004]"));
-    let blocked = as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning")]);
+    let blocked = in_sidecar(&vaults, &dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning")]);
     assert_failed_closed(&blocked, 1, "warning[KV004]");
     // expiry-warning-days=10: 20 days away is no longer a warning.
-    let relaxed =
-        as_cmp_server(&dir, &["generate"], app, &[("PARAM_FAIL_ON", "warning"), ("PARAM_EXPIRY_WARNING_DAYS", "10")]);
+    let relaxed = in_sidecar(
+        &vaults,
+        &dir,
+        &["generate"],
+        app,
+        &[("PARAM_FAIL_ON", "warning"), ("PARAM_EXPIRY_WARNING_DAYS", "10")],
+    );
     assert!(relaxed.status.success(), "{}", String::from_utf8_lossy(&relaxed.stderr));
-    // The environment parameter overrides the path: prod's overlay rendered against dev's vault inventory.
-    let as_dev = as_cmp_server(&dir, &["generate"], app, &[("ARGOCD_ENV_ENVIRONMENT", "dev")]);
+    // The environment parameter overrides the path: prod's overlay rendered against dev's vault.
+    let as_dev = in_sidecar(&vaults, &dir, &["generate"], app, &[("ARGOCD_ENV_ENVIRONMENT", "dev")]);
     assert!(
         String::from_utf8_lossy(&as_dev.stderr).contains("environment dev"),
         "{}",
@@ -501,12 +529,155 @@ fn generate_resolves_references_in_the_destination_namespace() {
     make_world_readable(repo.path());
 
     let dir = repo.path().join(app);
-    let elsewhere = as_cmp_server(&dir, &["generate"], app, &[("ARGOCD_APP_NAMESPACE", "")]);
+    let vaults = SidecarVaults::start(repo.path());
+    let elsewhere = in_sidecar(&vaults, &dir, &["generate"], app, &[("ARGOCD_APP_NAMESPACE", "")]);
     assert_failed_closed(&elsewhere, 1, "REF001");
 
-    let placed = as_cmp_server(&dir, &["generate"], app, &[]);
+    let placed = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
     assert!(placed.status.success(), "{}", String::from_utf8_lossy(&placed.stderr));
     let text = String::from_utf8(placed.stdout).unwrap();
     assert!(text.contains("kind: ExternalSecret") && text.contains("argocd-eso-plugin.io/secret-versions"), "{text}");
     assert!(!text.contains("namespace: orders-prod"), "the printed manifests keep no namespace:\n{text}");
+}
+
+/// The pod template's versions annotation of the app's Deployment.
+fn deployment_stamp(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let docs: Vec<Value> = argocd_eso_plugin::kustomize::loader::split_documents(&text)
+        .iter()
+        .map(|d| serde_yaml::from_str(d.text).unwrap())
+        .filter(|v: &Value| !v.is_null())
+        .collect();
+    let deploy = docs.iter().find(|d| d["kind"] == "Deployment").expect("the app's Deployment");
+    deploy["spec"]["template"]["metadata"]["annotations"]["argocd-eso-plugin.io/secret-versions"]
+        .as_str()
+        .expect("stamped")
+        .to_string()
+}
+
+/// The defect: generate read the committed inventories (lint's offline snapshots) and said nothing, so a secret
+/// rotated in Key Vault never rolled its pods. Now Key Vault is generate's source unless inventories are asked for
+/// (`--offline`, or `generate: {versions: inventory}` in the config), and stderr says which, every run.
+#[test]
+fn generate_reads_key_vault_and_inventories_only_when_asked() {
+    let repo = repo_copy();
+    let app = "apps/orders-api/overlays/prod";
+    let dir = repo.path().join(app);
+    let vaults = SidecarVaults::start(repo.path());
+
+    let before = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
+    let stamp = deployment_stamp(&before);
+    let said = String::from_utf8_lossy(&before.stderr).to_string();
+    assert!(said.contains("version data: live from Key Vault"), "{said}");
+    assert!(said.contains("versions for https://kv-contoso-prod.vault.azure.net/: live, from Key Vault"), "{said}");
+
+    let snapshot = deployment_stamp(&in_sidecar(&vaults, &dir, &["generate", "--offline"], app, &[]));
+
+    // A rotation in Key Vault, with the committed inventory untouched: the Deployment rolls.
+    vaults.vault("prod").rotate("orders-db-password", time::OffsetDateTime::now_utc().unix_timestamp());
+    let rotated = deployment_stamp(&in_sidecar(&vaults, &dir, &["generate"], app, &[]));
+    assert_ne!(rotated, stamp, "a rotation in Key Vault rolls the consumers");
+
+    // --offline: the inventories, said so, and Key Vault is not asked.
+    let requests = vaults.vault("prod").vault_requests();
+    let offline = in_sidecar(&vaults, &dir, &["generate", "--offline"], app, &[]);
+    assert_eq!(deployment_stamp(&offline), snapshot, "the snapshot does not see the rotation");
+    let said = String::from_utf8_lossy(&offline.stderr).to_string();
+    assert!(said.contains("version data: inventory files only (--offline"), "{said}");
+    assert!(said.contains(": inventory file inventories/prod.json (a snapshot"), "{said}");
+    assert_eq!(vaults.vault("prod").vault_requests(), requests);
+
+    // The config can ask for inventories explicitly; then Key Vault is not contacted either.
+    let config = repo.path().join(".argocd-eso-plugin.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}generate:\n  versions: inventory\n")).unwrap();
+    make_world_readable(repo.path());
+    let pinned = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
+    assert_eq!(deployment_stamp(&pinned), snapshot);
+    let said = String::from_utf8_lossy(&pinned.stderr).to_string();
+    assert!(said.contains("`generate: {versions: inventory}` in .argocd-eso-plugin.yaml"), "{said}");
+    assert_eq!(vaults.vault("prod").vault_requests(), requests);
+
+    // A misspelt value is an error, not a silent default.
+    std::fs::write(&config, format!("{text}generate:\n  versions: inventories\n")).unwrap();
+    let typo = in_sidecar(&vaults, &dir, &["generate"], app, &[]);
+    assert_failed_closed(&typo, 2, "versions");
+}
+
+/// Every way the Key Vault stage can fail ends `generate` the same way: nothing on stdout, exit 2, and a last line
+/// that names the vault, the cause class, the credential tried and the next step (before: a raw SDK chain such as
+/// "retry policy expired and the request will no longer be retried: ... dns error", with no advice).
+#[test]
+fn every_key_vault_failure_ends_in_one_line_that_says_what_to_do() {
+    use std::time::Duration;
+    let repo = repo_copy();
+    let app = "apps/orders-api/overlays/prod";
+    let dir = repo.path().join(app);
+    let vault = "https://kv-contoso-prod.vault.azure.net/";
+    let credential = "credential: workload identity (client 4a1d5c4f-903c-4166-b83f-6a262386c0de";
+    let last_line = |out: &Output| {
+        assert!(out.stdout.is_empty(), "nothing on stdout");
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default().to_string()
+    };
+    let check = |case: &str, line: &str, class: &str, next: &str| {
+        assert!(line.starts_with("error: Key Vault: ") && line.contains(vault), "{case}: {line}");
+        assert!(line.contains(&format!("[{class}; {credential}")), "{case}: {line}");
+        assert!(line.contains(&format!("Next: {next}")), "{case}: {line}");
+        assert!(line.ends_with("or run with --offline and inventory files"), "{case}: {line}");
+    };
+    type Fault = fn(&mut support::fake_vault::Faults);
+    // (case, fault, class, next step); the timeout case gets 2 s, the others the time their retries take.
+    let cases: [(&str, Fault, &str, &str); 5] = [
+        (
+            "403",
+            |f| f.vault_status = Some(403),
+            "access denied (HTTP 401/403)",
+            "grant the identity the 'Key Vault Reader' role",
+        ),
+        ("404", |f| f.vault_status = Some(404), "no such vault (HTTP 404)", "check the store's vaultUrl"),
+        ("429", |f| f.throttle_next = 1000, "throttled (HTTP 429)", "retry later"),
+        ("timeout", |f| f.latency = Duration::from_secs(4), "timeout", "retry, or raise --vault-timeout"),
+        (
+            "token refused",
+            |f| f.reject_tokens = true,
+            "no token from Entra ID",
+            "give the process a credential: workload identity",
+        ),
+    ];
+    for (case, fault, class, next) in cases {
+        let vaults = SidecarVaults::start(repo.path());
+        vaults.vault("prod").faults(fault);
+        let timeout = if case == "timeout" { "2" } else { "20" };
+        let out = in_sidecar(&vaults, &dir, &["generate", "--vault-timeout", timeout], app, &[]);
+        check(case, &last_line(&out), class, next);
+    }
+
+    // The vault's certificate is not trusted (no CA file for the private endpoint, or a TLS-inspecting proxy).
+    let vaults = SidecarVaults::start(repo.path());
+    let without_ca: Vec<(&str, &str)> = vaults
+        .env
+        .iter()
+        .filter(|(k, _)| k != "ARGOCD_ESO_PLUGIN_CA_FILE")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let out = as_cmp_server(&dir, &["generate"], app, &without_ca);
+    check("tls", &last_line(&out), "TLS handshake failed", "trust the CA");
+
+    // Nothing listens where the vault resolves.
+    let connect_to = vaults.env.iter().find(|(k, _)| k == "ARGOCD_ESO_PLUGIN_CONNECT_TO").unwrap().1.clone();
+    let closed = connect_to
+        .split(',')
+        .map(|r| {
+            if r.starts_with("kv-contoso-prod.") {
+                "kv-contoso-prod.vault.azure.net=127.0.0.1:9".to_string()
+            } else {
+                r.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = in_sidecar(&vaults, &dir, &["generate"], app, &[("ARGOCD_ESO_PLUGIN_CONNECT_TO", &closed)]);
+    check("closed port", &last_line(&out), "connection failed (refused, no route, reset)", "check the network path");
 }

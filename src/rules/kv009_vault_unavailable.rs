@@ -28,9 +28,15 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         }
         // The failure's kind decides the advice: a 403 is fixed in Azure RBAC, an unknown host in the vaultUrl.
         let hint = e.kind.hint();
+        let message = format!(
+            "{} [{}; credential: {}]",
+            e.message,
+            e.kind.class(),
+            vd.credential.as_deref().unwrap_or("none could be made")
+        );
         out.push(match k.store {
-            Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", e.message.clone(), hint),
-            None => RawFinding::at(k.external_secret, k.path.clone(), e.message.clone(), hint),
+            Some(store) => RawFinding::at(store, "spec.provider.azurekv.vaultUrl", message, hint),
+            None => RawFinding::at(k.external_secret, k.path.clone(), message, hint),
         });
     }
     out

@@ -279,6 +279,21 @@ fn is_secret_not_found(e: &azure_core::Error) -> bool {
         if u16::from(*status) == 404 && code == "SecretNotFound")
 }
 
+/// The class of a failure below HTTP, from the SDK's kind and the transport's text (hyper and rustls say DNS and
+/// certificate problems only in words).
+fn transport_failure(kind: &azure_core::error::ErrorKind, chain: &str) -> FailureKind {
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        FailureKind::UnknownHost
+    } else if lower.contains("certificate") || lower.contains("tls handshake") || lower.contains("unknownissuer") {
+        FailureKind::Tls
+    } else if matches!(kind, azure_core::error::ErrorKind::Connection | azure_core::error::ErrorKind::Io) {
+        FailureKind::Unreachable
+    } else {
+        FailureKind::Other
+    }
+}
+
 fn describe(e: &azure_core::Error, vault: &str) -> VaultFailure {
     use azure_core::error::ErrorKind;
     if let ErrorKind::HttpResponse { status, error_code, .. } = e.kind()
@@ -308,11 +323,12 @@ fn describe(e: &azure_core::Error, vault: &str) -> VaultFailure {
             VaultFailure::new(FailureKind::Other, format!("{vault} answered HTTP {status}: {}", error_text(e)))
         }
         None => {
-            let kind = match e.kind() {
-                ErrorKind::Connection | ErrorKind::Io => FailureKind::Unreachable,
-                _ => FailureKind::Other,
-            };
-            VaultFailure::new(kind, format!("cannot query {vault}: {}", error_text(e)))
+            // The SDK wraps the transport's error in retry and request layers; the cause is the innermost one.
+            let chain = error_text(e);
+            tracing::debug!("{vault}: {chain}");
+            let kind = transport_failure(e.kind(), &chain);
+            let cause = chain.rsplit(": ").find(|part| part.len() > 12).unwrap_or(&chain);
+            VaultFailure::new(kind, format!("cannot query {vault}: {cause}"))
         }
     }
 }
@@ -517,6 +533,24 @@ impl Connection {
 mod tests {
     use super::*;
     use azure_core::cloud::CloudConfiguration;
+
+    /// The chains below are what the SDK printed on this machine for a vault whose name does not resolve, and for a
+    /// private endpoint whose certificate is not trusted; DNS cannot be failed on purpose in a test without network.
+    #[test]
+    fn transport_failures_are_classed_from_the_chain() {
+        use azure_core::error::ErrorKind;
+        let dns = "retry policy expired and the request will no longer be retried: failed to execute `reqwest` request: \
+                   error sending request for url (https://kv-contoso-prod.vault.azure.net/secrets/a/versions): client \
+                   error (Connect): dns error: error resolving DNS: failed to lookup address information: Name or \
+                   service not known";
+        assert_eq!(transport_failure(&ErrorKind::Io, dns), FailureKind::UnknownHost);
+        let tls = "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer";
+        assert_eq!(transport_failure(&ErrorKind::Io, tls), FailureKind::Tls);
+        let refused =
+            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(transport_failure(&ErrorKind::Io, refused), FailureKind::Unreachable);
+        assert_eq!(transport_failure(&ErrorKind::Other, "something else"), FailureKind::Other);
+    }
 
     #[test]
     fn store_environment_type_picks_the_cloud() {

@@ -88,8 +88,12 @@ pub enum FailureKind {
     NoSuchVault,
     /// No token: the credential could not be made or Entra refused it.
     Credential,
-    /// The host did not answer: an unknown name (DNS), a refused or broken connection.
+    /// The vault's host name does not resolve (DNS).
+    UnknownHost,
+    /// The host did not take the connection: refused, no route, reset.
     Unreachable,
+    /// The TLS handshake failed: an untrusted or mismatched certificate (a proxy, a private endpoint's CA).
+    Tls,
     /// No answer within the stage's timeout.
     Timeout,
     /// Key Vault throttled the requests (429).
@@ -98,35 +102,75 @@ pub enum FailureKind {
     Other,
 }
 
+/// The way out that every kind shares: the committed snapshots instead of Key Vault.
+const OR_OFFLINE: &str = "or run with --offline and inventory files";
+
 impl FailureKind {
-    /// What to do about it, for KV009's hint.
-    pub fn hint(self) -> &'static str {
+    /// The cause class, as the failure line names it.
+    pub fn class(self) -> &'static str {
         match self {
+            FailureKind::Denied => "access denied (HTTP 401/403)",
+            FailureKind::NoSuchVault => "no such vault (HTTP 404)",
+            FailureKind::Credential => "no token from Entra ID",
+            FailureKind::UnknownHost => "unknown host (DNS)",
+            FailureKind::Unreachable => "connection failed (refused, no route, reset)",
+            FailureKind::Tls => "TLS handshake failed",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Throttled => "throttled (HTTP 429)",
+            FailureKind::Other => "unexpected answer",
+        }
+    }
+
+    /// What to do about it: the flag, variable or role. KV009's hint and the last part of the failure line.
+    pub fn hint(self) -> String {
+        let next = match self {
             FailureKind::Denied => {
                 "grant the identity the 'Key Vault Reader' role on the vault (metadata only: it cannot read values), \
-                 or on an access-policy vault a policy with secret permission List; or lint with --offline and an \
-                 inventory file"
+                 or on an access-policy vault a policy with secret permission List"
             }
             FailureKind::NoSuchVault => {
                 "check the store's vaultUrl against `az keyvault list --query [].properties.vaultUri`"
             }
             FailureKind::Credential => {
-                "check the credential (-v names it): workload identity variables, client secret, managed identity or \
-                 `az login`; or lint with --offline and an inventory file"
+                "give the process a credential: workload identity (AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, \
+                 AZURE_TENANT_ID; in Argo CD the repo-server pod label azure.workload.identity/use=true and the \
+                 ServiceAccount annotation azure.workload.identity/client-id), a client secret (AZURE_CLIENT_SECRET), \
+                 a managed identity, or `az login`; --azure-auth picks one"
+            }
+            FailureKind::UnknownHost => {
+                "check the vaultUrl's host name, and that this machine resolves it (a private endpoint's DNS zone; \
+                 else ARGOCD_ESO_PLUGIN_CONNECT_TO or --connect-to HOST=IP:PORT)"
             }
             FailureKind::Unreachable => {
-                "check the vaultUrl's host name and the network path to it (DNS, proxy, private endpoint), or lint \
-                 with --offline and an inventory file"
+                "check the network path to the vault: egress, proxy (HTTPS_PROXY), the vault's firewall, a private \
+                 endpoint (ARGOCD_ESO_PLUGIN_CONNECT_TO or --connect-to HOST=IP:PORT)"
             }
-            FailureKind::Timeout => "retry, raise the Key Vault timeout, or lint with --offline and an inventory file",
-            FailureKind::Throttled => "retry later, or lint with --offline and an inventory file",
-            FailureKind::Other => "fix access (or the vaultUrl), or lint with --offline and an inventory file",
-        }
+            FailureKind::Tls => {
+                "trust the CA that signs the vault's (or the proxy's) certificate: ARGOCD_ESO_PLUGIN_CA_FILE or \
+                 --ca-file PEM"
+            }
+            FailureKind::Timeout => "retry, or raise --vault-timeout (Argo CD gives a plugin 60 s in all)",
+            FailureKind::Throttled => "retry later; Key Vault allows 4,000 requests per 10 s per vault",
+            FailureKind::Other => "check the vaultUrl and the identity's access",
+        };
+        format!("{next}; {OR_OFFLINE}")
     }
 }
 
 impl VaultFailure {
     pub fn new(kind: FailureKind, message: impl Into<String>) -> VaultFailure {
         VaultFailure { kind, message: message.into() }
+    }
+
+    /// The one line a failed run ends with: what happened (naming the vault), the cause class, the credential tried,
+    /// and the next step.
+    pub fn line(&self, credential: Option<&str>) -> String {
+        format!(
+            "Key Vault: {} [{}; credential: {}]. Next: {}",
+            self.message,
+            self.kind.class(),
+            credential.unwrap_or("none could be made"),
+            self.kind.hint()
+        )
     }
 }

@@ -89,9 +89,12 @@ pub struct VaultData {
 impl VaultData {
     /// Err naming every vault that could not be read: an app whose versions cannot be known is not output.
     pub fn failures(&self) -> Result<(), String> {
-        let errors: Vec<String> =
-            self.inventories.values().filter_map(|r| r.as_ref().err().map(ToString::to_string)).collect();
-        if errors.is_empty() { Ok(()) } else { Err(format!("Key Vault: {}", errors.join("; "))) }
+        let lines: Vec<String> = self
+            .inventories
+            .values()
+            .filter_map(|r| r.as_ref().err().map(|f| f.line(self.credential.as_deref())))
+            .collect();
+        if lines.is_empty() { Ok(()) } else { Err(lines.join("\n")) }
     }
 
     /// The inventory of a vault, when the stage got one.

@@ -164,6 +164,33 @@ impl FakeVault {
         st.secrets.insert(name.to_lowercase(), (name.to_string(), list));
     }
 
+    /// Hold what an `az keyvault secret list -o json` file lists: each secret with one version created at its
+    /// `updated` time, and its enabled flag, dates and tags.
+    pub fn seed_from_inventory(&self, file: &std::path::Path) {
+        let items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let time = |v: &serde_json::Value| {
+            v.as_str().map(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp()
+            })
+        };
+        for item in items {
+            let name = item["name"].as_str().unwrap();
+            let attributes = &item["attributes"];
+            self.add(name, &[time(&attributes["updated"]).unwrap()]);
+            self.edit(name, |v| {
+                v.enabled = attributes["enabled"].as_bool().unwrap_or(true);
+                v.expires = time(&attributes["expires"]);
+                v.not_before = time(&attributes["notBefore"]);
+                v.tags = item["tags"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, t)| (k.clone(), t.as_str().unwrap_or_default().to_string()))
+                    .collect();
+            });
+        }
+    }
+
     /// Change the newest version of a secret.
     pub fn edit(&self, name: &str, f: impl FnOnce(&mut Version)) {
         let mut st = self.state.lock().unwrap();
@@ -444,4 +471,59 @@ fn not_found(name: &str) -> Response<Body> {
             "A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
         ),
     )
+}
+
+/// The example repo's Key Vaults as the Argo CD sidecar reaches them: one fake per environment's vault
+/// (kv-contoso-<env>.vault.azure.net), seeded from the repo's `inventories/<env>.json`, and the environment the
+/// sidecar container would carry: workload identity (the federated token file, client and tenant ids, here an
+/// authority host that resolves to a fake), and where the vaults are (`ARGOCD_ESO_PLUGIN_CONNECT_TO`,
+/// `ARGOCD_ESO_PLUGIN_CA_FILE`, as for a private endpoint). Files are world-readable, for a plugin run as 999.
+pub struct SidecarVaults {
+    pub vaults: BTreeMap<String, FakeVault>,
+    pub env: Vec<(String, String)>,
+    _files: tempfile::TempDir,
+}
+
+impl SidecarVaults {
+    pub fn start(repo: &std::path::Path) -> SidecarVaults {
+        use std::os::unix::fs::PermissionsExt;
+        let files = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(files.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut vaults = BTreeMap::new();
+        let mut connect_to = Vec::new();
+        let mut bundle = String::new();
+        for env in ["dev", "staging", "prod"] {
+            let host = format!("kv-contoso-{env}.vault.azure.net");
+            let fake = FakeVault::start(&[&host, "login.fake.test"]);
+            fake.seed_from_inventory(&repo.join(format!("inventories/{env}.json")));
+            connect_to.push(format!("{host}={}", fake.addr));
+            bundle.push_str(&fake.ca_pem);
+            vaults.insert(env.to_string(), fake);
+        }
+        let token_host = &vaults["prod"];
+        connect_to.push(format!("login.fake.test={}", token_host.addr));
+        let ca = files.path().join("ca.pem");
+        let token = files.path().join("azure-identity-token");
+        std::fs::write(&ca, bundle).unwrap();
+        std::fs::write(&token, "federated-service-account-token").unwrap();
+        for f in [&ca, &token] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let env = [
+            ("AZURE_CLIENT_ID", "4a1d5c4f-903c-4166-b83f-6a262386c0de".to_string()),
+            ("AZURE_TENANT_ID", TENANT.to_string()),
+            ("AZURE_FEDERATED_TOKEN_FILE", token.display().to_string()),
+            ("AZURE_AUTHORITY_HOST", token_host.authority()),
+            ("ARGOCD_ESO_PLUGIN_CONNECT_TO", connect_to.join(",")),
+            ("ARGOCD_ESO_PLUGIN_CA_FILE", ca.display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        SidecarVaults { vaults, env, _files: files }
+    }
+
+    pub fn vault(&self, env: &str) -> &FakeVault {
+        &self.vaults[env]
+    }
 }
