@@ -53,6 +53,10 @@ pub struct ObjectChange {
 pub struct EnvDiff {
     pub environment: String,
     pub changes: Vec<ObjectChange>,
+    /// What `generate` would say about the apps this change touches: every rule, run over the working tree's
+    /// environment, about the objects of each app (overlay) with a change. An error here is an app `generate`
+    /// would refuse.
+    pub findings: Vec<crate::rules::Finding>,
 }
 
 impl EnvDiff {
@@ -63,13 +67,31 @@ impl EnvDiff {
         if self.changes.is_empty() {
             return format!("{}: no changes", self.environment);
         }
-        format!(
+        let mut line = format!(
             "{}: {} added, {} removed, {} changed",
             self.environment,
             self.count(ChangeKind::Added),
             self.count(ChangeKind::Removed),
             self.count(ChangeKind::Changed)
-        )
+        );
+        let errors = self.findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).count();
+        if !self.findings.is_empty() {
+            line.push_str(&format!(
+                "; {} finding(s) in the changed apps, {errors} error(s){}",
+                self.findings.len(),
+                if errors > 0 { ": generate would refuse them" } else { "" }
+            ));
+        }
+        line
+    }
+
+    /// The findings about `object` (shown beside its change), and those about objects with no change of their own.
+    pub fn findings_about<'a>(&'a self, object: &'a str) -> impl Iterator<Item = &'a crate::rules::Finding> + 'a {
+        self.findings.iter().filter(move |f| f.object == object)
+    }
+
+    pub fn findings_elsewhere(&self) -> impl Iterator<Item = &crate::rules::Finding> + '_ {
+        self.findings.iter().filter(|f| !self.changes.iter().any(|c| c.object == f.object))
     }
 }
 
@@ -391,15 +413,19 @@ fn render_overlays(
 }
 
 /// Stamp every app of every environment in the context of its whole environment, as `render` stamps it: each
-/// environment's model and vault data are built once.
+/// environment's model and vault data are built once. With `compare_with` (the other side) and `repo`, also run
+/// the checks `generate` runs, once per environment, about the objects of the apps whose output differs from it.
 fn stamp_side(
     rendered: &Rendered,
     config: &crate::config::Config,
     vault: &VaultOptions,
     opts: &DiffOptions,
     side: &str,
-) -> Result<Side, String> {
+    compare_with: Option<(&Side, &Path)>,
+) -> Result<(Side, BTreeMap<String, Vec<crate::rules::Finding>>), String> {
     let mut out = Side::new();
+    let mut findings = BTreeMap::new();
+    let no_objects = BTreeMap::new();
     for (i, (env, overlays)) in rendered.iter().enumerate() {
         if let Some(report) = &opts.progress {
             report(i + 1, rendered.len(), &format!("checking Key Vault and stamping {side}"));
@@ -416,17 +442,40 @@ fn stamp_side(
         let vault_data = crate::vault::stage::run(&demands, vault)?;
         vault_data.failures()?;
         let objects = out.entry(env.clone()).or_default();
+        let other = compare_with.and_then(|(other, _)| other.get(env)).unwrap_or(&no_objects);
+        let mut changed_apps = Vec::new();
         for range in apps {
             let mut resources = all[range.clone()].to_vec();
             let report = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, opts.stamp);
+            let mut changed = false;
             for r in resources {
                 let label = r.cur_id().to_string();
                 let deps = report.dependencies.get(&label).cloned();
+                changed |= other.get(&label).is_none_or(|(v, _)| *v != r.value);
                 objects.insert(label, (r.value, deps));
             }
+            if changed {
+                changed_apps.push(all[range].as_ptr_range());
+            }
+        }
+        if let Some((_, repo)) = compare_with
+            && !changed_apps.is_empty()
+        {
+            let in_changed_app =
+                |r: &crate::resource::Resource| changed_apps.iter().any(|app| app.contains(&(r as *const _)));
+            let view = crate::rules::EnvView { model: &model, vault: Some(&vault_data) };
+            let mut positions = crate::positions::Positions::new(repo);
+            let mut found: Vec<crate::rules::Finding> =
+                crate::lint::check_env(&view, config, &mut positions, &in_changed_app)
+                    .into_iter()
+                    .map(|(f, _)| f)
+                    .collect();
+            found.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+            found.dedup();
+            findings.insert(env.clone(), found);
         }
     }
-    Ok(out)
+    Ok((out, findings))
 }
 
 /// A side's config and vault options (its own config's inventories, the memo both sides share).
@@ -502,7 +551,19 @@ fn short_name(object: &str) -> &str {
 
 /// "orders-api will roll: orders-db-password has a new version".
 fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<BTreeSet<Dependency>>) -> Vec<String> {
-    let (Some(b), Some(a)) = (before, after) else { return Vec::new() };
+    let verb = if object.starts_with("ExternalSecret/") { "re-syncs" } else { "will roll" };
+    let (b, a) = match (before, after) {
+        (Some(b), Some(a)) => (b, a),
+        // Losing a stamp changes the pod template too: the workload rolls once, and later rotations roll nothing.
+        (Some(_), None) => {
+            return vec![format!(
+                "{} {verb}: its versions annotation is gone (a Key Vault version it reads is unknown; see the findings)",
+                short_name(object)
+            )];
+        }
+        (None, Some(_)) => return vec![format!("{} {verb}: it is stamped now", short_name(object))],
+        (None, None) => return Vec::new(),
+    };
     let old: BTreeMap<(&str, &str), &str> =
         b.iter().map(|d| ((d.vault.as_str(), d.key.as_str()), d.revision.as_str())).collect();
     let new: BTreeMap<(&str, &str), &str> =
@@ -521,7 +582,6 @@ fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<B
     if reasons.is_empty() {
         return Vec::new();
     }
-    let verb = if object.starts_with("ExternalSecret/") { "re-syncs" } else { "will roll" };
     vec![format!("{} {verb}: {}", short_name(object), reasons.join(", "))]
 }
 
@@ -580,9 +640,16 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
                 }
             }
         };
-        stamp_side(&before_rendered, &before_config, &before_vault, opts, &base_side)?
+        stamp_side(&before_rendered, &before_config, &before_vault, opts, &base_side, None)?.0
     };
-    let after = stamp_side(&after_rendered, &after_config, &after_vault, opts, "the working tree")?;
+    let (after, mut findings) = stamp_side(
+        &after_rendered,
+        &after_config,
+        &after_vault,
+        opts,
+        "the working tree",
+        Some((&before, &opts.repo)),
+    )?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();
     let mut report = DiffReport { base, environments: Vec::new() };
@@ -617,7 +684,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
             }
         }
         changes.sort_by(|x, y| x.object.cmp(&y.object));
-        report.environments.push(EnvDiff { environment: env.clone(), changes });
+        let findings = findings.remove(env.as_str()).unwrap_or_default();
+        report.environments.push(EnvDiff { environment: env.clone(), changes, findings });
     }
     Ok(report)
 }

@@ -381,3 +381,53 @@ fn overlays_rendered_once_give_what_rendering_both_sides_gives() {
         assert!(!once.stdout.is_empty() || !once.status.success(), "{what}: a report");
     }
 }
+
+/// The defect: a misspelt key made the rollout hashes vanish in the diff without the KV001 that `generate` refuses
+/// on. diff now runs generate's checks on the apps a change touches and shows the finding beside the change, in
+/// every format; apps the change does not touch are not checked (their findings belong to lint).
+#[test]
+fn a_misspelt_key_shows_its_kv001_beside_the_change() {
+    let r = repo();
+    edit(
+        &r.path().join("apps/orders-api/base/external-secrets.yaml"),
+        "key: orders-db-password",
+        "key: orders-db-pasword",
+    );
+    let text = String::from_utf8(diff(r.path(), &[]).stdout).unwrap();
+    let dev = text.split("\n== ").find(|s| s.starts_with("dev:")).expect("dev section");
+    assert!(dev.contains("error(s): generate would refuse them"), "{dev}");
+    assert!(dev.contains("orders-api will roll: its versions annotation is gone"), "{dev}");
+    let beside = dev.split("~ ExternalSecret/orders-dev/orders-db\n").nth(1).expect("the ExternalSecret's change");
+    let first_lines: Vec<&str> = beside.lines().take_while(|l| !l.starts_with("---")).collect();
+    assert!(
+        first_lines.iter().any(|l| l.contains("error[KV001]")
+            && l.contains("apps/orders-api/base/external-secrets.yaml:")
+            && l.contains("orders-db-pasword")),
+        "KV001 beside the change: {first_lines:?}"
+    );
+    let json: Value = serde_json::from_slice(&diff(r.path(), &["-o", "json"]).stdout).unwrap();
+    for env in json["environments"].as_array().unwrap() {
+        let codes: Vec<&str> =
+            env["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["KV001"], "{}: {codes:?}", env["environment"]);
+        assert_eq!(
+            env["findings"][0]["object"],
+            format!("ExternalSecret/orders-{}/orders-db", env["environment"].as_str().unwrap())
+        );
+    }
+    let markdown = String::from_utf8(diff(r.path(), &["-o", "markdown"]).stdout).unwrap();
+    assert!(markdown.contains("- **error** `KV001` apps/orders-api/base/external-secrets.yaml:"), "{markdown}");
+
+    // A change elsewhere only: the payments app is not touched, so nothing is checked or said about it, and the
+    // orders-api findings are gone with the fix.
+    edit(
+        &r.path().join("apps/orders-api/base/external-secrets.yaml"),
+        "key: orders-db-pasword",
+        "key: orders-db-password",
+    );
+    edit(&r.path().join("apps/orders-api/overlays/prod/kustomization.yaml"), "count: 4", "count: 6");
+    let json: Value = serde_json::from_slice(&diff(r.path(), &["-o", "json"]).stdout).unwrap();
+    for env in json["environments"].as_array().unwrap() {
+        assert_eq!(env["findings"], serde_json::json!([]), "{}", env["environment"]);
+    }
+}

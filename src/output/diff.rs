@@ -2,6 +2,7 @@
 //! table per environment, collapsible diffs, the dependency graph of each changed environment), json.
 
 use crate::diff::{ChangeKind, DiffReport};
+use crate::rules::Finding;
 
 fn colour(line: &str, on: bool) -> String {
     if !on {
@@ -23,6 +24,21 @@ fn sign(k: ChangeKind) -> &'static str {
     }
 }
 
+/// A finding on one line, as `generate` prints it on stderr.
+fn finding_line(f: &Finding) -> String {
+    format!(
+        "{}[{}] {}:{}:{}: {} ({}). {}",
+        f.severity.as_str(),
+        f.code,
+        f.file.display(),
+        f.line,
+        f.column,
+        f.message,
+        f.object,
+        f.hint
+    )
+}
+
 pub fn text(report: &DiffReport, color: bool) -> String {
     let mut out = format!("compared with {}\n", &report.base[..report.base.len().min(12)]);
     for env in &report.environments {
@@ -32,9 +48,19 @@ pub fn text(report: &DiffReport, color: bool) -> String {
             for e in &c.explanations {
                 out.push_str(&format!("  {e}\n"));
             }
+            for f in env.findings_about(&c.object) {
+                out.push_str(&format!("  {}\n", finding_line(f)));
+            }
             for line in c.diff.lines() {
                 out.push_str(&colour(line, color));
                 out.push('\n');
+            }
+        }
+        let elsewhere: Vec<&Finding> = env.findings_elsewhere().collect();
+        if !elsewhere.is_empty() {
+            out.push_str("findings about unchanged objects of the changed apps:\n");
+            for f in elsewhere {
+                out.push_str(&format!("  {}\n", finding_line(f)));
             }
         }
     }
@@ -67,6 +93,22 @@ pub fn markdown(report: &DiffReport, graphs: &[(String, String)]) -> String {
     }
     for env in report.environments.iter().filter(|e| !e.changes.is_empty()) {
         out.push_str(&format!("\n#### {}\n\n", env.summary()));
+        if !env.findings.is_empty() {
+            out.push_str("Checks of the changed apps, as `generate` runs them:\n\n");
+            for f in &env.findings {
+                out.push_str(&format!(
+                    "- **{}** `{}` {}:{}: {} (`{}`). {}\n",
+                    f.severity.as_str(),
+                    f.code,
+                    f.file.display(),
+                    f.line,
+                    f.message,
+                    f.object,
+                    f.hint
+                ));
+            }
+            out.push('\n');
+        }
         for c in &env.changes {
             let why =
                 if c.explanations.is_empty() { String::new() } else { format!(" ({})", c.explanations.join("; ")) };
