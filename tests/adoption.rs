@@ -193,3 +193,48 @@ fn quiet_silences_notes() {
     let quiet = bin().args(["render", "-q"]).arg(&dir).output().unwrap();
     assert!(quiet.status.success() && quiet.stderr.is_empty());
 }
+
+/// fish completes `lint --` with lint's flags (the script sourced by fish and asked with `complete -C`); zsh loads
+/// the script under compinit, registers it for the command, and its `lint` case offers lint's flags. (.ci/run
+/// installs both shells.)
+#[test]
+fn fish_and_zsh_completions_offer_subcommand_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let fish = dir.path().join("argocd-eso-plugin.fish");
+    std::fs::write(&fish, bin().args(["completions", "fish"]).output().unwrap().stdout).unwrap();
+    let out = std::process::Command::new("fish")
+        .args(["-c", &format!("source {}; complete -C 'argocd-eso-plugin lint --'", fish.display())])
+        .output()
+        .expect("fish is installed (.ci/run installs it)");
+    let offered: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').next().unwrap_or("").to_string()).collect();
+    for flag in ["--output", "--fail-on", "--offline", "--vault-inventory"] {
+        assert!(offered.iter().any(|w| w == flag), "fish: `lint --` does not offer {flag}: {offered:?}");
+    }
+    assert!(!offered.iter().any(|w| w == "--allow-unstamped"), "a generate-only flag offered for lint: {offered:?}");
+
+    let zsh = dir.path().join("_argocd-eso-plugin");
+    let script = String::from_utf8(bin().args(["completions", "zsh"]).output().unwrap().stdout).unwrap();
+    std::fs::write(&zsh, &script).unwrap();
+    let out = std::process::Command::new("zsh")
+        .args([
+            "-fc",
+            &format!(
+                "autoload -U compinit; compinit -u -d {}/zcompdump; source {}; print -r -- ${{_comps[argocd-eso-plugin]}}",
+                dir.path().display(),
+                zsh.display()
+            ),
+        ])
+        .output()
+        .expect("zsh is installed (.ci/run installs it)");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "_argocd-eso-plugin",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lint_case = script.split("\n(lint)\n").nth(1).expect("a lint case").split("\n;;\n").next().unwrap();
+    for flag in ["--output=", "--fail-on=", "--offline[", "--vault-inventory="] {
+        assert!(lint_case.contains(flag), "zsh: the lint case lacks {flag}");
+    }
+}
