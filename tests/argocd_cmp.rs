@@ -622,6 +622,7 @@ fn every_key_vault_failure_ends_in_one_line_that_says_what_to_do() {
         String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default().to_string()
     };
     let check = |case: &str, line: &str, class: &str, next: &str| {
+        eprintln!("{case}: {line}");
         assert!(line.starts_with("error: Key Vault: ") && line.contains(vault), "{case}: {line}");
         assert!(line.contains(&format!("[{class}; {credential}")), "{case}: {line}");
         assert!(line.contains(&format!("Next: {next}")), "{case}: {line}");

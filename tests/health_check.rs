@@ -44,11 +44,34 @@ fn to_lua(lua: &Lua, v: &Value) -> mlua::Value {
 
 /// (status, message) of the health check for `obj`.
 fn health(obj: &Value) -> (String, String) {
+    run(&script(), obj)
+}
+
+fn run(script: &str, obj: &Value) -> (String, String) {
     let lua = Lua::new_with(StdLib::TABLE, LuaOptions::new()).unwrap();
     assert!(lua.globals().get::<mlua::Value>("string").unwrap().is_nil(), "no string library, as in Argo CD");
     lua.globals().set("obj", to_lua(&lua, obj)).unwrap();
-    let hs: mlua::Table = lua.load(script()).eval().expect("the script runs in Argo CD's sandbox");
+    let hs: mlua::Table = lua.load(script).eval().expect("the script runs in Argo CD's sandbox");
     (hs.get::<String>("status").unwrap(), hs.get::<Option<String>>("message").unwrap().unwrap_or_default())
+}
+
+/// Argo CD's built-in check (../shared/reference/argocd/externalsecret-health.lua) is what the shipped one replaces:
+/// it reports Healthy for an ExternalSecret whose new generation ESO has not synced, which let the consumers' wave
+/// start before the Secret held the rotated value. On everything else the two agree.
+#[test]
+fn argo_cds_built_in_check_is_healthy_too_early_and_ours_agrees_otherwise() {
+    let built_in =
+        std::fs::read_to_string(support::shared_dir().join("reference/argocd/externalsecret-health.lua")).unwrap();
+    let stale = external_secret(4, Some(&format!("3-{HASH}")), Some(("True", "secret synced")));
+    assert_eq!(run(&built_in, &stale).0, "Healthy", "the defect");
+    assert_eq!(health(&stale).0, "Progressing");
+    for agreed in [
+        external_secret(1, None, None),
+        external_secret(3, Some(&format!("3-{HASH}")), Some(("True", "secret synced"))),
+        external_secret(3, Some(&format!("2-{HASH}")), Some(("False", "could not get secret data"))),
+    ] {
+        assert_eq!(run(&built_in, &agreed).0, health(&agreed).0, "{agreed}");
+    }
 }
 
 /// An ExternalSecret as the API server and ESO hold it: `generation` from the API server, `synced` and `ready` from

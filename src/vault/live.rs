@@ -327,7 +327,10 @@ fn describe(e: &azure_core::Error, vault: &str) -> VaultFailure {
             let chain = error_text(e);
             tracing::debug!("{vault}: {chain}");
             let kind = transport_failure(e.kind(), &chain);
-            let cause = chain.rsplit(": ").find(|part| part.len() > 12).unwrap_or(&chain);
+            // The last two parts: "failed to lookup address information: Name or service not known", "invalid
+            // peer certificate: UnknownIssuer", "tcp connect error: Connection refused (os error 111)".
+            let parts: Vec<&str> = chain.split(": ").collect();
+            let cause = parts[parts.len().saturating_sub(2)..].join(": ");
             VaultFailure::new(kind, format!("cannot query {vault}: {cause}"))
         }
     }
