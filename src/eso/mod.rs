@@ -192,40 +192,6 @@ impl<'a> ExternalSecretView<'a> {
             })
             .collect()
     }
-
-    /// The keys the target Secret will hold, when they can be known from the manifest: the template's keys if it
-    /// has `data` (plus every `data[].secretKey` with `mergePolicy: Merge`), else every `data[].secretKey`. None when
-    /// `dataFrom`, `templateFrom` or a creationPolicy that keeps existing keys make them unknowable.
-    pub fn produced_keys(&self) -> Option<std::collections::BTreeSet<String>> {
-        // ESO's ApplyTemplate (pkg/controllers/externalsecret/externalsecret_controller_template.go): Merge and
-        // CreateOrMerge keep the keys the Secret already has (unknown here), None writes no Secret; a template's data
-        // replaces the fetched keys unless its mergePolicy is Merge or it has no data (then the fetched keys stay).
-        let policy = get_path(self.spec, &["target", "creationPolicy"]).and_then(Value::as_str).unwrap_or("Owner");
-        if matches!(policy, "Merge" | "CreateOrMerge" | "None") {
-            return None;
-        }
-        let template = get_path(self.spec, &["target", "template"]);
-        if template.and_then(|t| t.get("templateFrom")).and_then(Value::as_sequence).is_some_and(|s| !s.is_empty()) {
-            return None;
-        }
-        let fetched = || {
-            if self.spec.get("dataFrom").and_then(Value::as_sequence).is_some_and(|s| !s.is_empty()) {
-                return None;
-            }
-            Some(self.data().into_iter().map(|d| d.secret_key).collect::<std::collections::BTreeSet<String>>())
-        };
-        match template.and_then(|t| t.get("data")).and_then(Value::as_mapping).filter(|m| !m.is_empty()) {
-            Some(m) => {
-                let mut keys: std::collections::BTreeSet<String> =
-                    m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect();
-                if template.and_then(|t| t.get("mergePolicy")).and_then(Value::as_str) == Some("Merge") {
-                    keys.extend(fetched()?);
-                }
-                Some(keys)
-            }
-            None => fetched(),
-        }
-    }
 }
 
 /// A SecretStore or ClusterSecretStore.

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "crd-schema",
     severity: Severity::Error,
     summary: "an ESO object does not match its CRD's OpenAPI schema",
-    explanation: "Checks ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret and PushSecret objects \
+    explanation: "The schemas are the CRDs ESO ships (config/crds/bases in ESO 2.9), which the API server enforces. \
+Checks ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret and PushSecret objects \
 against the OpenAPI schema of the External Secrets Operator CRDs (v2.9.0, carried in the binary): unknown fields, \
 wrong types, values outside an enum, strings that do not match a pattern, and missing required fields. The API \
 server rejects such an object, or silently drops an unknown field, so the typo shows up as a Degraded app.\n\n\

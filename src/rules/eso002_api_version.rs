@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "unserved-api-version",
     severity: Severity::Error,
     summary: "an ESO object uses an API version that is not served (external-secrets.io/v1beta1)",
-    explanation: "`external-secrets.io/v1beta1` has not been served since ESO v0.17.0 (May 2025): the API server \
+    explanation: "ESO's CRDs mark `v1beta1` `served: false` (config/crds/bases/external-secrets.io_externalsecrets.yaml). \
+`external-secrets.io/v1beta1` has not been served since ESO v0.17.0 (May 2025): the API server \
 rejects such objects. Most manifests written from older articles use it. The v1 schema is compatible for the fields \
 an Azure Key Vault setup uses, so the fix is usually only the apiVersion line.\n\n\
 Example:\n\n\

@@ -7,7 +7,8 @@ pub const RULE: Rule = Rule {
     name: "data-or-datafrom",
     severity: Severity::Error,
     summary: "an ExternalSecret has neither data nor dataFrom",
-    explanation: "ESO's validating webhook rejects an ExternalSecret without `spec.data` or `spec.dataFrom` (since \
+    explanation: "ESO's validating webhook (`validateExternalSecret`, apis/externalsecrets/v1/externalsecret_validator.go: \
+\"either data or dataFrom should be specified\") rejects an ExternalSecret without `spec.data` or `spec.dataFrom` (since \
 v0.9.9); without the webhook the Secret is created empty. Either way the workloads reading it fail.\n\n\
 Example:\n\n\
 \x20   spec:\n      secretStoreRef: {name: azure-kv, kind: ClusterSecretStore}\n      target: {name: orders-db}   # ESO003: no data and no dataFrom\n",

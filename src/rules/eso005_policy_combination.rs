@@ -7,7 +7,7 @@ pub const RULE: Rule = Rule {
     name: "policy-combination",
     severity: Severity::Error,
     summary: "a creationPolicy/deletionPolicy combination the ESO webhook rejects",
-    explanation: "ESO's webhook forbids `deletionPolicy: Delete` with `creationPolicy` Merge, None or CreateOrMerge \
+    explanation: "ESO's webhook (`validatePolicies`, apis/externalsecrets/v1/externalsecret_validator.go) forbids `deletionPolicy: Delete` with `creationPolicy` Merge, None or CreateOrMerge \
 (ESO would delete a Secret it does not own), and `deletionPolicy: Merge` with `creationPolicy: None`.\n\n\
 Example:\n\n\
 \x20   target:\n      creationPolicy: Merge\n      deletionPolicy: Delete     # ESO005\n",

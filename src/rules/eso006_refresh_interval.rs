@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "refresh-interval",
     severity: Severity::Error,
     summary: "refreshInterval is not a Go duration",
-    explanation: "`spec.refreshInterval` is parsed with Go's time.ParseDuration: `1h`, `30m`, `1h30m`, `0` (sync \
+    explanation: "ExternalSecretSpec.RefreshInterval is a metav1.Duration (apis/externalsecrets/v1/externalsecret_types.go). \
+`spec.refreshInterval` is parsed with Go's time.ParseDuration: `1h`, `30m`, `1h30m`, `0` (sync \
 once). Words, days and bare numbers are rejected and the ExternalSecret never syncs.\n\n\
 Example:\n\n\
 \x20   spec:\n      refreshInterval: 1 hour    # ESO006: write 1h\n",

@@ -7,7 +7,8 @@ pub const RULE: Rule = Rule {
     name: "key-vault-name",
     severity: Severity::Error,
     summary: "a remoteRef.key is not a valid Azure Key Vault name",
-    explanation: "For a store with the azurekv provider, `remoteRef.key` is `[secret/|key/|cert/]name`, and Key \
+    explanation: "The azurekv provider splits the prefix off in `getObjType` and reads `secret` by default (providers/v1/azure/keyvault/keyvault.go). \
+For a store with the azurekv provider, `remoteRef.key` is `[secret/|key/|cert/]name`, and Key \
 Vault names are 1 to 127 characters of `0-9a-zA-Z-`. Underscores and dots, common in names copied from \
 environment variables, never resolve.\n\n\
 Example:\n\n\

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "cluster-scoped-namespace",
     severity: Severity::Warning,
     summary: "a ClusterSecretStore or ClusterExternalSecret carries metadata.namespace",
-    explanation: "ClusterSecretStore and ClusterExternalSecret are cluster-scoped. kustomize's `namespace:` does not \
+    explanation: "Both are `+kubebuilder:resource:scope=Cluster` (apis/externalsecrets/v1/secretstore_types.go, clusterexternalsecret_types.go). \
+ClusterSecretStore and ClusterExternalSecret are cluster-scoped. kustomize's `namespace:` does not \
 know ESO's CRDs and stamps a namespace on them; the object then differs from what the cluster returns, and Argo CD \
 shows it OutOfSync forever. Move the store to a kustomization without `namespace:`, or remove the field with a \
 patch.\n\n\

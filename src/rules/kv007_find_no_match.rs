@@ -7,7 +7,8 @@ pub const RULE: Rule = Rule {
     name: "find-matches-nothing",
     severity: Severity::Warning,
     summary: "a dataFrom.find (name regexp and/or tags) matches no enabled secret of the vault",
-    explanation: "ESO's azurekv `find` lists the vault, keeps enabled secrets whose tags all match and whose name \
+    explanation: "Mirrors the azurekv provider's `GetAllSecrets` (providers/v1/azure/keyvault/keyvault.go). \
+ESO's azurekv `find` lists the vault, keeps enabled secrets whose tags all match and whose name \
 matches `name.regexp`, and writes them into the Secret. Matching nothing produces an empty Secret: usually a \
 regexp or a tag that differs between environments.\n\n\
 Example:\n\n\

@@ -7,7 +7,8 @@ pub const RULE: Rule = Rule {
     name: "key-object-not-checked",
     severity: Severity::Info,
     summary: "a remoteRef.key of the form key/<name> (a Key Vault key) was not checked",
-    explanation: "`key/<name>` reads a Key Vault *key* (as a JWK), which the secrets API does not list, so its \
+    explanation: "The azurekv provider reads `key/` objects with GetKey (`getObjType`, providers/v1/azure/keyvault/keyvault.go). \
+`key/<name>` reads a Key Vault *key* (as a JWK), which the secrets API does not list, so its \
 existence is not checked. `cert/<name>` references are checked: a certificate has a secret of the same name.\n\n\
 Example:\n\n\
 \x20   remoteRef:\n      key: key/signing-key     # KV008\n",

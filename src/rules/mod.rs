@@ -17,7 +17,11 @@ mod eso005_policy_combination;
 mod eso006_refresh_interval;
 mod eso007_remote_key_name;
 mod eso008_cluster_scoped_namespace;
+mod eso009_data_from_source;
+mod eso010_template_rejected;
+mod eso011_invalid_regexp;
 mod git001_secret_in_git;
+pub mod keyset;
 mod kus001_render;
 mod kus002_not_rendered;
 mod kv000_offline;
@@ -41,8 +45,10 @@ mod sto004_workload_identity_sa;
 mod sto005_cluster_store_auth_namespace;
 mod sto006_store_auth_namespace;
 mod sto007_workload_identity_twice;
+mod sto008_cloud_config;
 mod wrk001_unprovided_secret;
 mod wrk002_missing_secret_key;
+mod wrk003_unknown_secret_keys;
 
 pub use crate::severity::Severity;
 
@@ -123,6 +129,9 @@ pub fn all() -> &'static [&'static Rule] {
         &eso006_refresh_interval::RULE,
         &eso007_remote_key_name::RULE,
         &eso008_cluster_scoped_namespace::RULE,
+        &eso009_data_from_source::RULE,
+        &eso010_template_rejected::RULE,
+        &eso011_invalid_regexp::RULE,
         &git001_secret_in_git::RULE,
         &kus001_render::RULE,
         &kus002_not_rendered::RULE,
@@ -147,8 +156,10 @@ pub fn all() -> &'static [&'static Rule] {
         &sto005_cluster_store_auth_namespace::RULE,
         &sto006_store_auth_namespace::RULE,
         &sto007_workload_identity_twice::RULE,
+        &sto008_cloud_config::RULE,
         &wrk001_unprovided_secret::RULE,
         &wrk002_missing_secret_key::RULE,
+        &wrk003_unknown_secret_keys::RULE,
     ]
 }
 

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "store-ref",
     severity: Severity::Error,
     summary: "a secretStoreRef does not resolve to a store in the environment",
-    explanation: "An ExternalSecret's `secretStoreRef` (and any per-entry `sourceRef.storeRef`) must name a store that \
+    explanation: "ESO looks the store up by kind and name (`resolvers.SecretStore`), a ClusterSecretStore subject to its conditions (`shouldProcessSecret`, pkg/controllers/secretstore/client_manager.go). \
+An ExternalSecret's `secretStoreRef` (and any per-entry `sourceRef.storeRef`) must name a store that \
 exists where the ExternalSecret lands: a SecretStore in the same namespace, or a ClusterSecretStore whose \
 `conditions` admit the namespace. Stores are looked up among everything rendered for the environment, plus the \
 `externalStores` of `.argocd-eso-plugin.yaml` for stores managed outside the repo. REF001 is the reference that is \

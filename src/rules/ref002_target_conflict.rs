@@ -9,7 +9,8 @@ pub const RULE: Rule = Rule {
     name: "target-conflict",
     severity: Severity::Error,
     summary: "two ExternalSecrets, or an ExternalSecret and a Secret, write the same Secret",
-    explanation: "Two ExternalSecrets with the same `target.name` in one namespace, or an ExternalSecret and a plain \
+    explanation: "ESO marks the Secrets it owns with the owner label and refuses a Secret another ExternalSecret owns (pkg/controllers/externalsecret/externalsecret_controller.go, `Reconcile`). \
+Two ExternalSecrets with the same `target.name` in one namespace, or an ExternalSecret and a plain \
 Secret of that name, fight over the Secret: with creationPolicy Owner each takes ownership in turn and Argo CD \
 shows endless changes. Only `creationPolicy: Merge` (or None) is meant to share a Secret.\n\n\
 Example:\n\n\

@@ -9,7 +9,8 @@ pub const RULE: Rule = Rule {
     name: "cluster-store-auth-namespace",
     severity: Severity::Warning,
     summary: "a ClusterSecretStore's authSecretRef gives a namespace for some references and not for others",
-    explanation: "In a ClusterSecretStore, an `authSecretRef` selector without `namespace` is read from the namespace \
+    explanation: "Mirrors `esutils.ValidateReferentSecretSelector` (runtime/esutils/utils.go), called by the azurekv `ValidateStore`. \
+In a ClusterSecretStore, an `authSecretRef` selector without `namespace` is read from the namespace \
 of each ExternalSecret that uses the store. When some selectors name a namespace and others do not, the \
 credential is split across namespaces, which is almost always a forgotten `namespace:`.\n\n\
 Example:\n\n\
