@@ -113,6 +113,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let mut notes = Vec::new();
     let mut described = None;
     let mut all = target;
+    let release;
     if let Some(env_name) = &env {
         let context = environment_context(opts, &repo, boundary.as_deref(), env_name, &rel, &all)?;
         if context.unrendered > 0 {
@@ -124,8 +125,11 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         }
         all.extend(context.resources);
         described = Some(context.description);
+        release = context.eso;
+    } else {
+        release = crate::eso::release::of_repository(&repo, &opts.config);
     }
-    let mut app = finish_app(&opts.config, &opts.vault, opts.stamp, &repo, env, &all, 0..n)?;
+    let mut app = finish_app(opts, &repo, env, &all, 0..n, release.as_ref())?;
     for (r, placed) in app.resources.iter_mut().zip(placed) {
         if placed {
             crate::resource::remove_path(&mut r.value, &["metadata", "namespace"]);
@@ -142,6 +146,8 @@ struct EnvironmentContext {
     unrendered: usize,
     /// What was read, for `-v`.
     description: String,
+    /// The ESO release of the repository (kept in the index, so that a cached run does not look for it again).
+    eso: Option<crate::eso::release::EsoRelease>,
 }
 
 /// Render the overlays of `env_name` that the app at `rel` (whose objects are `app`) needs: from the cached index
@@ -183,7 +189,8 @@ fn environment_context(
                 selected.len(),
                 index.overlays.len().saturating_sub(1)
             );
-            return Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description });
+            let eso = index.eso.clone();
+            return Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description, eso });
         }
     }
     let environments = crate::scan::environments(repo, &opts.config).unwrap_or_default();
@@ -203,6 +210,7 @@ fn environment_context(
             })
             .collect(),
         environments,
+        eso: crate::eso::release::of_repository(repo, &opts.config),
     };
     if let (Some(cache), Some(key)) = (cache, &key) {
         // A cache that cannot be written costs the next run time, not correctness.
@@ -228,7 +236,7 @@ fn environment_context(
             _ => ", no cache".to_string(),
         }
     );
-    Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description })
+    Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description, eso: index.eso })
 }
 
 /// An environment named by the user (`--env`, the `environment` parameter) must be one the repo has: a typo would
@@ -263,17 +271,17 @@ pub fn place_in_namespace(resources: &mut [Resource], ns: &str) -> Vec<bool> {
 }
 
 /// The rest of the pipeline for the app whose objects are `all[target]` (the others are its environment's context):
-/// its own Key Vault references resolved, findings about its objects checked, its rollout hashes stamped.
-/// `diff` calls it directly, to render each overlay of an environment once for all of its apps.
-pub fn finish_app(
-    config: &Config,
-    vault: &VaultOptions,
-    stamp_opts: StampOptions,
+/// its own Key Vault references resolved, findings about its objects checked, its rollout hashes stamped. `opts`
+/// gives the config, vault and stamp options; `repo` is its repository, resolved.
+fn finish_app(
+    opts: &AppOptions,
     repo: &Path,
     env: Option<String>,
     all: &[Resource],
     target: Range<usize>,
+    eso: Option<&crate::eso::release::EsoRelease>,
 ) -> Result<AppOutput, String> {
+    let (config, vault, stamp_opts) = (&opts.config, &opts.vault, opts.stamp);
     let env_name = env.clone().unwrap_or_else(|| "default".to_string());
     let own = all[target.clone()].as_ptr_range();
     let is_target = |r: &Resource| own.contains(&(r as *const Resource));
@@ -286,7 +294,7 @@ pub fn finish_app(
     vault_opts.want_versions = true;
     let vault = crate::vault::stage::run(&demands, &vault_opts)?;
 
-    let view = EnvView { model: &model, vault: Some(&vault) };
+    let view = EnvView { model: &model, vault: Some(&vault), eso };
     let mut positions = Positions::new(repo);
     let findings: Vec<Finding> =
         check_env(&view, config, &mut positions, &is_target).into_iter().map(|(f, _)| f).collect();

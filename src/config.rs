@@ -25,6 +25,49 @@ pub struct Config {
     /// How `generate` (the Argo CD plugin) behaves.
     #[serde(default)]
     pub generate: GenerateConfig,
+    /// The External Secrets Operator release the clusters run (`0.9.11`): which API versions it serves. Else it is
+    /// detected from the repository (the external-secrets chart in an Application, HelmRelease or helmCharts),
+    /// else the latest is assumed.
+    #[serde(default)]
+    pub eso_version: Option<EsoVersion>,
+}
+
+/// An ESO release number, `major.minor.patch` (a leading `v` allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct EsoVersion(pub u32, pub u32, pub u32);
+
+impl EsoVersion {
+    pub fn parse(text: &str) -> Option<EsoVersion> {
+        let t = text.trim().trim_start_matches('v');
+        let mut parts = t.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        // A patch may carry a pre-release or build suffix (0.10.0-rc1).
+        let patch = match parts.next() {
+            Some(p) => p.split(['-', '+']).next()?.parse().ok()?,
+            None => 0,
+        };
+        parts.next().is_none().then_some(EsoVersion(major, minor, patch))
+    }
+}
+
+impl std::fmt::Display for EsoVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+impl<'de> Deserialize<'de> for EsoVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EsoVersion, D::Error> {
+        let v = serde_yaml::Value::deserialize(d)?;
+        let text = match &v {
+            serde_yaml::Value::String(s) => s.clone(),
+            serde_yaml::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        EsoVersion::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("esoVersion: expected a release such as \"0.9.11\""))
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

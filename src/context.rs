@@ -39,6 +39,9 @@ pub struct EnvIndex {
     pub environments: BTreeMap<String, Vec<PathBuf>>,
     pub env: String,
     pub overlays: Vec<OverlaySummary>,
+    /// The repository's ESO release (`eso::release::of_repository`), found once per content.
+    #[serde(default)]
+    pub eso: Option<crate::eso::release::EsoRelease>,
 }
 
 const STORE: &str = "store";
@@ -317,6 +320,7 @@ mod tests {
                 .into_iter()
                 .map(|(d, rs)| OverlaySummary { dir: d.into(), rendered: true, offers: offers(rs) })
                 .collect(),
+            eso: None,
         };
         assert_eq!(index.select(Path::new("a"), &w), [PathBuf::from("b"), PathBuf::from("d")]);
     }
@@ -340,7 +344,7 @@ mod tests {
         std::fs::write(repo.path().join("a.yaml"), "x: 2\n").unwrap();
         let k2 = cache.key(repo.path(), &Fingerprint::Content, "prod", "").unwrap();
         assert_ne!(k1, k2);
-        let index = EnvIndex { environments: BTreeMap::new(), env: "prod".into(), overlays: vec![] };
+        let index = EnvIndex { environments: BTreeMap::new(), env: "prod".into(), overlays: vec![], eso: None };
         assert_eq!(cache.load(&k2), None);
         cache.store(&k2, &index).unwrap();
         assert_eq!(cache.load(&k2), Some(index));

@@ -421,7 +421,7 @@ fn stamp_side(
     vault: &VaultOptions,
     opts: &DiffOptions,
     side: &str,
-    compare_with: Option<(&Side, &Path)>,
+    compare_with: Option<(&Side, &Path, Option<&crate::eso::release::EsoRelease>)>,
 ) -> Result<(Side, BTreeMap<String, Vec<crate::rules::Finding>>), String> {
     let mut out = Side::new();
     let mut findings = BTreeMap::new();
@@ -442,7 +442,7 @@ fn stamp_side(
         let vault_data = crate::vault::stage::run(&demands, vault)?;
         vault_data.failures()?;
         let objects = out.entry(env.clone()).or_default();
-        let other = compare_with.and_then(|(other, _)| other.get(env)).unwrap_or(&no_objects);
+        let other = compare_with.and_then(|(other, _, _)| other.get(env)).unwrap_or(&no_objects);
         let mut changed_apps = Vec::new();
         for range in apps {
             let mut resources = all[range.clone()].to_vec();
@@ -458,12 +458,12 @@ fn stamp_side(
                 changed_apps.push(all[range].as_ptr_range());
             }
         }
-        if let Some((_, repo)) = compare_with
+        if let Some((_, repo, eso)) = compare_with
             && !changed_apps.is_empty()
         {
             let in_changed_app =
                 |r: &crate::resource::Resource| changed_apps.iter().any(|app| app.contains(&(r as *const _)));
-            let view = crate::rules::EnvView { model: &model, vault: Some(&vault_data) };
+            let view = crate::rules::EnvView { model: &model, vault: Some(&vault_data), eso };
             let mut positions = crate::positions::Positions::new(repo);
             let mut found: Vec<crate::rules::Finding> =
                 crate::lint::check_env(&view, config, &mut positions, &in_changed_app)
@@ -648,7 +648,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         &after_vault,
         opts,
         "the working tree",
-        Some((&before, &opts.repo)),
+        Some((&before, &opts.repo, crate::eso::release::of_repository(&opts.repo, &after_config).as_ref())),
     )?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();

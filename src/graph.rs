@@ -92,6 +92,22 @@ pub fn build(view: &EnvView) -> Graph {
         let es_id = format!("es:{}/{}", ns(k.external_secret), k.external_secret.name());
         g.edges.insert((key_id, es_id));
     }
+    // A dataFrom.find reads the secrets it takes from the vault's full listing (as KV007 and rollout see them).
+    for f in view.model.find_refs() {
+        let Some(inv) = view.inventory(&f.vault).filter(|i| i.completeness == crate::vault::Completeness::Full) else {
+            continue;
+        };
+        let es_id = format!("es:{}/{}", ns(f.external_secret), f.external_secret.name());
+        for m in inv.secrets.values().filter(|m| f.takes(&m.name, m.enabled, &m.tags) == Some(true)) {
+            let key_id = format!("key:{}{}", f.vault, m.name.to_lowercase());
+            g.nodes.entry(key_id.clone()).or_insert(Node {
+                kind: NodeKind::Key,
+                label: format!("{}/{}", vault_name(&f.vault), m.name),
+                missing: false,
+            });
+            g.edges.insert((key_id, es_id.clone()));
+        }
+    }
     for r in view.resources {
         for u in secret_uses(r) {
             let secret_id = format!("secret:{}/{}", ns(r), u.secret);
@@ -131,7 +147,7 @@ pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, String> {
     let model = rendered.model(&opts.config);
     let demands = vault_demands(std::slice::from_ref(&model));
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
-    Ok(build(&EnvView { model: &model, vault: Some(&vault) }))
+    Ok(build(&EnvView { model: &model, vault: Some(&vault), eso: None }))
 }
 
 impl Graph {

@@ -285,6 +285,10 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.config)).collect();
     let demands = vault_demands(&models);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
+    let release = crate::eso::release::of_repository(&opts.repo, &opts.config);
+    if let Some(r) = &release {
+        tracing::info!("External Secrets Operator {} (from {})", r.label(), r.source);
+    }
     let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
     // Environments are checked in parallel, each locating its findings with its own position index; the findings
     // are merged in environment order, so the report does not depend on the schedule.
@@ -322,7 +326,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
                 found.extend(locate(raw, rule, sev, &env.name, &mut positions));
             }
         }
-        let view = EnvView { model, vault: Some(&vault) };
+        let view = EnvView { model, vault: Some(&vault), eso: release.as_ref() };
         found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
         found
         })

@@ -50,7 +50,9 @@ pub fn dependencies(model: &EnvModel, vault: &VaultData, position: usize) -> Res
     let mut deps = BTreeSet::new();
     let mut unknown = Vec::new();
     let (keys, finds) = model.refs_at(position);
-    for k in keys {
+    // A Key Vault *key* (`key/<name>`) is not listed by the secrets API, so it has no version here; the stamp covers
+    // the ExternalSecret's other references, and KV008 says its rotation is not tracked.
+    for k in keys.iter().filter(|k| k.object != crate::eso::azure::KeyObject::Key) {
         match (&k.version, vault.inventory(&k.vault).and_then(|inv| inv.get(&k.name))) {
             // A pinned version is the dependency itself: it only changes when the manifest does.
             (Some(v), _) => {
@@ -242,6 +244,37 @@ mod tests {
         let rotated: BTreeSet<_> = [Dependency { revision: "v2".into(), ..a }, b].into();
         assert_ne!(hash(&one), hash(&rotated));
         assert!(hash(&one).starts_with("sha256:") && hash(&one).len() == 7 + 64);
+    }
+
+    /// A `key/` reference has no version in the secrets inventory; before, it left the ExternalSecret and every
+    /// consumer unstamped. Now the stamp covers the other references.
+    #[test]
+    fn a_key_object_does_not_block_the_stamp() {
+        let yaml = "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: {name: kv}\nspec: {provider: {azurekv: {vaultUrl: 'https://kv-a.vault.azure.net/'}}}\n---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: signer, namespace: app}\nspec:\n  secretStoreRef: {name: kv, kind: ClusterSecretStore}\n  data:\n  - {secretKey: jwk, remoteRef: {key: key/signing}}\n  - {secretKey: token, remoteRef: {key: api-token}}\n";
+        let rs: Vec<Resource> = yaml
+            .split("\n---\n")
+            .map(|d| Resource::new(serde_yaml::from_str(d).unwrap(), Default::default()))
+            .collect();
+        let meta = crate::vault::SecretMeta {
+            name: "api-token".into(),
+            enabled: true,
+            version: Some("v7".into()),
+            ..Default::default()
+        };
+        let inventory = crate::vault::Inventory {
+            vault: "https://kv-a.vault.azure.net/".into(),
+            secrets: [("api-token".to_string(), meta)].into(),
+            completeness: Completeness::Full,
+            missing: vec![],
+            source: "test".into(),
+        };
+        let vault = VaultData {
+            inventories: [("https://kv-a.vault.azure.net/".to_string(), Ok(inventory))].into(),
+            ..Default::default()
+        };
+        let model = EnvModel::build("prod", &rs, &[]);
+        let deps = dependencies(&model, &vault, 1).expect("the key object does not make the versions unknown");
+        assert_eq!(deps.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["api-token"]);
     }
 
     fn stamped(yaml: &str) -> Value {

@@ -431,3 +431,27 @@ fn a_misspelt_key_shows_its_kv001_beside_the_change() {
         assert_eq!(env["findings"], serde_json::json!([]), "{}", env["environment"]);
     }
 }
+
+/// The secrets a `dataFrom.find` takes are drawn as its keys (before, the graph left them out).
+#[test]
+fn graph_draws_the_secrets_a_find_takes() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules/WRK002/pass");
+    let out = Command::new(env!("CARGO_BIN_EXE_argocd-eso-plugin"))
+        .args(["graph", repo.to_str().unwrap(), "--env", "test", "--offline", "-o", "mermaid"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let id_of = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .and_then(|l| l.split_whitespace().next())
+            .map(|s| s.split(['[', '(']).next().unwrap().to_string())
+    };
+    let es = id_of("ExternalSecret team/orders-db").expect("the find's ExternalSecret");
+    for taken in ["kv-rules-test/orders-db-host", "kv-rules-test/orders-db-user"] {
+        let key = id_of(taken).unwrap_or_else(|| panic!("{taken} drawn:\n{text}"));
+        assert!(text.contains(&format!("{key} --> {es}")), "{taken} -> orders-db:\n{text}");
+    }
+    assert!(id_of("kv-rules-test/billing-token").is_none(), "a secret the find does not take is not drawn:\n{text}");
+}

@@ -779,3 +779,63 @@ fn lint_decides_as_eso_does() {
     }
     assert!(failures.is_empty(), "{} of {} rows differ from ESO:\n{}", failures.len(), rows.len(), failures.join("\n"));
 }
+
+/// ESO's served API versions follow the release the repository runs (`eso::release`): a repository pinned to chart
+/// 0.9.11 (a real one does) keeps `v1beta1`, and `v1` is the error there; `esoVersion` in the config overrides.
+#[test]
+fn the_eso_release_decides_which_api_versions_are_served() {
+    let lint_with = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        let mut config = "environments:\n- name: test\n  overlays: [overlays/test, platform/overlays/test]\n  vaultInventory: [inventory.json]\n".to_string();
+        if let Some(v) = config_version {
+            config.push_str(&format!("esoVersion: \"{v}\"\n"));
+        }
+        write(".argocd-eso-plugin.yaml", &config);
+        write("inventory.json", INVENTORY);
+        write("overlays/test/kustomization.yaml", "namespace: team\nresources:\n- objects.yaml\n");
+        write(
+            "overlays/test/objects.yaml",
+            &es(DATA).replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
+        );
+        write("platform/overlays/test/kustomization.yaml", "resources:\n- store.yaml\n");
+        write(
+            "platform/overlays/test/store.yaml",
+            &DEFAULT_STORE.replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
+        );
+        if let Some(chart) = pinned_chart {
+            write(
+                "argocd/external-secrets.yaml",
+                &format!(
+                    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: external-secrets\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://charts.external-secrets.io\n    chart: external-secrets\n    targetRevision: {chart}\n  destination: {{server: 'https://kubernetes.default.svc', namespace: external-secrets}}\n"
+                ),
+            );
+        }
+        let mut config = Config::load(root).unwrap();
+        config.rules.insert("KV000".into(), RuleSetting::Off);
+        let vault = VaultOptions { offline: true, now: 1_780_272_000, ..Default::default() };
+        let report = lint(&LintOptions::new(root.to_path_buf(), config, vec![], vault)).unwrap();
+        report.findings.iter().map(|f| (f.code.to_string(), f.message.clone())).collect::<Vec<_>>()
+    };
+    // No release known: the latest, which serves only v1.
+    let latest = lint_with("v1beta1", None, None);
+    assert!(latest.iter().all(|(c, _)| c == "ESO002") && latest.len() == 2, "{latest:?}");
+    assert!(latest[0].1.contains("set esoVersion"), "{latest:?}");
+    // Pinned to 0.9.11 by an Argo CD Application: v1beta1 is right, v1 is the error, and the message says why.
+    assert_eq!(lint_with("v1beta1", Some("0.9.11"), None), vec![]);
+    let v1_on_old = lint_with("v1", Some("0.9.11"), None);
+    assert_eq!(v1_on_old.len(), 2, "{v1_on_old:?}");
+    assert!(v1_on_old[0].1.contains("Operator 0.9.11 (from argocd/external-secrets.yaml)"), "{v1_on_old:?}");
+    // 0.16.x serves both.
+    assert_eq!(lint_with("v1beta1", Some("0.16.2"), None), vec![]);
+    assert_eq!(lint_with("v1", Some("0.16.2"), None), vec![]);
+    // The config wins over the chart found in the repository.
+    assert_eq!(lint_with("v1", Some("0.9.11"), Some("0.17.1")), vec![]);
+    let old = lint_with("v1beta1", None, Some("0.17.1"));
+    assert!(old.iter().all(|(c, m)| c == "ESO002" && m.contains("esoVersion in .argocd-eso-plugin.yaml")), "{old:?}");
+}

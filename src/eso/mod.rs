@@ -4,6 +4,7 @@
 pub mod azure;
 pub mod consumers;
 pub mod crds;
+pub mod release;
 pub mod schema;
 
 use crate::resource::{Resource, get_path};

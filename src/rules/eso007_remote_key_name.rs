@@ -6,8 +6,9 @@ pub const RULE: Rule = Rule {
     code: "ESO007",
     name: "key-vault-name",
     severity: Severity::Error,
-    summary: "a remoteRef.key is not a valid Azure Key Vault name",
-    explanation: "The azurekv provider splits the prefix off in `getObjType` and reads `secret` by default (providers/v1/azure/keyvault/keyvault.go). \
+    summary: "dataFrom.extract of a cert/ or key/ object, or a remoteRef.key is not a valid Azure Key Vault name",
+    explanation: "`dataFrom.extract` of a `cert/` or `key/` object is refused by the provider's `GetSecretMap` \
+(errDataFromCert, errDataFromKey). The azurekv provider splits the prefix off in `getObjType` and reads `secret` by default (providers/v1/azure/keyvault/keyvault.go). \
 For a store with the azurekv provider, `remoteRef.key` is `[secret/|key/|cert/]name`, and Key \
 Vault names are 1 to 127 characters of `0-9a-zA-Z-`. Underscores and dots, common in names copied from \
 environment variables, never resolve.\n\n\
@@ -51,6 +52,17 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                     es.path(&format!("dataFrom[{}].extract.key", f.index)),
                     format!("'{key}' is not a valid Key Vault name"),
                     "Key Vault names use only 0-9, a-z, A-Z and '-' (1-127 characters)",
+                ));
+            } else if azure && let Some(kind) = ["cert/", "key/"].into_iter().find(|p| key.starts_with(p)) {
+                // GetSecretMap refuses them: errDataFromCert, errDataFromKey.
+                out.push(RawFinding::at(
+                    es.resource,
+                    es.path(&format!("dataFrom[{}].extract.key", f.index)),
+                    format!(
+                        "dataFrom.extract cannot read a Key Vault {} ('{key}'): ESO refuses it",
+                        kind.trim_end_matches('/')
+                    ),
+                    "read it with a data entry (remoteRef.key) instead",
                 ));
             }
         }

@@ -9,7 +9,8 @@ pub const RULE: Rule = Rule {
     summary: "a remoteRef.key of the form key/<name> (a Key Vault key) was not checked",
     explanation: "The azurekv provider reads `key/` objects with GetKey (`getObjType`, providers/v1/azure/keyvault/keyvault.go). \
 `key/<name>` reads a Key Vault *key* (as a JWK), which the secrets API does not list, so its \
-existence is not checked. `cert/<name>` references are checked: a certificate has a secret of the same name.\n\n\
+existence is not checked, and its rotation does not change the rollout hash of the workloads that read it (the \
+ExternalSecret's other references still do). `cert/<name>` references are checked: a certificate has a secret of the same name.\n\n\
 Example:\n\n\
 \x20   remoteRef:\n      key: key/signing-key     # KV008\n",
     check,

@@ -34,6 +34,7 @@ mod kv006_pinned_version;
 mod kv007_find_no_match;
 mod kv008_unchecked_object;
 mod kv009_vault_unavailable;
+mod kv010_tag_not_found;
 mod ref001_store_ref;
 mod ref002_target_conflict;
 mod ref003_store_not_in_repo;
@@ -145,6 +146,7 @@ pub fn all() -> &'static [&'static Rule] {
         &kv007_find_no_match::RULE,
         &kv008_unchecked_object::RULE,
         &kv009_vault_unavailable::RULE,
+        &kv010_tag_not_found::RULE,
         &ref001_store_ref::RULE,
         &ref002_target_conflict::RULE,
         &ref003_store_not_in_repo::RULE,
@@ -190,6 +192,8 @@ pub use kv000_offline::CODE as VAULT_SKIPPED;
 pub struct EnvView<'a> {
     pub model: &'a EnvModel<'a>,
     pub vault: Option<&'a crate::vault::stage::VaultData>,
+    /// The ESO release the clusters run, when known (else the latest).
+    pub eso: Option<&'a crate::eso::release::EsoRelease>,
 }
 
 impl<'a> std::ops::Deref for EnvView<'a> {

@@ -1,0 +1,193 @@
+//! Which External Secrets Operator release the clusters run, and so which API versions they serve.
+//!
+//! ESO 0.16.0 started serving `external-secrets.io/v1` next to `v1beta1`; 0.17.0 stopped serving `v1beta1` (its
+//! release notes: "v0.17.0 Stops serving v1beta1 apis"). A repository pinned to an older chart therefore must keep
+//! `v1beta1`, and telling it to move to `v1` would break it.
+
+use crate::config::{Config, EsoVersion};
+use crate::files;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+use std::path::Path;
+
+/// A release and where it was learnt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsoRelease {
+    pub version: (u32, u32, u32),
+    /// `esoVersion in .argocd-eso-plugin.yaml`, or the repo-relative file naming the chart.
+    pub source: String,
+}
+
+impl EsoRelease {
+    fn of(v: EsoVersion, source: String) -> EsoRelease {
+        EsoRelease { version: (v.0, v.1, v.2), source }
+    }
+
+    pub fn label(&self) -> String {
+        let (a, b, c) = self.version;
+        format!("{a}.{b}.{c}")
+    }
+
+    /// Whether this release serves `external-secrets.io/<api_version>`; None when the CRDs shipped with this tool
+    /// (the latest) decide.
+    pub fn serves(&self, api_version: &str) -> Option<bool> {
+        match (self.version, api_version) {
+            (v, "v1") if v < (0, 16, 0) => Some(false),
+            (v, "v1beta1") if v < (0, 17, 0) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// The release from the config, else the one the repository installs (the lowest, when it names several), else
+/// None (the latest).
+pub fn of_repository(repo: &Path, config: &Config) -> Option<EsoRelease> {
+    if let Some(v) = config.eso_version {
+        return Some(EsoRelease::of(v, format!("esoVersion in {}", crate::config::FILE_NAME)));
+    }
+    detect(repo)
+}
+
+/// Files looked at: kustomizations (helmCharts) and files whose path names Argo CD, Flux or ESO. Bounded, so that a
+/// fleet repository is not read twice.
+fn candidate(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    (name.ends_with(".yaml") || name.ends_with(".yml"))
+        && (name.starts_with("kustomization.")
+            || ["external-secrets", "eso", "application", "appset", "helmrelease", "argocd", "flux", "release"]
+                .iter()
+                .any(|w| lower.contains(w)))
+}
+
+const MAX_FILES: usize = 5_000;
+const MAX_BYTES: u64 = 1 << 20;
+
+fn detect(repo: &Path) -> Option<EsoRelease> {
+    let mut found: Vec<(EsoVersion, String)> = Vec::new();
+    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || crate::scan::SKIPPED_DIRS.contains(&name.as_ref()))
+    });
+    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()).take(50 * MAX_FILES) {
+        let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if !candidate(&rel) || found.len() > MAX_FILES {
+            continue;
+        }
+        let Ok(text) = files::read_text(Some(repo), entry.path(), MAX_BYTES) else { continue };
+        if !text.contains("external-secrets") {
+            continue;
+        }
+        for doc in crate::kustomize::loader::split_documents(&text) {
+            let Ok(v) = serde_yaml::from_str::<Value>(doc.text) else { continue };
+            for version in chart_versions(&v) {
+                found.push((version, rel.clone()));
+            }
+        }
+    }
+    found.sort();
+    let (lowest, source) = found.first()?.clone();
+    let others = found.iter().filter(|(v, _)| *v != lowest).count();
+    let source =
+        if others > 0 { format!("{source} (the lowest of {} chart versions found)", found.len()) } else { source };
+    Some(EsoRelease::of(lowest, source))
+}
+
+/// The external-secrets chart versions one document installs: an Argo CD Application or ApplicationSet template
+/// (`source`/`sources` with `chart: external-secrets`, `targetRevision`), a Flux HelmRelease (`spec.chart.spec`), a
+/// kustomization's `helmCharts`.
+fn chart_versions(doc: &Value) -> Vec<EsoVersion> {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let is_eso =
+        |name: Option<String>| name.is_some_and(|n| n == "external-secrets" || n.ends_with("/external-secrets"));
+    let mut out = Vec::new();
+    let mut sources = |spec: Option<&Value>| {
+        let Some(spec) = spec else { return };
+        let list: Vec<&Value> = spec
+            .get("sources")
+            .and_then(Value::as_sequence)
+            .map(|l| l.iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain(spec.get("source"))
+            .collect();
+        for src in list {
+            if is_eso(s(src, "chart")) {
+                out.extend(s(src, "targetRevision").and_then(|t| EsoVersion::parse(&t)));
+            }
+        }
+    };
+    match doc.get("kind").and_then(Value::as_str) {
+        Some("Application") => sources(doc.get("spec")),
+        Some("ApplicationSet") => sources(doc.get("spec").and_then(|s| s.get("template")).and_then(|t| t.get("spec"))),
+        Some("HelmRelease") => {
+            if let Some(chart) = doc.get("spec").and_then(|s| s.get("chart")).and_then(|c| c.get("spec"))
+                && is_eso(s(chart, "chart"))
+            {
+                out.extend(s(chart, "version").and_then(|t| EsoVersion::parse(&t)));
+            }
+        }
+        _ => {}
+    }
+    for chart in doc.get("helmCharts").and_then(Value::as_sequence).into_iter().flatten() {
+        if is_eso(s(chart, "name")) {
+            out.extend(s(chart, "version").and_then(|t| EsoVersion::parse(&t)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(yaml: &str) -> Vec<String> {
+        chart_versions(&serde_yaml::from_str(yaml).unwrap()).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_chart_version_is_read_where_each_tool_writes_it() {
+        assert_eq!(
+            versions(
+                "kind: Application\nspec:\n  source: {repoURL: 'https://charts.external-secrets.io', chart: external-secrets, targetRevision: 0.9.11}\n"
+            ),
+            ["0.9.11"]
+        );
+        assert_eq!(
+            versions(
+                "kind: Application\nspec:\n  sources:\n  - {chart: external-secrets, targetRevision: v0.16.2}\n  - {repoURL: x, path: values}\n"
+            ),
+            ["0.16.2"]
+        );
+        assert_eq!(
+            versions(
+                "kind: HelmRelease\nspec:\n  chart:\n    spec: {chart: external-secrets, version: '0.10.4', sourceRef: {kind: HelmRepository, name: eso}}\n"
+            ),
+            ["0.10.4"]
+        );
+        assert_eq!(
+            versions(
+                "helmCharts:\n- {name: external-secrets, version: 0.14.0, repo: 'https://charts.external-secrets.io'}\n"
+            ),
+            ["0.14.0"]
+        );
+        assert!(
+            versions("kind: Application\nspec:\n  source: {chart: external-secrets, targetRevision: '0.9.*'}\n")
+                .is_empty()
+        );
+        assert!(
+            versions("kind: Application\nspec:\n  source: {chart: cert-manager, targetRevision: 1.14.0}\n").is_empty()
+        );
+    }
+
+    #[test]
+    fn served_api_versions_follow_the_release() {
+        let at = |v| EsoRelease { version: v, source: String::new() };
+        assert_eq!(at((0, 9, 11)).serves("v1"), Some(false));
+        assert_eq!(at((0, 9, 11)).serves("v1beta1"), Some(true));
+        assert_eq!(at((0, 16, 2)).serves("v1"), None);
+        assert_eq!(at((0, 16, 2)).serves("v1beta1"), Some(true));
+        assert_eq!(at((0, 17, 0)).serves("v1beta1"), None);
+    }
+}
