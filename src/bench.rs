@@ -137,6 +137,8 @@ pub fn write_fleet_repo(root: &Path, apps: usize) -> std::io::Result<FleetRepo> 
             "- name: {env}\n  overlays: [\"apps/*/overlays/{env}\", \"platform/*/overlays/{env}\"]\n  vaultInventory: [inventories/{env}.json]\n"
         ));
     }
+    // No Key Vault in a benchmark: generate is asked, explicitly, to read the inventories.
+    config.push_str("generate:\n  versions: inventory\n");
     std::fs::write(root.join(crate::config::FILE_NAME), config)?;
     Ok(FleetRepo { overlays, app: PathBuf::from(format!("apps/app-{:04}/overlays/prod", apps / 2)) })
 }
