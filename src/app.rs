@@ -103,7 +103,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let mut target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
     let n = target.len();
     let placed = match opts.destination_namespace.as_deref().filter(|ns| !ns.is_empty()) {
-        Some(ns) => place_in_namespace(&mut target, ns),
+        Some(ns) => crate::model::place_in_namespace(&mut target, ns),
         None => vec![false; n],
     };
 
@@ -250,24 +250,6 @@ fn check_environment(opts: &AppOptions, environments: &BTreeMap<String, Vec<Path
         return Err(format!("unknown environment '{asked}' (this repository has: {})", known.join(", ")));
     }
     Ok(())
-}
-
-/// Give every namespaced object without a namespace `ns`, as Argo CD does when it applies them to an Application's
-/// destination namespace (cluster-scoped kinds, ESO's ClusterSecretStore and ClusterExternalSecret included, stay
-/// without). Which objects were placed, by position.
-pub fn place_in_namespace(resources: &mut [Resource], ns: &str) -> Vec<bool> {
-    resources
-        .iter_mut()
-        .map(|r| {
-            let cluster_scoped =
-                r.gvk().is_cluster_scoped() || crate::eso::EsoKind::of(r).is_some_and(|k| k.is_cluster_scoped());
-            let place = r.namespace().is_empty() && !cluster_scoped;
-            if place {
-                r.set_namespace(ns);
-            }
-            place
-        })
-        .collect()
 }
 
 /// The rest of the pipeline for the app whose objects are `all[target]` (the others are its environment's context):

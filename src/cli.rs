@@ -142,6 +142,10 @@ pub enum Command {
         /// Only these environments (repeatable).
         #[arg(long = "env")]
         envs: Vec<String>,
+        /// Print the `.argocd-eso-plugin.yaml` entries to paste for the stores referenced but rendered nowhere
+        /// (REF003), instead of the findings.
+        #[arg(long)]
+        suggest_config: bool,
         #[command(flatten)]
         vault: VaultArgs,
     },
@@ -484,7 +488,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
         Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => {
             crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?)
         }
-        Command::Lint { repo, output, fail_on, envs, vault } => {
+        Command::Lint { repo, output, fail_on, envs, suggest_config, vault } => {
             if !repo.is_dir() {
                 return Err(format!("{} is not a directory", repo.display()));
             }
@@ -507,6 +511,9 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             }
             if report.environments.is_empty() {
                 note("no kustomization directory found: nothing was checked");
+            }
+            if suggest_config {
+                return Ok((crate::lint::suggested_config(&report), 0));
             }
             let ctx = crate::output::Context { repo: &repo, color: color_stdout() };
             let text = crate::output::render(output, &report, &ctx)?;

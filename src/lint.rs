@@ -64,6 +64,8 @@ pub struct Report {
     /// Each environment's overlays, and how the environments were found (`lint -v` prints them).
     pub layout: Vec<(String, Vec<PathBuf>)>,
     pub discovery: crate::scan::Discovery,
+    /// Stores referenced but rendered nowhere: (kind, name, namespace) -> the environments (REF003's subjects).
+    pub missing_stores: BTreeMap<(String, String, Option<String>), Vec<String>>,
 }
 
 impl Report {
@@ -109,7 +111,8 @@ fn render_discovered(
     }
     let total: usize = selected.iter().map(|(_, d)| d.len()).sum();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    Ok(selected
+    let inferred = std::sync::atomic::AtomicUsize::new(0);
+    let rendered = selected
         .into_par_iter()
         .map(|(name, dirs)| {
             let templates = crate::template::TemplateContext { env: Some(name.clone()), ..Default::default() };
@@ -131,7 +134,22 @@ fn render_discovered(
             let mut env = RenderedEnv { name, dirs: dirs.clone(), resources: Vec::new(), failures: Vec::new() };
             for (dir, r) in results {
                 match r {
-                    Ok(rs) => env.resources.extend(rs),
+                    Ok(mut rs) => {
+                        // Argo CD applies namespace-less objects into the Application's destination namespace. With
+                        // no Application to read, the overlay's one namespace is the likely destination: without it
+                        // a SecretStore or Secret reference would be looked up in no namespace at all.
+                        if let Some(ns) = crate::model::only_namespace(&rs) {
+                            let placed = crate::model::place_in_namespace(&mut rs, &ns).into_iter().filter(|p| *p).count();
+                            if placed > 0 {
+                                inferred.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                tracing::debug!(
+                                    "{}: {placed} object(s) without a namespace checked in '{ns}', the overlay's only namespace (Argo CD would use the Application's destination namespace)",
+                                    dir.display()
+                                );
+                            }
+                        }
+                        env.resources.extend(rs)
+                    }
                     Err(e) => {
                         let unsupported = match &e {
                             kustomize::KustomizeError::Unsupported { field, .. } => Some(field.clone()),
@@ -143,7 +161,15 @@ fn render_discovered(
             }
             env
         })
-        .collect())
+        .collect();
+    let inferred = inferred.into_inner();
+    if inferred > 0 {
+        tracing::info!(
+            "{inferred} overlay(s): objects without a namespace were checked in the overlay's only namespace, where Argo CD \
+             would apply them to the Application's destination (-v lists them)"
+        );
+    }
+    Ok(rendered)
 }
 
 fn ignored_by_annotation(r: &Resource, code: &str) -> bool {
@@ -292,7 +318,8 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
     // Environments are checked in parallel, each locating its findings with its own position index; the findings
     // are merged in environment order, so the report does not depend on the schedule.
-    let per_env: Vec<Vec<(Finding, String)>> = envs
+    type Missing = Vec<(String, String, Option<String>)>;
+    let per_env: Vec<(Vec<(Finding, String)>, Missing)> = envs
         .par_iter()
         .zip(&models)
         .map(|(env, model)| {
@@ -328,9 +355,16 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         }
         let view = EnvView { model, vault: Some(&vault), eso: release.as_ref() };
         found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
-        found
+        (found, rules::missing_stores(&view))
         })
         .collect();
+    let mut missing_stores: BTreeMap<(String, String, Option<String>), Vec<String>> = BTreeMap::new();
+    for (env, (_, missing)) in envs.iter().zip(&per_env) {
+        for store in missing {
+            missing_stores.entry(store.clone()).or_default().push(env.name.clone());
+        }
+    }
+    let per_env: Vec<Vec<(Finding, String)>> = per_env.into_iter().map(|(found, _)| found).collect();
     // One finding per root cause: the same rule at the same source position and field, whatever the environment.
     let mut merged: BTreeMap<(PathBuf, u32, u32, &'static str, String), Finding> = BTreeMap::new();
     let overlays = envs.iter().map(|e| e.dirs.len()).sum();
@@ -392,5 +426,32 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         overlays,
         layout: envs.iter().map(|e| (e.name.clone(), e.dirs.clone())).collect(),
         discovery,
+        missing_stores,
     })
+}
+
+/// The `externalStores` block for the stores `report` found referenced but rendered nowhere, as YAML to paste into
+/// `.argocd-eso-plugin.yaml` (each vaultUrl left for the user to fill in).
+pub fn suggested_config(report: &Report) -> String {
+    if report.missing_stores.is_empty() {
+        return "# Nothing to add: every store the ExternalSecrets reference is rendered in their environment.\n"
+            .into();
+    }
+    let mut out = String::from(
+        "# Stores the ExternalSecrets reference that no overlay of their environment renders (REF003). If they are\n\
+         # managed outside this repository, paste this into .argocd-eso-plugin.yaml and fill in each vaultUrl, so\n\
+         # that their Key Vault references are checked too. A name here that should exist in the repo is a typo.\n\
+         externalStores:\n",
+    );
+    for ((kind, name, namespace), envs) in &report.missing_stores {
+        out.push_str(&format!("- name: {name}\n  kind: {kind}\n"));
+        if let Some(ns) = namespace {
+            out.push_str(&format!("  namespace: {ns}\n"));
+        }
+        out.push_str(&format!(
+            "  vaultUrl: https://<vault>.vault.azure.net/   # fill in\n  environments: [{}]\n",
+            envs.join(", ")
+        ));
+    }
+    out
 }

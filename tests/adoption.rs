@@ -238,3 +238,73 @@ fn fish_and_zsh_completions_offer_subcommand_flags() {
         assert!(lint_case.contains(flag), "zsh: the lint case lacks {flag}");
     }
 }
+
+/// A real-repo pattern: the overlay's objects carry no namespace (Argo CD applies them to the Application's
+/// destination), except a SecretStore written with its namespace. lint checks the namespace-less ExternalSecret and
+/// workload in that namespace, as Argo CD would apply them, instead of in no namespace (a false REF001/REF003 before),
+/// and says so. A typo in the store's name is still found.
+#[test]
+fn lint_checks_namespace_less_objects_in_the_overlays_only_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("apps/orders/overlays/prod");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("kustomization.yaml"), "resources:\n- store.yaml\n- objects.yaml\n").unwrap();
+    std::fs::write(
+        app.join("store.yaml"),
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: orders\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-orders.vault.azure.net/\n      serviceAccountRef: {name: orders}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n  namespace: orders\n  annotations: {azure.workload.identity/client-id: 4a1d5c4f-903c-4166-b83f-6a262386c0de}\n",
+    )
+    .unwrap();
+    let objects = |store: &str| {
+        format!(
+            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: orders-db\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {{name: {store}, kind: SecretStore}}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {{key: orders-db-password}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n  selector:\n    matchLabels: {{app: orders}}\n  template:\n    metadata:\n      labels: {{app: orders}}\n    spec:\n      containers:\n      - name: orders\n        image: orders:1\n        envFrom:\n        - secretRef: {{name: orders-db}}\n"
+        )
+    };
+    std::fs::write(app.join("objects.yaml"), objects("orders-kv")).unwrap();
+    let lint = |extra: &[&str]| bin().args(["lint", "--offline"]).args(extra).arg(dir.path()).output().unwrap();
+    let out = lint(&["-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .filter(|c| *c != "KV000")
+        .collect();
+    assert!(codes.is_empty(), "{codes:?}\n{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&lint(&["-v"]).stderr).to_string();
+    assert!(said.contains("apps/orders/overlays/prod: 2 object(s) without a namespace checked in 'orders'"), "{said}");
+
+    std::fs::write(app.join("objects.yaml"), objects("orders-kvv")).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&lint(&["-o", "json"]).stdout).unwrap();
+    let codes: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"REF001"), "{codes:?}");
+}
+
+/// `lint --suggest-config` prints the externalStores block for stores rendered nowhere; pasted into the config
+/// (with the vault filled in), it turns the REF003 warnings into checked references.
+#[test]
+fn the_suggested_config_silences_ref003_once_pasted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = root().join("testdata/rules/REF003/fail");
+    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let to = tmp.path().join(e.path().strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(e.path(), to).unwrap();
+    }
+    let codes = |dir: &Path| {
+        let out = bin().args(["lint", "--offline", "-o", "json"]).arg(dir).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(codes(tmp.path()).contains(&"REF003".to_string()));
+    let out = bin().args(["lint", "--offline", "--suggest-config"]).arg(tmp.path()).output().unwrap();
+    assert!(out.status.success());
+    let suggestion = String::from_utf8(out.stdout).unwrap();
+    assert!(suggestion.contains("externalStores:\n- name: platform-kv\n  kind: ClusterSecretStore\n"), "{suggestion}");
+    let config = tmp.path().join(".argocd-eso-plugin.yaml");
+    let before = std::fs::read_to_string(&config).unwrap_or_default();
+    let filled = suggestion.replace("https://<vault>.vault.azure.net/", "https://kv-platform.vault.azure.net/");
+    std::fs::write(&config, format!("{before}{filled}")).unwrap();
+    let after = codes(tmp.path());
+    assert!(!after.contains(&"REF003".to_string()), "{after:?}");
+}

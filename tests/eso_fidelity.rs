@@ -590,6 +590,23 @@ fn rows() -> Vec<Row> {
         &["REF002"],
     ));
 
+    // One root cause, one finding: a store reference that does not resolve is said once; the Secret its
+    // ExternalSecret would write still counts as provided (no WRK001), and its keys are not guessed (no WRK002).
+    rows.push(row(
+        "a misspelt store: REF001 only",
+        CONTROLLER,
+        "getStore (store not found)",
+        format!("{}{}", es(DATA).replace("name: azure-kv", "name: azure-kvv"), reads("app-db", "PASSWORD")),
+        &["REF001"],
+    ));
+    rows.push(row(
+        "a store rendered nowhere: REF003 only",
+        CONTROLLER,
+        "getStore (store not found)",
+        format!("{}{}", es(DATA).replace("name: azure-kv", "name: platform-kv"), reads("app-db", "PASSWORD")),
+        &["REF003"],
+    ));
+
     // find and rewrite: handleFindAllSecrets, RewriteMap.
     let find = |name: &str, entry: &str, key: &str, expect: &[&'static str]| {
         row(

@@ -273,6 +273,38 @@ impl<'a> EnvModel<'a> {
     }
 }
 
+/// Give every namespaced object without a namespace `ns`, as Argo CD does when it applies them to an Application's
+/// destination namespace (cluster-scoped kinds, ESO's ClusterSecretStore and ClusterExternalSecret included, stay
+/// without). Which objects were placed, by position.
+pub fn place_in_namespace(resources: &mut [Resource], ns: &str) -> Vec<bool> {
+    resources
+        .iter_mut()
+        .map(|r| {
+            let cluster_scoped =
+                r.gvk().is_cluster_scoped() || crate::eso::EsoKind::of(r).is_some_and(|k| k.is_cluster_scoped());
+            let place = r.namespace().is_empty() && !cluster_scoped;
+            if place {
+                r.set_namespace(ns);
+            }
+            place
+        })
+        .collect()
+}
+
+/// The namespace Argo CD would most likely apply an overlay's namespace-less objects to when no Application says:
+/// the one namespace all its other namespaced objects render into. None when there are none, or several.
+pub fn only_namespace(resources: &[Resource]) -> Option<String> {
+    let mut found: Option<&str> = None;
+    for r in resources.iter().filter(|r| !r.namespace().is_empty()) {
+        match found {
+            None => found = Some(r.namespace()),
+            Some(ns) if ns == r.namespace() => {}
+            Some(_) => return None,
+        }
+    }
+    found.map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,6 +185,7 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 pub use kus001_render::CODE as RENDER_FAILED;
 pub use kus002_not_rendered::CODE as NOT_RENDERED;
 pub use kv000_offline::CODE as VAULT_SKIPPED;
+pub use ref003_store_not_in_repo::missing_stores;
 
 /// What a rule reads: the environment model, and the vault stage's inventories (None when the stage did not run).
 /// It dereferences to the model, so a rule writes `env.stores()` or `env.resolve_store(..)`.

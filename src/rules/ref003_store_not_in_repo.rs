@@ -48,3 +48,19 @@ fn check<'a>(env: &EnvView<'a>) -> Vec<RawFinding<'a>> {
     }
     out
 }
+
+/// The stores an environment references but renders nowhere (REF003's subjects): (kind, name, namespace for a
+/// SecretStore). `lint --suggest-config` turns them into the `externalStores` block to paste.
+pub fn missing_stores(env: &EnvView<'_>) -> Vec<(String, String, Option<String>)> {
+    let mut out: Vec<(String, String, Option<String>)> = store_refs(env)
+        .into_iter()
+        .filter(|(_, namespace, sr)| matches!(unresolved(env, namespace, sr), Some(Unresolved::NotInRepo(_))))
+        .map(|(_, namespace, sr)| {
+            let ns = (sr.kind == "SecretStore").then_some(namespace);
+            (sr.kind, sr.name, ns)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
