@@ -8,6 +8,14 @@ pub struct CrdVersion {
     pub name: String,
     pub served: bool,
     pub schema: Option<Value>,
+    /// `schema` compiled for validation, on first use.
+    compiled: OnceLock<Option<super::schema::Compiled>>,
+}
+
+impl CrdVersion {
+    pub fn compiled(&self) -> Option<&super::schema::Compiled> {
+        self.compiled.get_or_init(|| self.schema.as_ref().map(super::schema::Compiled::new)).as_ref()
+    }
 }
 
 pub struct Crd {
@@ -78,6 +86,7 @@ fn parse(text: &str) -> Crd {
                 name: x["name"].as_str().unwrap_or_default().to_string(),
                 served: x["served"].as_bool().unwrap_or(false),
                 schema: x.get("schema").cloned(),
+                compiled: OnceLock::new(),
             })
             .collect(),
     }

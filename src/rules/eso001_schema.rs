@@ -25,11 +25,11 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
         let _ = kind;
         let Some(crd) = crds::crd_for(r.kind()) else { continue };
         let version = r.gvk().version;
-        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.schema.as_ref())
+        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.compiled())
         else {
             continue; // unserved or unknown versions are ESO002's
         };
-        for v in crate::eso::schema::validate(&r.value, schema) {
+        for v in schema.validate(&r.value) {
             let hint = if v.message.starts_with("unknown field") {
                 "remove the field or fix its spelling; `argocd-eso-plugin explain ESO001` lists what the rule checks"
             } else if v.message.starts_with("required") {

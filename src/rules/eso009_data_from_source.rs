@@ -9,9 +9,9 @@ pub const RULE: Rule = Rule {
     summary: "a dataFrom entry has none of extract, find and sourceRef, or two of extract, find and generatorRef",
     explanation: "ESO's webhook (`validateExternalSecret` in apis/externalsecrets/v1/externalsecret_validator.go) \
 checks each `dataFrom` entry: `validateFindExtractSourceRef` wants one of `extract`, `find` or `sourceRef`; \
-`validateExtractFindGenerator` refuses two of `extract`, `find` and `sourceRef.generatorRef` together; \
-`validateSourceRef` wants a `sourceRef` to name a `generatorRef` or a `storeRef`. The webhook rejects the \
-ExternalSecret, so Argo CD's sync fails.\n\n\
+`validateExtractFindGenerator` refuses two of `extract`, `find` and `sourceRef.generatorRef` together. (Its \
+`validateSourceRef`, a `sourceRef` naming neither `generatorRef` nor `storeRef`, is refused earlier by the CRD \
+schema: ESO001.) The webhook rejects the ExternalSecret, so Argo CD's sync fails.\n\n\
 Example:\n\n\
 \x20   dataFrom:\n    - extract: {key: orders-db}\n      find: {name: {regexp: '^orders-'}}   # ESO009: extract and find together\n",
     check,
@@ -26,7 +26,6 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             let present = |k: &str| item.get(k).is_some_and(|v| !v.is_null());
             let source_ref = item.get("sourceRef").filter(|v| !v.is_null());
             let generator = source_ref.and_then(|s| s.get("generatorRef")).is_some_and(|v| !v.is_null());
-            let store = source_ref.and_then(|s| s.get("storeRef")).is_some_and(|v| !v.is_null());
             let set: Vec<&str> =
                 [("extract", present("extract")), ("find", present("find")), ("sourceRef.generatorRef", generator)]
                     .into_iter()
@@ -42,12 +41,9 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                     format!("dataFrom[{i}] sets none of extract, find and sourceRef"),
                     "add extract: {key: ...} or find: {name: {regexp: ...}}",
                 ))
-            } else if source_ref.is_some() && !generator && !store {
-                Some((
-                    format!("dataFrom[{i}].sourceRef names neither a generatorRef nor a storeRef"),
-                    "name the store (sourceRef.storeRef) or the generator (sourceRef.generatorRef)",
-                ))
             } else {
+                // A sourceRef naming neither generatorRef nor storeRef (`validateSourceRef`) is refused earlier by
+                // the CRD schema (minProperties 1, no other fields): ESO001's finding, not a second one here.
                 None
             };
             if let Some((message, hint)) = problem {
