@@ -824,7 +824,7 @@ fn lint_decides_as_eso_does() {
 /// 0.9.11 (a real one does) keeps `v1beta1`, and `v1` is the error there; `esoVersion` in the config overrides.
 #[test]
 fn the_eso_release_decides_which_api_versions_are_served() {
-    let lint_with = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>| {
+    let lint_spec = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>, spec: &str| {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let write = |path: &str, text: &str| {
@@ -841,7 +841,7 @@ fn the_eso_release_decides_which_api_versions_are_served() {
         write("overlays/test/kustomization.yaml", "namespace: team\nresources:\n- objects.yaml\n");
         write(
             "overlays/test/objects.yaml",
-            &es(DATA).replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
+            &es(spec).replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
         );
         write("platform/overlays/test/kustomization.yaml", "resources:\n- store.yaml\n");
         write(
@@ -862,6 +862,9 @@ fn the_eso_release_decides_which_api_versions_are_served() {
         let report = lint(&LintOptions::new(root.to_path_buf(), config, vec![], vault)).unwrap();
         report.findings.iter().map(|f| (f.code.to_string(), f.message.clone())).collect::<Vec<_>>()
     };
+    let lint_with = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>| {
+        lint_spec(api, pinned_chart, config_version, DATA)
+    };
     // No release known: the latest, which serves only v1.
     let latest = lint_with("v1beta1", None, None);
     assert!(latest.iter().all(|(c, _)| c == "ESO002") && latest.len() == 2, "{latest:?}");
@@ -871,6 +874,10 @@ fn the_eso_release_decides_which_api_versions_are_served() {
     let v1_on_old = lint_with("v1", Some("0.9.11"), None);
     assert_eq!(v1_on_old.len(), 2, "{v1_on_old:?}");
     assert!(v1_on_old[0].1.contains("Operator 0.9.11 (from argocd/external-secrets.yaml)"), "{v1_on_old:?}");
+    // A v1beta1 object on a release that serves it is checked against the v1beta1 schema.
+    let typo = lint_spec("v1beta1", Some("0.9.11"), None, &format!("  refreshIntervall: 1h\n{DATA}"));
+    assert_eq!(typo.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["ESO001"], "{typo:?}");
+    assert!(typo[0].1.contains("unknown field 'refreshIntervall'"), "{typo:?}");
     // 0.16.x serves both.
     assert_eq!(lint_with("v1beta1", Some("0.16.2"), None), vec![]);
     assert_eq!(lint_with("v1", Some("0.16.2"), None), vec![]);

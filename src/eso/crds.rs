@@ -47,8 +47,7 @@ fn strip_descriptions(v: &mut Value) {
     }
 }
 
-/// Turn a CRD manifest into the compact form embedded here: group, kind, scope and each version's schema (served
-/// versions only carry one).
+/// Turn a CRD manifest into the compact form embedded here: group, kind, scope and each version's schema.
 pub fn extract(crd: &Value) -> Value {
     let spec = &crd["spec"];
     let mut versions = Vec::new();
@@ -57,7 +56,8 @@ pub fn extract(crd: &Value) -> Value {
         let mut out = Map::new();
         out.insert("name".into(), v["name"].clone());
         out.insert("served".into(), Value::Bool(served));
-        if served {
+        // Unserved versions keep their schema too: an older ESO release serves them (`eso::release`).
+        if v["schema"]["openAPIV3Schema"].is_object() {
             let mut schema = v["schema"]["openAPIV3Schema"].clone();
             strip_descriptions(&mut schema);
             out.insert("schema".into(), schema);

@@ -11,8 +11,12 @@ pub const RULE: Rule = Rule {
     explanation: "The schemas are the CRDs ESO ships (config/crds/bases in ESO 2.9), which the API server enforces. \
 Checks ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret and PushSecret objects \
 against the OpenAPI schema of the External Secrets Operator CRDs (v2.9.0, carried in the binary): unknown fields, \
-wrong types, values outside an enum, strings that do not match a pattern, and missing required fields. The API \
-server rejects such an object, or silently drops an unknown field, so the typo shows up as a Degraded app.\n\n\
+wrong types, values outside an enum, strings that do not match a pattern, missing required fields, \
+minProperties/maxProperties (one-of-two references), formats; the schema is converted to JSON Schema and checked by \
+the jsonschema crate (`eso::schema`). The CRDs' CEL rules (`x-kubernetes-validations`) run too, as the API server's \
+CEL admission runs them. A `v1beta1` object is checked against the `v1beta1` schema when the repository's ESO release \
+serves it (`eso::release`). The API server rejects such an object, or silently drops an unknown field, so the typo \
+shows up as a Degraded app.\n\n\
 Example (the field is `refreshInterval`, and a Go duration is a string):\n\n\
     spec:\n      refreshIntervall: 1h      # ESO001: unknown field 'refreshIntervall'\n      target:\n        creationPolicy: Own     # ESO001: \"Own\" is not one of: Owner, Orphan, Merge, None\n",
     check,
@@ -21,13 +25,17 @@ Example (the field is `refreshInterval`, and a Go duration is a string):\n\n\
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     for r in env.resources {
-        let Some(kind) = EsoKind::of(r) else { continue };
-        let _ = kind;
+        if EsoKind::of(r).is_none() {
+            continue;
+        }
         let Some(crd) = crds::crd_for(r.kind()) else { continue };
         let version = r.gvk().version;
-        let Some(schema) = crd.versions.iter().find(|v| v.name == version && v.served).and_then(|v| v.compiled())
+        // A version this ESO release serves (the CRD's, or an older release's: `eso::release`) is validated against
+        // its own schema; an unserved or unknown one is ESO002's.
+        let served = |v: &crds::CrdVersion| v.served || env.eso.and_then(|e| e.serves(&v.name)) == Some(true);
+        let Some(schema) = crd.versions.iter().find(|v| v.name == version && served(v)).and_then(|v| v.compiled())
         else {
-            continue; // unserved or unknown versions are ESO002's
+            continue;
         };
         for v in schema.validate(&r.value) {
             let hint = if v.message.starts_with("unknown field") {
