@@ -94,13 +94,15 @@ pub struct RenderFailure {
 /// Render every overlay of every selected environment (in parallel).
 pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, String> {
     let (envs, _) = crate::scan::discover(&opts.repo, &opts.config)?;
-    render_discovered(opts, envs)
+    render_discovered(opts, envs, &BTreeMap::new())
 }
 
 /// Render the selected ones of `envs` (environment -> overlay directories), in parallel.
+/// `destinations`: the namespace an Argo CD Application of the repository deploys an overlay directory to.
 fn render_discovered(
     opts: &LintOptions,
     envs: std::collections::BTreeMap<String, Vec<PathBuf>>,
+    destinations: &BTreeMap<PathBuf, String>,
 ) -> Result<Vec<RenderedEnv>, String> {
     let selected: Vec<(String, Vec<PathBuf>)> =
         envs.into_iter().filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e)).collect();
@@ -138,7 +140,15 @@ fn render_discovered(
                         // Argo CD applies namespace-less objects into the Application's destination namespace. With
                         // no Application to read, the overlay's one namespace is the likely destination: without it
                         // a SecretStore or Secret reference would be looked up in no namespace at all.
-                        if let Some(ns) = crate::model::only_namespace(&rs) {
+                        if let Some(ns) = destinations.get(&dir) {
+                            let placed = crate::model::place_in_namespace(&mut rs, ns).into_iter().filter(|p| *p).count();
+                            if placed > 0 {
+                                tracing::debug!(
+                                    "{}: {placed} object(s) without a namespace checked in '{ns}', the destination of the Argo CD Application that deploys it",
+                                    dir.display()
+                                );
+                            }
+                        } else if let Some(ns) = crate::model::only_namespace(&rs) {
                             let placed = crate::model::place_in_namespace(&mut rs, &ns).into_iter().filter(|p| *p).count();
                             if placed > 0 {
                                 inferred.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -307,11 +317,15 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let (discovered, discovery) = crate::scan::discover(&opts.repo, &opts.config)?;
-    let envs = render_discovered(opts, discovered)?;
+    // Argo CD Applications and the ESO chart they install, read once: where each app path is deployed, and which
+    // ESO release serves the objects.
+    let platform = crate::scan::platform_docs(&opts.repo, &[crate::eso::release::NEEDLE, "argoproj.io"]);
+    let destinations = crate::scan::application_namespaces(&platform);
+    let envs = render_discovered(opts, discovered, &destinations)?;
     let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.config)).collect();
     let demands = vault_demands(&models);
     let vault = crate::vault::stage::run(&demands, &opts.vault)?;
-    let release = crate::eso::release::of_repository(&opts.repo, &opts.config);
+    let release = crate::eso::release::of_docs(&opts.config, &platform);
     if let Some(r) = &release {
         tracing::info!("External Secrets Operator {} (from {})", r.label(), r.source);
     }

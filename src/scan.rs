@@ -160,3 +160,95 @@ fn environments_in(
 fn root_env_name(dir: &Path) -> String {
     if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }
 }
+
+/// A YAML document of the repository's platform manifests, with its repo-relative file.
+pub struct PlatformDoc {
+    pub file: String,
+    pub doc: serde_yaml::Value,
+}
+
+/// Files read for platform manifests: YAML files whose path names ESO, Argo CD or Flux
+/// (`infra/external-secrets/kustomization.yaml`, `argocd/apps/orders.yaml`, `clusters/prod/flux-system/helmreleases.yaml`).
+/// Not every file: in a fleet repository that would read every overlay a second time (measured: +20% on a 1,500-overlay
+/// lint).
+fn platform_candidate(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        && ["external-secrets", "eso", "application", "appset", "helmrelease", "argocd", "argo-cd", "flux", "release"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+const MAX_PLATFORM_FILES: usize = 5_000;
+
+/// The documents of the repository's platform manifests (Argo CD Applications and ApplicationSets, Flux
+/// HelmReleases, the kustomizations installing ESO) that mention one of `needles`, read through the file layer, each
+/// file at most 1 MiB, at most 5,000 files.
+pub fn platform_docs(repo: &Path, needles: &[&str]) -> Vec<PlatformDoc> {
+    let mut out = Vec::new();
+    let mut read = 0;
+    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
+    });
+    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if !platform_candidate(&rel) {
+            continue;
+        }
+        read += 1;
+        if read > MAX_PLATFORM_FILES {
+            break;
+        }
+        let Ok(text) = crate::files::read_text(Some(repo), entry.path(), 1 << 20) else { continue };
+        if !needles.iter().any(|n| text.contains(n)) {
+            continue;
+        }
+        for doc in crate::kustomize::loader::split_documents(&text) {
+            if let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc.text) {
+                out.push(PlatformDoc { file: rel.clone(), doc: v });
+            }
+        }
+    }
+    out
+}
+
+/// Where Argo CD applies each app path of this repository: app directory (repo-relative) -> the Application's
+/// destination namespace, from the Applications among `docs` (`spec.source.path`, `spec.sources[].path`, and
+/// `spec.destination.namespace`). A path deployed by two Applications to different namespaces is left out.
+pub fn application_namespaces(docs: &[PlatformDoc]) -> BTreeMap<PathBuf, String> {
+    let mut out: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
+    for d in docs {
+        let v = &d.doc;
+        let is_app = v.get("kind").and_then(serde_yaml::Value::as_str) == Some("Application")
+            && v.get("apiVersion").and_then(serde_yaml::Value::as_str).is_some_and(|a| a.starts_with("argoproj.io/"));
+        let Some(spec) = v.get("spec").filter(|_| is_app) else { continue };
+        let Some(ns) = spec
+            .get("destination")
+            .and_then(|d| d.get("namespace"))
+            .and_then(serde_yaml::Value::as_str)
+            .filter(|n| !n.is_empty())
+        else {
+            continue;
+        };
+        let sources = spec
+            .get("sources")
+            .and_then(serde_yaml::Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .chain(spec.get("source"));
+        for src in sources {
+            let Some(path) = src.get("path").and_then(serde_yaml::Value::as_str) else { continue };
+            let path = PathBuf::from(path.trim_matches('/'));
+            out.entry(path)
+                .and_modify(|e| {
+                    if e.as_deref() != Some(ns) {
+                        *e = None;
+                    }
+                })
+                .or_insert_with(|| Some(ns.to_string()));
+        }
+    }
+    out.into_iter().filter_map(|(p, ns)| Some((p, ns?))).collect()
+}

@@ -308,3 +308,43 @@ fn the_suggested_config_silences_ref003_once_pasted() {
     let after = codes(tmp.path());
     assert!(!after.contains(&"REF003".to_string()), "{after:?}");
 }
+
+/// The Argo CD Application that deploys an overlay says where its namespace-less objects go: lint reads it (the
+/// repository's Applications: `spec.source.path` and `spec.destination.namespace`) and checks them there.
+#[test]
+fn lint_checks_an_apps_objects_in_its_applications_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("platform/stores/overlays/prod/kustomization.yaml", "resources:\n- store.yaml\n");
+    write(
+        "platform/stores/overlays/prod/store.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: orders\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-orders.vault.azure.net/\n",
+    );
+    write("apps/orders/overlays/prod/kustomization.yaml", "resources:\n- external-secret.yaml\n");
+    write(
+        "apps/orders/overlays/prod/external-secret.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: orders-db\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {name: orders-kv, kind: SecretStore}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {key: orders-db-password}\n",
+    );
+    let codes = || {
+        let out = bin().args(["lint", "--offline", "-o", "json"]).arg(dir.path()).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .filter(|c| c != "KV000")
+            .collect::<Vec<_>>()
+    };
+    // No Application, no namespace anywhere in the overlay: nothing to go by, and the store is in 'orders'.
+    assert_eq!(codes(), ["REF001"]);
+    write(
+        "argocd/apps/orders-prod.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: orders-prod\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/example/gitops.git\n    path: apps/orders/overlays/prod\n    targetRevision: main\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: orders\n",
+    );
+    assert_eq!(codes(), Vec::<String>::new());
+}

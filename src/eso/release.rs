@@ -5,7 +5,6 @@
 //! `v1beta1`, and telling it to move to `v1` would break it.
 
 use crate::config::{Config, EsoVersion};
-use crate::files;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 use std::path::Path;
@@ -42,49 +41,26 @@ impl EsoRelease {
 /// The release from the config, else the one the repository installs (the lowest, when it names several), else
 /// None (the latest).
 pub fn of_repository(repo: &Path, config: &Config) -> Option<EsoRelease> {
+    if config.eso_version.is_some() {
+        return of_docs(config, &[]);
+    }
+    of_docs(config, &crate::scan::platform_docs(repo, &[NEEDLE]))
+}
+
+/// What a platform document must mention to install ESO.
+pub const NEEDLE: &str = "external-secrets";
+
+/// [`of_repository`] from documents already read (`scan::platform_docs` with [`NEEDLE`] among its needles).
+pub fn of_docs(config: &Config, docs: &[crate::scan::PlatformDoc]) -> Option<EsoRelease> {
     if let Some(v) = config.eso_version {
         return Some(EsoRelease::of(v, format!("esoVersion in {}", crate::config::FILE_NAME)));
     }
-    detect(repo)
+    detect(docs)
 }
 
-/// Files looked at: YAML files whose path names ESO, Argo CD or Flux (`infra/external-secrets/kustomization.yaml`,
-/// `argocd/apps/eso.yaml`, `clusters/prod/flux-system/helmreleases.yaml`). Not every kustomization: in a fleet
-/// repository that would read every overlay a second time (measured: +20% on a 1,500-overlay lint).
-fn candidate(rel: &str) -> bool {
-    let lower = rel.to_ascii_lowercase();
-    (lower.ends_with(".yaml") || lower.ends_with(".yml"))
-        && ["external-secrets", "eso", "application", "appset", "helmrelease", "argocd", "argo-cd", "flux", "release"]
-            .iter()
-            .any(|w| lower.contains(w))
-}
-
-const MAX_FILES: usize = 5_000;
-const MAX_BYTES: u64 = 1 << 20;
-
-fn detect(repo: &Path) -> Option<EsoRelease> {
-    let mut found: Vec<(EsoVersion, String)> = Vec::new();
-    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(name.starts_with('.') || crate::scan::SKIPPED_DIRS.contains(&name.as_ref()))
-    });
-    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()).take(50 * MAX_FILES) {
-        let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if !candidate(&rel) || found.len() > MAX_FILES {
-            continue;
-        }
-        let Ok(text) = files::read_text(Some(repo), entry.path(), MAX_BYTES) else { continue };
-        if !text.contains("external-secrets") {
-            continue;
-        }
-        for doc in crate::kustomize::loader::split_documents(&text) {
-            let Ok(v) = serde_yaml::from_str::<Value>(doc.text) else { continue };
-            for version in chart_versions(&v) {
-                found.push((version, rel.clone()));
-            }
-        }
-    }
+fn detect(docs: &[crate::scan::PlatformDoc]) -> Option<EsoRelease> {
+    let mut found: Vec<(EsoVersion, String)> =
+        docs.iter().flat_map(|d| chart_versions(&d.doc).into_iter().map(move |v| (v, d.file.clone()))).collect();
     found.sort();
     let (lowest, source) = found.first()?.clone();
     let others = found.iter().filter(|(v, _)| *v != lowest).count();
