@@ -202,18 +202,7 @@ pub fn run(
     }
     for f in &app.findings {
         // Findings are said even with -q: in Argo CD they are why an app does not sync.
-        tracing::warn!(
-            raw = true,
-            "{}[{}] {}:{}:{}: {} ({}). {}",
-            f.severity.as_str(),
-            f.code,
-            f.file.display(),
-            f.line,
-            f.column,
-            f.message,
-            f.object,
-            f.hint
-        );
+        tracing::warn!(raw = true, "{}", f.one_line());
     }
     if app.findings.iter().any(|f| f.severity >= fail_on) {
         tracing::warn!("findings at or above '{}': no manifests emitted", fail_on.as_str());

@@ -234,6 +234,27 @@ pub fn stamp(
 mod tests {
     use super::*;
 
+    /// Vault data for https://kv-a.vault.azure.net/ holding `names`, each enabled at version `<name>-v1`.
+    fn vault_of(names: &[&str]) -> VaultData {
+        let meta = |name: &str| crate::vault::SecretMeta {
+            name: name.into(),
+            enabled: true,
+            version: Some(format!("{name}-v1")),
+            ..Default::default()
+        };
+        let inventory = crate::vault::Inventory {
+            vault: "https://kv-a.vault.azure.net/".into(),
+            secrets: names.iter().map(|n| (n.to_string(), meta(n))).collect(),
+            completeness: Completeness::Full,
+            missing: vec![],
+            source: "test".into(),
+        };
+        VaultData {
+            inventories: [("https://kv-a.vault.azure.net/".to_string(), Ok(inventory))].into(),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn hash_is_order_independent_and_moves_with_a_version() {
         let a = Dependency { vault: "https://kv.vault.azure.net/".into(), key: "a".into(), revision: "v1".into() };
@@ -255,23 +276,7 @@ mod tests {
             .split("\n---\n")
             .map(|d| Resource::new(serde_yaml::from_str(d).unwrap(), Default::default()))
             .collect();
-        let meta = crate::vault::SecretMeta {
-            name: "api-token".into(),
-            enabled: true,
-            version: Some("v7".into()),
-            ..Default::default()
-        };
-        let inventory = crate::vault::Inventory {
-            vault: "https://kv-a.vault.azure.net/".into(),
-            secrets: [("api-token".to_string(), meta)].into(),
-            completeness: Completeness::Full,
-            missing: vec![],
-            source: "test".into(),
-        };
-        let vault = VaultData {
-            inventories: [("https://kv-a.vault.azure.net/".to_string(), Ok(inventory))].into(),
-            ..Default::default()
-        };
+        let vault = vault_of(&["api-token"]);
         let model = EnvModel::build("prod", &rs, &[]);
         let deps = dependencies(&model, &vault, 1).expect("the key object does not make the versions unknown");
         assert_eq!(deps.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["api-token"]);
@@ -326,23 +331,7 @@ mod tests {
                 "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: {{name: kv}}\nspec: {{provider: {{azurekv: {{vaultUrl: 'https://kv-a.vault.azure.net/'}}}}}}\n---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: all, namespace: app}}\nspec:\n  secretStoreRef: {{name: kv, kind: ClusterSecretStore}}\n  dataFrom:\n  - find: {{name: {{regexp: '{regexp}'}}}}\n"
             )
         };
-        let meta = |name: &str| crate::vault::SecretMeta {
-            name: name.into(),
-            enabled: true,
-            version: Some(format!("{name}-v1")),
-            ..Default::default()
-        };
-        let inventory = crate::vault::Inventory {
-            vault: "https://kv-a.vault.azure.net/".into(),
-            secrets: [("db-a".to_string(), meta("db-a")), ("web".to_string(), meta("web"))].into(),
-            completeness: Completeness::Full,
-            missing: vec![],
-            source: "test".into(),
-        };
-        let vault = VaultData {
-            inventories: [("https://kv-a.vault.azure.net/".to_string(), Ok(inventory))].into(),
-            ..Default::default()
-        };
+        let vault = vault_of(&["db-a", "web"]);
         let resources = |regexp: &str| -> Vec<Resource> {
             yaml(regexp)
                 .split("\n---\n")

@@ -777,7 +777,18 @@ const INVENTORY: &str = r#"[
 
 const DEFAULT_STORE: &str = "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: azure-kv\nspec:\n  provider:\n    azurekv:\n      authType: WorkloadIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-fidelity.vault.azure.net/\n";
 
-fn lint_row(r: &Row) -> BTreeSet<String> {
+/// A one-environment repository: `objects` in namespace `team`, `store` and `platform` as cluster objects, the
+/// inventory, and `config_extra` appended to the config; `files` are written as they are.
+struct TestRepo<'a> {
+    objects: &'a str,
+    store: &'a str,
+    platform: &'a str,
+    config_extra: &'a str,
+    files: &'a [(&'a str, String)],
+}
+
+/// The finding (code, message) pairs of linting `repo` offline (KV000 off).
+fn lint_repo(repo: &TestRepo) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let write = |path: &str, text: &str| {
@@ -787,20 +798,31 @@ fn lint_row(r: &Row) -> BTreeSet<String> {
     };
     write(
         ".argocd-eso-plugin.yaml",
-        "environments:\n- name: test\n  overlays: [overlays/test, platform/overlays/test]\n  vaultInventory: [inventory.json]\n",
+        &format!(
+            "environments:\n- name: test\n  overlays: [overlays/test, platform/overlays/test]\n  vaultInventory: [inventory.json]\n{}",
+            repo.config_extra
+        ),
     );
     write("inventory.json", INVENTORY);
     write("overlays/test/kustomization.yaml", "namespace: team\nresources:\n- objects.yaml\n");
-    write("overlays/test/objects.yaml", &r.objects);
+    write("overlays/test/objects.yaml", repo.objects);
     write("platform/overlays/test/kustomization.yaml", "resources:\n- store.yaml\n- extra.yaml\n");
-    write("platform/overlays/test/store.yaml", DEFAULT_STORE);
-    write("platform/overlays/test/extra.yaml", if r.platform.is_empty() { "---\n" } else { &r.platform });
+    write("platform/overlays/test/store.yaml", repo.store);
+    write("platform/overlays/test/extra.yaml", if repo.platform.is_empty() { "---\n" } else { repo.platform });
+    for (path, text) in repo.files {
+        write(path, text);
+    }
     let mut config = Config::load(root).unwrap();
     config.rules.insert("KV000".into(), RuleSetting::Off);
     let vault = VaultOptions { offline: true, now: 1_780_272_000, ..Default::default() };
-    let report = lint(&LintOptions::new(root.to_path_buf(), config, vec![], vault))
-        .unwrap_or_else(|e| panic!("{}: {e}", r.name));
-    report.findings.iter().map(|f| f.code.to_string()).collect()
+    let report = lint(&LintOptions::new(root.to_path_buf(), config, vec![], vault)).unwrap();
+    report.findings.iter().map(|f| (f.code.to_string(), f.message.clone())).collect()
+}
+
+fn lint_row(r: &Row) -> BTreeSet<String> {
+    let repo =
+        TestRepo { objects: &r.objects, store: DEFAULT_STORE, platform: &r.platform, config_extra: "", files: &[] };
+    lint_repo(&repo).into_iter().map(|(code, _)| code).collect()
 }
 
 #[test]
@@ -825,42 +847,24 @@ fn lint_decides_as_eso_does() {
 #[test]
 fn the_eso_release_decides_which_api_versions_are_served() {
     let lint_spec = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>, spec: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |path: &str, text: &str| {
-            let p = root.join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        let mut config = "environments:\n- name: test\n  overlays: [overlays/test, platform/overlays/test]\n  vaultInventory: [inventory.json]\n".to_string();
-        if let Some(v) = config_version {
-            config.push_str(&format!("esoVersion: \"{v}\"\n"));
-        }
-        write(".argocd-eso-plugin.yaml", &config);
-        write("inventory.json", INVENTORY);
-        write("overlays/test/kustomization.yaml", "namespace: team\nresources:\n- objects.yaml\n");
-        write(
-            "overlays/test/objects.yaml",
-            &es(spec).replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
-        );
-        write("platform/overlays/test/kustomization.yaml", "resources:\n- store.yaml\n");
-        write(
-            "platform/overlays/test/store.yaml",
-            &DEFAULT_STORE.replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n")),
-        );
-        if let Some(chart) = pinned_chart {
-            write(
-                "argocd/external-secrets.yaml",
-                &format!(
+        let versioned =
+            |text: String| text.replace("external-secrets.io/v1\n", &format!("external-secrets.io/{api}\n"));
+        let files: Vec<(&str, String)> = pinned_chart
+            .map(|chart| {
+                ("argocd/external-secrets.yaml", format!(
                     "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: external-secrets\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://charts.external-secrets.io\n    chart: external-secrets\n    targetRevision: {chart}\n  destination: {{server: 'https://kubernetes.default.svc', namespace: external-secrets}}\n"
-                ),
-            );
-        }
-        let mut config = Config::load(root).unwrap();
-        config.rules.insert("KV000".into(), RuleSetting::Off);
-        let vault = VaultOptions { offline: true, now: 1_780_272_000, ..Default::default() };
-        let report = lint(&LintOptions::new(root.to_path_buf(), config, vec![], vault)).unwrap();
-        report.findings.iter().map(|f| (f.code.to_string(), f.message.clone())).collect::<Vec<_>>()
+                ))
+            })
+            .into_iter()
+            .collect();
+        let config_extra = config_version.map(|v| format!("esoVersion: \"{v}\"\n")).unwrap_or_default();
+        lint_repo(&TestRepo {
+            objects: &versioned(es(spec)),
+            store: &versioned(DEFAULT_STORE.to_string()),
+            platform: "",
+            config_extra: &config_extra,
+            files: &files,
+        })
     };
     let lint_with = |api: &str, pinned_chart: Option<&str>, config_version: Option<&str>| {
         lint_spec(api, pinned_chart, config_version, DATA)

@@ -24,21 +24,6 @@ fn sign(k: ChangeKind) -> &'static str {
     }
 }
 
-/// A finding on one line, as `generate` prints it on stderr.
-fn finding_line(f: &Finding) -> String {
-    format!(
-        "{}[{}] {}:{}:{}: {} ({}). {}",
-        f.severity.as_str(),
-        f.code,
-        f.file.display(),
-        f.line,
-        f.column,
-        f.message,
-        f.object,
-        f.hint
-    )
-}
-
 pub fn text(report: &DiffReport, color: bool) -> String {
     let mut out = format!("compared with {}\n", &report.base[..report.base.len().min(12)]);
     for env in &report.environments {
@@ -49,7 +34,7 @@ pub fn text(report: &DiffReport, color: bool) -> String {
                 out.push_str(&format!("  {e}\n"));
             }
             for f in env.findings_about(&c.object) {
-                out.push_str(&format!("  {}\n", finding_line(f)));
+                out.push_str(&format!("  {}\n", f.one_line()));
             }
             for line in c.diff.lines() {
                 out.push_str(&colour(line, color));
@@ -60,7 +45,7 @@ pub fn text(report: &DiffReport, color: bool) -> String {
         if !elsewhere.is_empty() {
             out.push_str("findings about unchanged objects of the changed apps:\n");
             for f in elsewhere {
-                out.push_str(&format!("  {}\n", finding_line(f)));
+                out.push_str(&format!("  {}\n", f.one_line()));
             }
         }
     }

@@ -48,6 +48,53 @@ impl Keys {
     }
 }
 
+/// A `secretKeyRef` (not optional) to a Secret ExternalSecrets write, with each writer's keys: what WRK002 and
+/// WRK003 judge.
+pub struct KeyReference<'a> {
+    pub consumer: &'a crate::resource::Resource,
+    pub secret: String,
+    pub key: String,
+    /// Path of the reference's `key` field.
+    pub path: String,
+    pub writers: Vec<(ExternalSecretView<'a>, Keys)>,
+}
+
+impl KeyReference<'_> {
+    /// Some writer surely writes the key.
+    pub fn provided(&self) -> bool {
+        self.writers.iter().any(|(_, k)| k.sure().is_some_and(|s| s.contains(&self.key)))
+    }
+}
+
+/// Every non-optional `secretKeyRef` of the environment to a Secret some ExternalSecret writes.
+pub fn key_references<'a>(env: &EnvView<'a>) -> Vec<KeyReference<'a>> {
+    let model = env.model;
+    let mut out = Vec::new();
+    for c in model.consumers() {
+        for u in c.uses.iter().filter(|u| u.how == crate::eso::consumers::HowRead::SecretKeyRef && !u.optional) {
+            let Some(key) = &u.key else { continue };
+            let writers: Vec<_> = model
+                .providers(c.resource.namespace(), &u.secret)
+                .iter()
+                .filter_map(|p| match p {
+                    crate::model::Provider::ExternalSecret(es) => Some((*es, target_keys(env, es))),
+                    crate::model::Provider::Secret(_) => None,
+                })
+                .collect();
+            if !writers.is_empty() {
+                out.push(KeyReference {
+                    consumer: c.resource,
+                    secret: u.secret.clone(),
+                    key: key.clone(),
+                    path: u.path.replace(".name", ".key"),
+                    writers,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The keys the target Secret of `es` will hold.
 pub fn target_keys(env: &EnvView<'_>, es: &ExternalSecretView<'_>) -> Keys {
     let keeps = match es.creation_policy() {

@@ -109,6 +109,23 @@ pub struct Finding {
     pub hint: String,
 }
 
+impl Finding {
+    /// The finding on one line, as `generate` says it on stderr and `diff` shows it beside a change.
+    pub fn one_line(&self) -> String {
+        format!(
+            "{}[{}] {}:{}:{}: {} ({}). {}",
+            self.severity.as_str(),
+            self.code,
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message,
+            self.object,
+            self.hint
+        )
+    }
+}
+
 pub struct Rule {
     pub code: &'static str,
     pub name: &'static str,

@@ -36,10 +36,8 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             if providers.iter().any(creates) || model.provided_by_cluster_external_secret(&u.secret) {
                 continue;
             }
-            if let Some(crate::model::Provider::ExternalSecret(es)) = providers.first() {
-                out.push(RawFinding::at(
-                    r,
-                    u.path.clone(),
+            let (message, hint) = match providers.first() {
+                Some(crate::model::Provider::ExternalSecret(es)) => (
                     format!(
                         "{} reads Secret '{}', which ExternalSecret '{}' only updates (creationPolicy {}): nothing in environment '{}' creates it",
                         r.kind(),
@@ -48,26 +46,26 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
                         es.creation_policy(),
                         env.name
                     ),
-                    "give one writer creationPolicy Owner (or CreateOrMerge), or create the Secret in the repo",
-                ));
-                continue;
-            }
-            let hint = match super::did_you_mean(&u.secret, &model.provided_in(r.namespace())) {
-                Some(s) => format!("did you mean '{s}'?"),
-                None => "add an ExternalSecret with this target name, or mark the reference optional".to_string(),
-            };
-            out.push(RawFinding::at(
-                r,
-                u.path.clone(),
-                format!(
-                    "{} reads Secret '{}' ({}) which nothing in environment '{}' provides",
-                    r.kind(),
-                    u.secret,
-                    u.how.describe(),
-                    env.name
+                    "give one writer creationPolicy Owner (or CreateOrMerge), or create the Secret in the repo"
+                        .to_string(),
                 ),
-                hint,
-            ));
+                _ => (
+                    format!(
+                        "{} reads Secret '{}' ({}) which nothing in environment '{}' provides",
+                        r.kind(),
+                        u.secret,
+                        u.how.describe(),
+                        env.name
+                    ),
+                    match super::did_you_mean(&u.secret, &model.provided_in(r.namespace())) {
+                        Some(s) => format!("did you mean '{s}'?"),
+                        None => {
+                            "add an ExternalSecret with this target name, or mark the reference optional".to_string()
+                        }
+                    },
+                ),
+            };
+            out.push(RawFinding::at(r, u.path.clone(), message, hint));
         }
     }
     out

@@ -1,8 +1,6 @@
 //! WRK002: a secretKeyRef reads a key the providing ExternalSecret does not produce.
 
 use super::{RawFinding, Rule, Severity};
-use crate::eso::consumers::HowRead;
-use crate::model::Provider;
 
 pub const RULE: Rule = Rule {
     code: "WRK002",
@@ -23,51 +21,29 @@ Example:\n\n\
 };
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
-    let model = env.model;
     let mut out = Vec::new();
-    for c in model.consumers() {
-        let r = c.resource;
-        for u in c.uses.iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
-            let Some(key) = &u.key else { continue };
-            // Every ExternalSecret writing that Secret (several may, with creationPolicy Merge): the union of their
-            // keys, unknown if any one's keys are.
-            let providers: Vec<_> = model
-                .providers(r.namespace(), &u.secret)
-                .iter()
-                .filter_map(|p| match p {
-                    Provider::ExternalSecret(es) => Some(es),
-                    Provider::Secret(_) => None,
-                })
-                .collect();
-            let Some(es) = providers.first() else { continue };
-            let sets: Vec<super::keyset::Keys> = providers.iter().map(|p| super::keyset::target_keys(env, p)).collect();
-            let keys: std::collections::BTreeSet<String> =
-                sets.iter().filter_map(|k| k.sure()).flatten().cloned().collect();
-            // A key some writer surely writes is there; a key none does is missing only when every writer's keys
-            // are known. Otherwise WRK003 says it was not checked.
-            if keys.contains(key) || sets.iter().any(|k| k.gap().is_some()) {
-                // (Broken counts as a gap: KV007 has said why.)
-                continue;
-            }
-            if !keys.contains(key) {
-                let list: Vec<String> = keys.iter().cloned().collect();
-                let hint = match super::did_you_mean(key, &list) {
-                    Some(s) => format!("did you mean '{s}'? it produces: {}", list.join(", ")),
-                    None => format!("it produces: {}", list.join(", ")),
-                };
-                let path = u.path.replace(".name", ".key");
-                out.push(RawFinding::at(
-                    r,
-                    path,
-                    format!(
-                        "key '{key}' is not in Secret '{}': ExternalSecret '{}' does not produce it",
-                        u.secret,
-                        es.resource.name()
-                    ),
-                    hint,
-                ));
-            }
+    for r in super::keyset::key_references(env) {
+        // A key some writer surely writes is there; a key none does is missing only when every writer's keys are
+        // known (a gap, or a broken find, is WRK003's or KV007's to say).
+        if r.provided() || r.writers.iter().any(|(_, k)| k.gap().is_some()) {
+            continue;
         }
+        let list: Vec<String> = r.writers.iter().filter_map(|(_, k)| k.sure()).flatten().cloned().collect();
+        let hint = match super::did_you_mean(&r.key, &list) {
+            Some(s) => format!("did you mean '{s}'? it produces: {}", list.join(", ")),
+            None => format!("it produces: {}", list.join(", ")),
+        };
+        out.push(RawFinding::at(
+            r.consumer,
+            r.path,
+            format!(
+                "key '{}' is not in Secret '{}': ExternalSecret '{}' does not produce it",
+                r.key,
+                r.secret,
+                r.writers[0].0.resource.name()
+            ),
+            hint,
+        ));
     }
     out
 }

@@ -1,9 +1,7 @@
 //! WRK003: a secretKeyRef to a Secret whose keys cannot be known from the repository.
 
-use super::keyset::target_keys;
+use super::keyset::Keys;
 use super::{RawFinding, Rule, Severity};
-use crate::eso::consumers::HowRead;
-use crate::model::Provider;
 
 pub const RULE: Rule = Rule {
     code: "WRK003",
@@ -22,35 +20,20 @@ Example:\n\n\
 };
 
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
-    let model = env.model;
     let mut out = Vec::new();
-    for c in model.consumers() {
-        let r = c.resource;
-        for u in c.uses.iter().filter(|u| u.how == HowRead::SecretKeyRef && !u.optional) {
-            let Some(key) = &u.key else { continue };
-            let writers: Vec<_> = model
-                .providers(r.namespace(), &u.secret)
-                .iter()
-                .filter_map(|p| match p {
-                    Provider::ExternalSecret(es) => Some((es, target_keys(env, es))),
-                    Provider::Secret(_) => None,
-                })
-                .collect();
-            let broken = writers.iter().any(|(_, k)| *k == super::keyset::Keys::Broken);
-            if broken || writers.iter().any(|(_, k)| k.sure().is_some_and(|s| s.contains(key))) {
-                continue;
-            }
-            let why =
-                writers.iter().find_map(|(es, k)| k.gap().map(|why| (es.resource.name().to_string(), why.to_string())));
-            if let Some((es, why)) = why {
-                out.push(RawFinding::at(
-                    r,
-                    u.path.replace(".name", ".key"),
-                    format!("key '{key}' of Secret '{}' is not checked: ExternalSecret '{es}': {why}", u.secret),
-                    "nothing to fix if the key exists in the cluster; an inventory with the vault's full listing lets a find be checked",
-                ));
-            }
+    for r in super::keyset::key_references(env) {
+        if r.provided() || r.writers.iter().any(|(_, k)| *k == Keys::Broken) {
+            continue;
         }
+        let Some((es, why)) = r.writers.iter().find_map(|(es, k)| k.gap().map(|why| (es.resource.name(), why))) else {
+            continue;
+        };
+        out.push(RawFinding::at(
+            r.consumer,
+            r.path.clone(),
+            format!("key '{}' of Secret '{}' is not checked: ExternalSecret '{es}': {why}", r.key, r.secret),
+            "nothing to fix if the key exists in the cluster; an inventory with the vault's full listing lets a find be checked",
+        ));
     }
     out
 }
