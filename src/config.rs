@@ -33,7 +33,7 @@ pub struct Config {
 }
 
 /// An ESO release number, `major.minor.patch` (a leading `v` allowed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EsoVersion(pub u32, pub u32, pub u32);
 
 impl EsoVersion {
@@ -54,6 +54,13 @@ impl EsoVersion {
 impl std::fmt::Display for EsoVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// Written as it is read: `"0.9.11"` (the context index stores it).
+impl serde::Serialize for EsoVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -89,20 +89,31 @@ fn version_source(vault: &str, source: &str) -> String {
     }
 }
 
-/// What this run reads inventory files for, for the stderr line; the per-vault lines after the run say which
-/// vault's versions came from where.
-fn inventory_mode(vault: &VaultOptions, config: &crate::config::Config) -> &'static str {
-    if vault.offline {
+/// One explicit source of version data per run: Key Vault, unless inventories are asked for (`--offline`,
+/// `--vault-inventory`, or `generate: {versions: inventory}`, which never contacts Key Vault). Applies the choice to
+/// `vault` and returns the stderr line that says it; the per-vault lines after the run say which vault's versions
+/// came from where.
+fn choose_version_source(vault: &mut VaultOptions, repo: &Path, config: &crate::config::Config) -> &'static str {
+    let pinned = config.generate.versions == crate::config::VersionSource::Inventory;
+    let line = if vault.offline {
         "version data: inventory files only (--offline: Key Vault is not contacted)"
     } else if !vault.inventory_files.is_empty() {
         "version data: the --vault-inventory files and the config's vaultInventory files; Key Vault for any vault \
          they do not cover"
-    } else if config.generate.versions == crate::config::VersionSource::Inventory {
+    } else if pinned {
         "version data: inventory files only (`generate: {versions: inventory}` in .argocd-eso-plugin.yaml: Key Vault \
          is not contacted, and a rotation rolls nothing until the files are refreshed)"
+    } else if config.environments.iter().any(|e| !e.vault_inventory.is_empty()) {
+        "version data: live from Key Vault (the config's vaultInventory files are for lint; generate reads them only \
+         with --offline, --vault-inventory or `generate: {versions: inventory}` in .argocd-eso-plugin.yaml)"
     } else {
         "version data: live from Key Vault"
+    };
+    if vault.offline || !vault.inventory_files.is_empty() || pinned {
+        vault.add_config_inventories(repo, config);
     }
+    vault.offline |= pinned;
+    line
 }
 
 pub fn run(
@@ -135,28 +146,7 @@ pub fn run(
         vault.expiry_warning_days =
             days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
     }
-    // One explicit source of version data per run, said on stderr: Key Vault unless inventories were asked for.
-    let inventories_asked = vault.offline
-        || !vault.inventory_files.is_empty()
-        || config.generate.versions == crate::config::VersionSource::Inventory;
-    let config_inventories = config.environments.iter().any(|e| !e.vault_inventory.is_empty());
-    if inventories_asked {
-        vault.add_config_inventories(&repo, &config);
-        tracing::info!("{}", inventory_mode(&vault, &config));
-        if config.generate.versions == crate::config::VersionSource::Inventory {
-            vault.offline = true;
-        }
-    } else {
-        tracing::info!(
-            "version data: live from Key Vault{}",
-            if config_inventories {
-                " (the config's vaultInventory files are for lint; generate reads them only with --offline, \
-                 --vault-inventory or `generate: {versions: inventory}` in .argocd-eso-plugin.yaml)"
-            } else {
-                ""
-            }
-        );
-    }
+    tracing::info!("{}", choose_version_source(&mut vault, &repo, &config));
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),

@@ -94,11 +94,10 @@ pub fn build(view: &EnvView) -> Graph {
     }
     // A dataFrom.find reads the secrets it takes from the vault's full listing (as KV007 and rollout see them).
     for f in view.model.find_refs() {
-        let Some(inv) = view.inventory(&f.vault).filter(|i| i.completeness == crate::vault::Completeness::Full) else {
-            continue;
-        };
+        let Some(vault) = view.vault else { break };
+        let crate::vault::stage::Taken::Secrets(taken) = vault.taken_by(f) else { continue };
         let es_id = format!("es:{}/{}", ns(f.external_secret), f.external_secret.name());
-        for m in inv.secrets.values().filter(|m| f.takes(&m.name, m.enabled, &m.tags) == Some(true)) {
+        for m in taken {
             let key_id = format!("key:{}{}", f.vault, m.name.to_lowercase());
             g.nodes.entry(key_id.clone()).or_insert(Node {
                 kind: NodeKind::Key,

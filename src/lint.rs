@@ -137,26 +137,8 @@ fn render_discovered(
             for (dir, r) in results {
                 match r {
                     Ok(mut rs) => {
-                        // Argo CD applies namespace-less objects into the Application's destination namespace. With
-                        // no Application to read, the overlay's one namespace is the likely destination: without it
-                        // a SecretStore or Secret reference would be looked up in no namespace at all.
-                        if let Some(ns) = destinations.get(&dir) {
-                            let placed = crate::model::place_in_namespace(&mut rs, ns).into_iter().filter(|p| *p).count();
-                            if placed > 0 {
-                                tracing::debug!(
-                                    "{}: {placed} object(s) without a namespace checked in '{ns}', the destination of the Argo CD Application that deploys it",
-                                    dir.display()
-                                );
-                            }
-                        } else if let Some(ns) = crate::model::only_namespace(&rs) {
-                            let placed = crate::model::place_in_namespace(&mut rs, &ns).into_iter().filter(|p| *p).count();
-                            if placed > 0 {
-                                inferred.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                tracing::debug!(
-                                    "{}: {placed} object(s) without a namespace checked in '{ns}', the overlay's only namespace (Argo CD would use the Application's destination namespace)",
-                                    dir.display()
-                                );
-                            }
+                        if place_namespace_less(&dir, &mut rs, destinations) == Some(Placement::OnlyNamespace) {
+                            inferred.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         env.resources.extend(rs)
                     }
@@ -180,6 +162,40 @@ fn render_discovered(
         );
     }
     Ok(rendered)
+}
+
+/// Where an overlay's namespace-less objects were checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// The destination namespace of the Argo CD Application that deploys the overlay.
+    Application,
+    /// The one namespace the overlay's other namespaced objects render into.
+    OnlyNamespace,
+}
+
+/// Argo CD applies namespace-less objects into the Application's destination namespace; without one to read, the
+/// overlay's one namespace is the likely destination. Without either, a SecretStore or Secret reference would be
+/// looked up in no namespace at all. The objects of `dir` are placed for the checks (never printed), and how is
+/// returned when any was.
+fn place_namespace_less(
+    dir: &Path,
+    resources: &mut [Resource],
+    destinations: &BTreeMap<PathBuf, String>,
+) -> Option<Placement> {
+    let (ns, how) = match destinations.get(dir) {
+        Some(ns) => (ns.clone(), Placement::Application),
+        None => (crate::model::only_namespace(resources)?, Placement::OnlyNamespace),
+    };
+    let placed = crate::model::place_in_namespace(resources, &ns).into_iter().filter(|p| *p).count();
+    if placed == 0 {
+        return None;
+    }
+    let why = match how {
+        Placement::Application => "the destination of the Argo CD Application that deploys it",
+        Placement::OnlyNamespace => "the overlay's only namespace (Argo CD would use the Application's destination)",
+    };
+    tracing::debug!("{}: {placed} object(s) without a namespace checked in '{ns}', {why}", dir.display());
+    Some(how)
 }
 
 fn ignored_by_annotation(r: &Resource, code: &str) -> bool {

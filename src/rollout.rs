@@ -11,8 +11,7 @@ use crate::eso::ExternalSecretView;
 use crate::eso::consumers::{pod_template_path, secret_uses};
 use crate::model::EnvModel;
 use crate::resource::{Resource, effective_ns, get_path, set_path};
-use crate::vault::Completeness;
-use crate::vault::stage::VaultData;
+use crate::vault::stage::{Taken, VaultData};
 use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,26 +68,15 @@ pub fn dependencies(model: &EnvModel, vault: &VaultData, position: usize) -> Res
         }
     }
     for f in finds {
-        let Some(inv) = vault.inventory(&f.vault).filter(|i| i.completeness == Completeness::Full) else {
-            unknown.push(format!("{} {}", f.vault, f.path));
-            continue;
-        };
-        for m in inv.secrets.values() {
-            match f.takes(&m.name, m.enabled, &m.tags) {
-                Some(true) => {
-                    deps.insert(Dependency {
-                        vault: f.vault.clone(),
-                        key: m.name.to_lowercase(),
-                        revision: m.revision(),
-                    });
-                }
-                Some(false) => {}
-                // An invalid regexp: ESO syncs nothing, so no version can be named.
-                None => {
-                    unknown.push(format!("{} {} (invalid name regexp)", f.vault, f.path));
-                    break;
-                }
-            }
+        match vault.taken_by(f) {
+            Taken::Secrets(taken) => deps.extend(taken.into_iter().map(|m| Dependency {
+                vault: f.vault.clone(),
+                key: m.name.to_lowercase(),
+                revision: m.revision(),
+            })),
+            Taken::NotListed => unknown.push(format!("{} {}", f.vault, f.path)),
+            // ESO syncs nothing, so no version can be named.
+            Taken::InvalidRegexp => unknown.push(format!("{} {} (invalid name regexp)", f.vault, f.path)),
         }
     }
     if unknown.is_empty() { Ok(deps) } else { Err(unknown) }
@@ -233,6 +221,7 @@ pub fn stamp(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::Completeness;
 
     /// Vault data for https://kv-a.vault.azure.net/ holding `names`, each enabled at version `<name>-v1`.
     fn vault_of(names: &[&str]) -> VaultData {

@@ -12,27 +12,22 @@ use std::path::Path;
 /// A release and where it was learnt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EsoRelease {
-    pub version: (u32, u32, u32),
+    pub version: EsoVersion,
     /// `esoVersion in .argocd-eso-plugin.yaml`, or the repo-relative file naming the chart.
     pub source: String,
 }
 
 impl EsoRelease {
-    fn of(v: EsoVersion, source: String) -> EsoRelease {
-        EsoRelease { version: (v.0, v.1, v.2), source }
-    }
-
     pub fn label(&self) -> String {
-        let (a, b, c) = self.version;
-        format!("{a}.{b}.{c}")
+        self.version.to_string()
     }
 
     /// Whether this release serves `external-secrets.io/<api_version>`; None when the CRDs shipped with this tool
     /// (the latest) decide.
     pub fn serves(&self, api_version: &str) -> Option<bool> {
         match (self.version, api_version) {
-            (v, "v1") if v < (0, 16, 0) => Some(false),
-            (v, "v1beta1") if v < (0, 17, 0) => Some(true),
+            (v, "v1") if v < EsoVersion(0, 16, 0) => Some(false),
+            (v, "v1beta1") if v < EsoVersion(0, 17, 0) => Some(true),
             _ => None,
         }
     }
@@ -53,7 +48,7 @@ pub const NEEDLE: &str = "external-secrets";
 /// [`of_repository`] from documents already read (`scan::platform_docs` with [`NEEDLE`] among its needles).
 pub fn of_docs(config: &Config, docs: &[crate::scan::PlatformDoc]) -> Option<EsoRelease> {
     if let Some(v) = config.eso_version {
-        return Some(EsoRelease::of(v, format!("esoVersion in {}", crate::config::FILE_NAME)));
+        return Some(EsoRelease { version: v, source: format!("esoVersion in {}", crate::config::FILE_NAME) });
     }
     detect(docs)
 }
@@ -66,7 +61,7 @@ fn detect(docs: &[crate::scan::PlatformDoc]) -> Option<EsoRelease> {
     let others = found.iter().filter(|(v, _)| *v != lowest).count();
     let source =
         if others > 0 { format!("{source} (the lowest of {} chart versions found)", found.len()) } else { source };
-    Some(EsoRelease::of(lowest, source))
+    Some(EsoRelease { version: lowest, source })
 }
 
 /// The external-secrets chart versions one document installs: an Argo CD Application or ApplicationSet template
@@ -158,11 +153,14 @@ mod tests {
 
     #[test]
     fn served_api_versions_follow_the_release() {
-        let at = |v| EsoRelease { version: v, source: String::new() };
-        assert_eq!(at((0, 9, 11)).serves("v1"), Some(false));
-        assert_eq!(at((0, 9, 11)).serves("v1beta1"), Some(true));
-        assert_eq!(at((0, 16, 2)).serves("v1"), None);
-        assert_eq!(at((0, 16, 2)).serves("v1beta1"), Some(true));
-        assert_eq!(at((0, 17, 0)).serves("v1beta1"), None);
+        let at = |a, b, c| EsoRelease { version: EsoVersion(a, b, c), source: String::new() };
+        assert_eq!(at(0, 9, 11).serves("v1"), Some(false));
+        assert_eq!(at(0, 9, 11).serves("v1beta1"), Some(true));
+        assert_eq!(at(0, 16, 2).serves("v1"), None);
+        assert_eq!(at(0, 16, 2).serves("v1beta1"), Some(true));
+        assert_eq!(at(0, 17, 0).serves("v1beta1"), None);
+        // The context index stores it and reads it back.
+        let json = serde_json::to_string(&at(0, 9, 11)).unwrap();
+        assert_eq!(serde_json::from_str::<EsoRelease>(&json).unwrap(), at(0, 9, 11));
     }
 }

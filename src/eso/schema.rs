@@ -174,8 +174,8 @@ fn violations(e: &jsonschema::ValidationError<'_>) -> Vec<Violation> {
                 .collect();
             one(format!("{} is not one of: {}", short(instance), list.join(", ")))
         }
-        K::Type { .. } => {
-            one(format!("must be {}, not {} ({})", expected_type(e), type_name(instance), short(instance)))
+        K::Type { kind } => {
+            one(format!("must be {}, not {} ({})", expected_type(kind), type_name(instance), short(instance)))
         }
         K::Pattern { pattern } => one(format!("{} does not match the pattern {pattern}", short(instance))),
         K::MinLength { limit } => one(format!("must be at least {limit} character(s) long")),
@@ -189,24 +189,18 @@ fn violations(e: &jsonschema::ValidationError<'_>) -> Vec<Violation> {
     }
 }
 
-/// "a string", "an integer or a string", from the error's own text ("... is not of type \"string\"").
-fn expected_type(e: &jsonschema::ValidationError<'_>) -> String {
-    let text = e.to_string();
-    let names: Vec<&str> = text
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|t| matches!(*t, "string" | "integer" | "number" | "boolean" | "object" | "array"))
-        .collect();
-    let article = |t: &str| match t {
-        "object" | "array" => "",
-        "integer" => "an ",
-        _ => "a ",
+/// "a string", "an integer", "a list": the type the schema wanted (CRD schemas name one).
+fn expected_type(kind: &jsonschema::error::TypeKind) -> String {
+    use jsonschema::JsonType as T;
+    let wanted = match kind {
+        jsonschema::error::TypeKind::Single(t) => Some(*t),
+        jsonschema::error::TypeKind::Multiple(set) => set.iter().last(),
     };
-    match names.last() {
-        Some(&"object") => "an object".into(),
-        Some(&"array") => "a list".into(),
-        Some(t) => format!("{}{t}", article(t)),
+    match wanted {
+        Some(T::Object) => "an object".into(),
+        Some(T::Array) => "a list".into(),
+        Some(T::Integer) => "an integer".into(),
+        Some(t) => format!("a {t}"),
         None => "of another type".into(),
     }
 }

@@ -12,7 +12,7 @@
 
 use super::EnvView;
 use crate::eso::ExternalSecretView;
-use crate::vault::Completeness;
+use crate::vault::stage::Taken;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 
@@ -163,28 +163,21 @@ fn fetched_keys(env: &EnvView<'_>, es: &ExternalSecretView<'_>) -> Keys {
         else {
             return partial(&keys, format!("dataFrom[{i}].find reads a store that is not a known Azure Key Vault"));
         };
-        let Some(inventory) =
-            env.vault.and_then(|v| v.inventory(&find.vault)).filter(|inv| inv.completeness == Completeness::Full)
-        else {
-            return partial(
-                &keys,
-                format!(
-                    "dataFrom[{i}].find: the full list of {}'s secrets is not known (no inventory, or a partial one)",
-                    find.vault
-                ),
-            );
-        };
-        let mut found = BTreeSet::new();
-        for m in inventory.secrets.values() {
-            match find.takes(&m.name, m.enabled, &m.tags) {
-                Some(true) => {
-                    found.insert(m.name.clone());
-                }
-                Some(false) => {}
-                // ESO011 reports the regexp.
-                None => return Keys::Broken,
+        let found: BTreeSet<String> = match env.vault.map(|v| v.taken_by(find)) {
+            Some(Taken::Secrets(taken)) => taken.into_iter().map(|m| m.name.clone()).collect(),
+            // ESO011 reports the regexp.
+            Some(Taken::InvalidRegexp) => return Keys::Broken,
+            Some(Taken::NotListed) | None => {
+                return partial(
+                    &keys,
+                    format!(
+                        "dataFrom[{i}].find: the full list of {}'s secrets is not known (no inventory, or a partial one)",
+                        find.vault
+                    ),
+                );
             }
-        }
+        };
+        // KV007 reports a find that takes nothing.
         if found.is_empty() {
             return Keys::Broken;
         }
@@ -203,9 +196,6 @@ fn partial(keys: &BTreeSet<String>, why: String) -> Keys {
     if keys.is_empty() { Keys::Unknown(why) } else { Keys::Partial(keys.clone(), why) }
 }
 
-/// `esutils.RewriteMap` on key names: each operation in turn. A regexp is Go RE2 syntax, which the regex crate
-/// shares (`$1` and `${name}` expand the same way); a transform is a Go template of which the common forms are
-/// evaluated; a merge combines the values' JSON, whose keys are unknown.
 /// Why rewritten keys are not known: the operation fails the sync (ESO011 says so), or is not evaluated here.
 #[derive(Debug, PartialEq)]
 enum Rewrite {
@@ -213,6 +203,9 @@ enum Rewrite {
     Unknown(String),
 }
 
+/// `esutils.RewriteMap` on key names: each operation in turn. A regexp is Go RE2 syntax, which the regex crate
+/// shares (`$1` and `${name}` expand the same way); a transform is a Go template of which the common forms are
+/// evaluated; a merge combines the values' JSON, whose keys are unknown.
 fn rewrite_keys(operations: &[Value], mut keys: BTreeSet<String>) -> Result<BTreeSet<String>, Rewrite> {
     for (n, op) in operations.iter().enumerate() {
         if let Some(re) = op.get("regexp") {

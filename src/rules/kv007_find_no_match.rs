@@ -19,21 +19,13 @@ Example:\n\n\
 fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
     let mut out = Vec::new();
     let model = env.model;
+    let Some(vault) = env.vault else { return out };
     for f in model.find_refs() {
-        let Some(inv) = env.inventory(&f.vault) else { continue };
-        if inv.completeness != crate::vault::Completeness::Full {
-            continue;
-        }
-        // An invalid regexp matches nothing either, but that is ESO's own error, not a vault/regexp mismatch.
-        let Some(matched) = inv
-            .secrets
-            .values()
-            .map(|m| f.takes(&m.name, m.enabled, &m.tags))
-            .try_fold(false, |any, t| Some(any || t?))
-        else {
-            continue;
-        };
-        if !matched {
+        // An invalid regexp matches nothing either, but that is ESO's own error (ESO011), not a vault/regexp
+        // mismatch.
+        if let crate::vault::stage::Taken::Secrets(taken) = vault.taken_by(f)
+            && taken.is_empty()
+        {
             out.push(RawFinding::at(
                 f.external_secret,
                 f.path.clone(),

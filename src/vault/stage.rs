@@ -74,6 +74,15 @@ pub struct Demand {
     pub cloud: crate::eso::azure::AzureCloud,
 }
 
+/// What a `dataFrom.find` takes ([`VaultData::taken_by`]).
+pub enum Taken<'v> {
+    /// The vault's full listing is not known (no inventory, a partial one, or the vault could not be read).
+    NotListed,
+    /// The name regexp does not compile: ESO fails the sync (ESO011).
+    InvalidRegexp,
+    Secrets(Vec<&'v super::SecretMeta>),
+}
+
 #[derive(Debug, Default)]
 pub struct VaultData {
     /// Per normalised vault URL: its inventory, or why it could not be had.
@@ -100,6 +109,21 @@ impl VaultData {
     /// The inventory of a vault, when the stage got one.
     pub fn inventory(&self, vault: &str) -> Option<&Inventory> {
         self.inventories.get(vault)?.as_ref().ok()
+    }
+
+    /// The secrets a `dataFrom.find` takes from its vault, as the azurekv provider's `GetAllSecrets` would: one
+    /// answer for rollout, the key sets, KV007 and graph.
+    pub fn taken_by(&self, find: &crate::model::refs::FindRef) -> Taken<'_> {
+        // ESO compiles the regexp before it lists anything: an invalid one takes nothing, whatever the vault holds.
+        if matches!(find.matcher, Some(Err(_))) {
+            return Taken::InvalidRegexp;
+        }
+        match self.inventory(&find.vault).filter(|i| i.completeness == super::Completeness::Full) {
+            Some(inv) => Taken::Secrets(
+                inv.secrets.values().filter(|m| find.takes(&m.name, m.enabled, &m.tags) == Some(true)).collect(),
+            ),
+            None => Taken::NotListed,
+        }
     }
 }
 
