@@ -155,11 +155,10 @@ fn fetched_keys(env: &EnvView<'_>, es: &ExternalSecretView<'_>) -> Keys {
         if item.get("find").is_none() {
             return partial(&keys, format!("dataFrom[{i}] is generated (sourceRef.generatorRef)"));
         }
-        let prefix = es.path(&format!("dataFrom[{i}]"));
-        let Some(find) = env
-            .find_refs()
-            .iter()
-            .find(|f| std::ptr::eq(f.external_secret, es.resource) && f.path.starts_with(&prefix))
+        // The model's FindRef for this entry: same object, same path (a prefix would also match dataFrom[10]).
+        let path = es.path(&format!("dataFrom[{i}].find"));
+        let Some(find) =
+            env.find_refs().iter().find(|f| std::ptr::eq(f.external_secret, es.resource) && f.path == path)
         else {
             return partial(&keys, format!("dataFrom[{i}].find reads a store that is not a known Azure Key Vault"));
         };
