@@ -53,14 +53,38 @@ pub fn of_docs(config: &Config, docs: &[crate::scan::PlatformDoc]) -> Option<Eso
     detect(docs)
 }
 
+/// Which API versions a release serves: before 0.16, 0.16.x, from 0.17 (see [`EsoRelease::serves`]).
+fn band(v: EsoVersion) -> u8 {
+    if v < EsoVersion(0, 16, 0) {
+        0
+    } else if v < EsoVersion(0, 17, 0) {
+        1
+    } else {
+        2
+    }
+}
+
+/// The release the repository installs. Several chart versions that serve the same API versions decide as one (the
+/// lowest is named); versions that disagree do not decide anything: a catalog entry or a stale template must not
+/// turn a correct repository's apiVersions into errors (seen in a real repository: a Flux catalog file at 0.11.0
+/// beside the kustomization that installs 0.20.4). `esoVersion` settles it.
 fn detect(docs: &[crate::scan::PlatformDoc]) -> Option<EsoRelease> {
     let mut found: Vec<(EsoVersion, String)> =
         docs.iter().flat_map(|d| chart_versions(&d.doc).into_iter().map(move |v| (v, d.file.clone()))).collect();
     found.sort();
     let (lowest, source) = found.first()?.clone();
-    let others = found.iter().filter(|(v, _)| *v != lowest).count();
+    let (highest, highest_source) = found.last()?.clone();
+    if band(lowest) != band(highest) {
+        tracing::info!(
+            "external-secrets chart versions disagree on the API versions they serve ({lowest} in {source}, \
+             {highest} in {highest_source}): the latest release is assumed; set esoVersion in {} to say which the \
+             clusters run",
+            crate::config::FILE_NAME
+        );
+        return None;
+    }
     let source =
-        if others > 0 { format!("{source} (the lowest of {} chart versions found)", found.len()) } else { source };
+        if found.len() > 1 { format!("{source} (the lowest of {} chart versions found)", found.len()) } else { source };
     Some(EsoRelease { version: lowest, source })
 }
 
@@ -148,6 +172,30 @@ mod tests {
         );
         assert!(
             versions("kind: Application\nspec:\n  source: {chart: cert-manager, targetRevision: 1.14.0}\n").is_empty()
+        );
+    }
+
+    /// A real repository (chezmoidotsh/arcane) keeps a Flux catalog HelmRelease at 0.11.0 beside the kustomization
+    /// that installs 0.20.4: versions that disagree on the served API versions decide nothing (before: the lowest
+    /// won, and 11 correct `v1` objects were errors). Versions that agree decide as one.
+    #[test]
+    fn disagreeing_chart_versions_decide_nothing() {
+        let doc = |file: &str, version: &str| crate::scan::PlatformDoc {
+            file: file.into(),
+            doc: serde_yaml::from_str(&format!("helmCharts:\n- {{name: external-secrets, version: {version}}}\n"))
+                .unwrap(),
+        };
+        let docs = [doc("catalog/eso.helm.yaml", "0.11.0"), doc("cluster/eso/kustomization.yaml", "0.20.4")];
+        assert_eq!(detect(&docs), None);
+        let docs = [doc("a/kustomization.yaml", "0.9.12"), doc("b/kustomization.yaml", "0.9.11")];
+        let found = detect(&docs).unwrap();
+        assert_eq!(
+            (found.label(), found.source.as_str()),
+            ("0.9.11".to_string(), "b/kustomization.yaml (the lowest of 2 chart versions found)")
+        );
+        assert_eq!(
+            detect(&[doc("x/kustomization.yaml", "0.18.0"), doc("y/kustomization.yaml", "0.20.4")]).unwrap().label(),
+            "0.18.0"
         );
     }
 
