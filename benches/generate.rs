@@ -22,12 +22,10 @@ fn main() {
         vault.inventory_files.extend(env.vault_inventory.iter().map(|f| repo.join(f)));
     }
     let opts = AppOptions {
+        session: argocd_eso_plugin::session::Session::new(repo.clone(), config, vault),
         dir: app.clone(),
-        repo: repo.clone(),
         bounded: true,
-        config,
         env: None,
-        vault,
         stamp: Default::default(),
         load_restrictor: Default::default(),
         argocd: Default::default(),

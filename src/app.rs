@@ -3,6 +3,7 @@
 //! `context`), its Key Vault references resolved, its findings checked, and rollout hashes stamped.
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::kustomize::{self, BuildOptions, LoadRestrictor};
 use crate::lint::check_env;
 use crate::model::EnvModel;
@@ -10,24 +11,26 @@ use crate::positions::Positions;
 use crate::resource::Resource;
 use crate::rollout::{self, StampOptions, StampReport};
 use crate::rules::{EnvView, Finding};
-use crate::vault::stage::{Demand, VaultData, VaultOptions};
+use crate::session::Session;
+use crate::vault::stage::{Demand, VaultData};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+/// What render and generate take: the session (its repository is the root the app's environment lives under), the
+/// app's directory, and how Argo CD runs it.
 pub struct AppOptions {
+    /// The repository, its config, and how Key Vault is asked. When no repository root was found, its repo is the
+    /// app directory.
+    pub session: Session,
     /// The app's kustomization directory.
     pub dir: PathBuf,
-    /// The repository root (stores and other overlays of the environment live there).
-    pub repo: PathBuf,
-    /// Whether `repo` is a real repository root, whose boundary no file may cross; false when none was found
-    /// (then `repo` is the app directory and only the load restrictor applies).
+    /// Whether the session's repo is a real repository root, whose boundary no file may cross; false when none was
+    /// found (then only the load restrictor applies).
     pub bounded: bool,
-    pub config: Config,
     /// The environment; else from the config's globs, else from the `overlays/<env>` convention.
     pub env: Option<String>,
-    pub vault: VaultOptions,
     pub stamp: StampOptions,
     pub load_restrictor: LoadRestrictor,
     /// Argo CD's app variables for templates (`argocd.name`, ...), when Argo CD runs the plugin.
@@ -88,19 +91,37 @@ pub fn env_of_dir(repo: &Path, config: &Config, dir: &Path) -> Option<String> {
     crate::scan::env_of(repo, rel)
 }
 
-pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
-    let dir = std::fs::canonicalize(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
-    let repo = std::fs::canonicalize(&opts.repo).map_err(|e| format!("{}: {e}", opts.repo.display()))?;
+pub fn render_app(opts: &AppOptions) -> Result<AppOutput, Error> {
+    let dir = std::fs::canonicalize(&opts.dir).map_err(|e| Error::Usage(format!("{}: {e}", opts.dir.display())))?;
+    let repo = std::fs::canonicalize(&opts.session.repo)
+        .map_err(|e| Error::Usage(format!("{}: {e}", opts.session.repo.display())))?;
     let boundary = opts.bounded.then(|| repo.clone());
     let rel = dir.strip_prefix(&repo).unwrap_or(&dir).to_path_buf();
-    let env = opts.env.clone().or_else(|| env_of_dir(&repo, &opts.config, &dir));
+    // Without a convention to go by, the repository's Argo CD Applications say which cluster this path is deployed
+    // to (read only then: a conventional fleet repo is not walked for them on every generate). The layout read for
+    // that serves the environment's context below.
+    let mut layout = None;
+    let env = match opts.env.clone().or_else(|| env_of_dir(&repo, &opts.session.config, &dir)) {
+        Some(env) => Some(env),
+        None => {
+            let read = crate::scan::layout(&repo, &opts.session.config).ok();
+            let app = opts.argocd.get("name").and_then(serde_json::Value::as_str);
+            let env = read
+                .as_ref()
+                .filter(|l| l.how == crate::scan::Discovery::Applications)
+                .and_then(|l| l.environment_of(&rel, app));
+            layout = read;
+            env
+        }
+    };
     let templates = crate::template::TemplateContext { env: env.clone(), argocd: opts.argocd.clone(), overlay: None };
     let build = BuildOptions {
         load_restrictor: opts.load_restrictor,
         repo_root: boundary.clone(),
         preprocessor: templates.preprocessor(),
+        without_charts: false,
     };
-    let mut target = kustomize::build(&dir, &build).map_err(|e| e.to_string())?;
+    let mut target = kustomize::build(&dir, &build)?;
     let n = target.len();
     let placed = match opts.destination_namespace.as_deref().filter(|ns| !ns.is_empty()) {
         Some(ns) => crate::model::place_in_namespace(&mut target, ns),
@@ -115,7 +136,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
     let mut all = target;
     let release;
     if let Some(env_name) = &env {
-        let context = environment_context(opts, &repo, boundary.as_deref(), env_name, &rel, &all)?;
+        let context = environment_context(opts, &repo, boundary.as_deref(), env_name, &rel, &all, layout)?;
         if context.unrendered > 0 {
             notes.push(format!(
                 "environment '{env_name}': {} other overlay(s) do not render, so their stores are not in this app's \
@@ -127,7 +148,7 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, String> {
         described = Some(context.description);
         release = context.eso;
     } else {
-        release = crate::eso::release::of_repository(&repo, &opts.config);
+        release = crate::eso::release::of_repository(&repo, &opts.session.config);
     }
     let mut app = finish_app(opts, &repo, env, &all, 0..n, release.as_ref())?;
     for (r, placed) in app.resources.iter_mut().zip(placed) {
@@ -152,6 +173,7 @@ struct EnvironmentContext {
 
 /// Render the overlays of `env_name` that the app at `rel` (whose objects are `app`) needs: from the cached index
 /// when there is one for this content, else by rendering the whole environment once (and caching its index).
+/// `layout`: the repository's, when it was already read.
 fn environment_context(
     opts: &AppOptions,
     repo: &Path,
@@ -159,7 +181,8 @@ fn environment_context(
     env_name: &str,
     rel: &Path,
     app: &[Resource],
-) -> Result<EnvironmentContext, String> {
+    layout: Option<crate::scan::Layout>,
+) -> Result<EnvironmentContext, Error> {
     // Other apps' overlays are rendered as lint renders them: with the environment, without this app's Argo CD
     // variables, so that one index serves every app of the environment.
     let templates = crate::template::TemplateContext { env: Some(env_name.to_string()), ..Default::default() };
@@ -193,7 +216,11 @@ fn environment_context(
             return Ok(EnvironmentContext { resources, unrendered: index.unrendered(rel), description, eso });
         }
     }
-    let environments = crate::scan::environments(repo, &opts.config).unwrap_or_default();
+    let layout = match layout {
+        Some(known) => Some(known),
+        None => crate::scan::layout(repo, &opts.session.config).ok(),
+    };
+    let environments = layout.map(|l| l.environments).unwrap_or_default();
     check_environment(opts, &environments)?;
     let dirs = environments.get(env_name).cloned().unwrap_or_default();
     // The app's own overlay too: the index serves every app of the environment, this one's summary included.
@@ -210,7 +237,7 @@ fn environment_context(
             })
             .collect(),
         environments,
-        eso: crate::eso::release::of_repository(repo, &opts.config),
+        eso: crate::eso::release::of_repository(repo, &opts.session.config),
     };
     if let (Some(cache), Some(key)) = (cache, &key) {
         // A cache that cannot be written costs the next run time, not correctness.
@@ -241,13 +268,13 @@ fn environment_context(
 
 /// An environment named by the user (`--env`, the `environment` parameter) must be one the repo has: a typo would
 /// otherwise render with no context and no stores, and stamp nothing.
-fn check_environment(opts: &AppOptions, environments: &BTreeMap<String, Vec<PathBuf>>) -> Result<(), String> {
+fn check_environment(opts: &AppOptions, environments: &BTreeMap<String, Vec<PathBuf>>) -> Result<(), Error> {
     if let Some(asked) = &opts.env
         && !environments.is_empty()
         && !environments.contains_key(asked)
     {
         let known: Vec<&str> = environments.keys().map(String::as_str).collect();
-        return Err(format!("unknown environment '{asked}' (this repository has: {})", known.join(", ")));
+        return Err(Error::Usage(format!("unknown environment '{asked}' (this repository has: {})", known.join(", "))));
     }
     Ok(())
 }
@@ -262,8 +289,8 @@ fn finish_app(
     all: &[Resource],
     target: Range<usize>,
     eso: Option<&crate::eso::release::EsoRelease>,
-) -> Result<AppOutput, String> {
-    let (config, vault, stamp_opts) = (&opts.config, &opts.vault, opts.stamp);
+) -> Result<AppOutput, Error> {
+    let (config, vault, stamp_opts) = (&opts.session.config, &opts.session.vault, opts.stamp);
     let env_name = env.clone().unwrap_or_else(|| "default".to_string());
     let own = all[target.clone()].as_ptr_range();
     let is_target = |r: &Resource| own.contains(&(r as *const Resource));

@@ -1,6 +1,8 @@
 //! The command line: wires the pipeline stages per command. Nothing reaches stdout until a command has succeeded.
 
+use crate::error::Error;
 use crate::kustomize::LoadRestrictor;
+use crate::session::Session;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -304,7 +306,7 @@ pub struct VaultArgs {
 }
 
 impl VaultArgs {
-    pub fn options(&self) -> Result<crate::vault::stage::VaultOptions, String> {
+    pub fn options(&self) -> Result<crate::vault::stage::VaultOptions, Error> {
         let mut o = crate::vault::stage::VaultOptions {
             offline: self.offline,
             inventory_files: self.vault_inventory.clone(),
@@ -314,12 +316,15 @@ impl VaultArgs {
         o.live.auth = self.azure_auth;
         o.live.timeout = std::time::Duration::from_secs(self.vault_timeout.max(1));
         for r in &self.connect_to {
-            let (host, addr) = r.split_once('=').ok_or_else(|| format!("--connect-to {r}: expected HOST=IP:PORT"))?;
-            let sock: std::net::SocketAddr = addr.parse().map_err(|e| format!("--connect-to {r}: {e}"))?;
+            let (host, addr) =
+                r.split_once('=').ok_or_else(|| Error::Usage(format!("--connect-to {r}: expected HOST=IP:PORT")))?;
+            let sock: std::net::SocketAddr =
+                addr.parse().map_err(|e| Error::Usage(format!("--connect-to {r}: {e}")))?;
             o.live.resolve.push((host.to_string(), sock));
         }
         if let Some(ca) = &self.ca_file {
-            o.live.extra_ca_pem = Some(std::fs::read(ca).map_err(|e| format!("--ca-file {}: {e}", ca.display()))?);
+            o.live.extra_ca_pem =
+                Some(std::fs::read(ca).map_err(|e| Error::Usage(format!("--ca-file {}: {e}", ca.display())))?);
         }
         Ok(o)
     }
@@ -412,9 +417,10 @@ pub fn run() -> i32 {
             }
             code
         }
-        Err(msg) => {
-            stderr(&format!("error: {msg}\n"));
-            2
+        Err(e) => {
+            tracing::debug!("error of kind {}", e.kind());
+            stderr(&format!("error: {e}\n"));
+            e.exit_code()
         }
     }
 }
@@ -424,8 +430,9 @@ fn color_stdout() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
-/// The command's complete stdout and its exit code; Err is a usage or internal error (exit 2, nothing on stdout).
-fn execute(cli: Cli) -> Result<(String, i32), String> {
+/// The command's complete stdout and its exit code; an Err is said on stderr, with its exit code and nothing on
+/// stdout (the one place errors become messages).
+fn execute(cli: Cli) -> Result<(String, i32), Error> {
     match cli.command {
         Command::Render { dir, load_restrictor, env, plain, app_namespace, stamp, vault } => {
             let restrictor = match load_restrictor {
@@ -445,19 +452,21 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                     load_restrictor: restrictor,
                     repo_root: bounded.then_some(repo),
                     preprocessor: templates.preprocessor(),
+                    without_charts: false,
                 };
-                let resources = crate::kustomize::build(&dir, &opts).map_err(|e| e.to_string())?;
-                return Ok((crate::output::manifests::to_yaml_stream(&resources).map_err(|e| e.to_string())?, 0));
+                let resources = crate::kustomize::build(&dir, &opts)?;
+                return Ok((
+                    crate::output::manifests::to_yaml_stream(&resources).map_err(|e| Error::Output(e.to_string()))?,
+                    0,
+                ));
             }
             let mut vault_opts = vault.options()?;
             vault_opts.add_config_inventories(&repo, &config);
             let app = crate::app::render_app(&crate::app::AppOptions {
+                session: Session::new(repo, config, vault_opts),
                 dir,
-                repo,
                 bounded,
-                config,
                 env,
-                vault: vault_opts,
                 stamp: stamp.options(),
                 load_restrictor: restrictor,
                 argocd: Default::default(),
@@ -483,31 +492,38 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 app.env.as_deref().unwrap_or("(none)"),
                 app.stamp.workloads.join(", ")
             ));
-            Ok((crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?, 0))
+            Ok((crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| Error::Output(e.to_string()))?, 0))
         }
         Command::Generate { path, env, fail_on, allow_unstamped, stamp, vault } => {
             crate::generate::run(path, env, fail_on, allow_unstamped, stamp.options(), vault.options()?)
         }
         Command::Lint { repo, output, fail_on, envs, suggest_config, vault } => {
-            if !repo.is_dir() {
-                return Err(format!("{} is not a directory", repo.display()));
-            }
-            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-            let config = crate::rules::load_config(&repo)?;
-            let mut opts = crate::lint::LintOptions::new(repo.clone(), config, envs, vault.options()?);
-            opts.progress = Some(std::sync::Arc::new(progress));
+            let session = Session::open(&repo, vault.options()?)?.with_progress(std::sync::Arc::new(progress));
+            let opts = crate::lint::LintOptions { session, only_envs: envs };
             let report = crate::lint::lint(&opts)?;
-            let how = match report.discovery {
+            let how = match report.layout.how {
                 crate::scan::Discovery::Config => "the environments of .argocd-eso-plugin.yaml",
-                crate::scan::Discovery::Convention => "the overlays|envs|environments/<env>[/<app>] convention",
+                crate::scan::Discovery::Applications => {
+                    "the Argo CD Applications, ApplicationSets and Flux Kustomizations of the repository (one environment per \
+                     destination cluster)"
+                }
+                crate::scan::Discovery::Convention => crate::scan::CONVENTIONS,
                 crate::scan::Discovery::Roots => {
                     "no environment convention matched: every kustomization no other one lists, each on its own"
                 }
             };
             detail(&format!("environments from {how}"));
-            for (env, dirs) in &report.layout {
-                let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-                detail(&format!("  {env}: {}", dirs.join(", ")));
+            for env in &report.environments {
+                detail(&format!("  {env}:"));
+                for dir in report.layout.environments.get(env).into_iter().flatten() {
+                    let why = report.layout.reasons.get(&(env.clone(), dir.clone())).map_or("", String::as_str);
+                    let ns = report.layout.namespaces.get(&(env.clone(), dir.clone()));
+                    let ns = ns.map(|n| format!(", namespace {n}")).unwrap_or_default();
+                    detail(&format!("    {} ({why}{ns})", dir.display()));
+                }
+            }
+            for line in &report.layout.skipped {
+                detail(&format!("  not followed: {line}"));
             }
             if report.environments.is_empty() {
                 note("no kustomization directory found: nothing was checked");
@@ -515,29 +531,28 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             if suggest_config {
                 return Ok((crate::lint::suggested_config(&report), 0));
             }
-            let ctx = crate::output::Context { repo: &repo, color: color_stdout() };
-            let text = crate::output::render(output, &report, &ctx)?;
+            let ctx = crate::output::Context { repo: &opts.session.repo, color: color_stdout() };
+            let text = crate::output::render(output, &report, &ctx).map_err(Error::Output)?;
             let failed = report.worst().is_some_and(|w| w >= fail_on);
             Ok((text, if failed { 1 } else { 0 }))
         }
         Command::Diff { repo, base, envs, output, exit_code, render_both_sides, stamp, vault } => {
-            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-            let vault_opts = vault.options()?;
+            let repo = std::fs::canonicalize(&repo).map_err(|e| Error::Usage(format!("{}: {e}", repo.display())))?;
+            // The command line's vault options: each side adds its own config's inventories.
+            let session = Session::new(repo.clone(), crate::rules::load_config(&repo)?, vault.options()?)
+                .with_progress(std::sync::Arc::new(progress));
             let report = crate::diff::diff(&crate::diff::DiffOptions {
-                repo: repo.clone(),
+                session: session.clone(),
                 base,
                 envs,
-                vault: vault_opts.clone(),
                 stamp: stamp.options(),
-                progress: Some(std::sync::Arc::new(progress)),
                 render_both_sides,
             })?;
             let text = match output {
                 DiffFormat::Text => crate::output::diff::text(&report, color_stdout()),
-                DiffFormat::Json => crate::output::diff::json(&report)?,
+                DiffFormat::Json => crate::output::diff::json(&report).map_err(Error::Output)?,
                 DiffFormat::Markdown => {
-                    let config = crate::rules::load_config(&repo)?;
-                    let opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault_opts);
+                    let opts = crate::lint::LintOptions::new(repo, session.config, vec![], session.vault);
                     let mut graphs = Vec::new();
                     for env in report.environments.iter().filter(|e| !e.changes.is_empty()) {
                         if let Ok(g) = crate::graph::for_environment(&opts, &env.environment) {
@@ -553,26 +568,23 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((text, if exit_code && report.has_changes() { 1 } else { 0 }))
         }
         Command::Graph { repo, env, output, vault } => {
-            let repo = std::fs::canonicalize(&repo).map_err(|e| format!("{}: {e}", repo.display()))?;
-            let config = crate::rules::load_config(&repo)?;
-            let mut opts = crate::lint::LintOptions::new(repo.clone(), config, vec![], vault.options()?);
-            opts.progress = Some(std::sync::Arc::new(progress));
+            let session = Session::open(&repo, vault.options()?)?.with_progress(std::sync::Arc::new(progress));
             let env = match env {
                 Some(e) => e,
                 None => {
-                    let envs = crate::scan::environments(&repo, &opts.config)?;
+                    let envs = session.layout()?.environments;
                     match envs.len() {
                         1 => envs.into_keys().next().expect("one"),
                         _ => {
-                            return Err(format!(
+                            return Err(Error::Usage(format!(
                                 "choose an environment with --env: {}",
                                 envs.into_keys().collect::<Vec<_>>().join(", ")
-                            ));
+                            )));
                         }
                     }
                 }
             };
-            let g = crate::graph::for_environment(&opts, &env)?;
+            let g = crate::graph::for_environment(&crate::lint::LintOptions { session, only_envs: vec![] }, &env)?;
             Ok((if output == GraphFormat::Dot { g.to_dot() } else { g.to_mermaid() }, 0))
         }
         Command::Explain { code } => match code {
@@ -585,7 +597,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             }
             Some(c) => {
                 let r = crate::rules::by_code(&c)
-                    .ok_or_else(|| format!("no rule {c}; `argocd-eso-plugin explain` lists them"))?;
+                    .ok_or_else(|| Error::Usage(format!("no rule {c}; `argocd-eso-plugin explain` lists them")))?;
                 Ok((
                     format!(
                         "{} {} (default severity: {})\n\n{}.\n\n{}\n",
@@ -602,7 +614,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
         Command::Discover { path } => {
             let dir = match path {
                 Some(p) => p,
-                None => std::env::current_dir().map_err(|e| e.to_string())?,
+                None => std::env::current_dir().map_err(|e| Error::Io(format!("working directory: {e}")))?,
             };
             let opts = crate::kustomize::BuildOptions {
                 repo_root: find_repo_root(&dir),
@@ -621,7 +633,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 if kinds.is_empty() { String::new() } else { kinds.into_iter().collect::<Vec<_>>().join("\n") + "\n" };
             Ok((out, 0))
         }
-        Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample)?, 0)),
+        Command::BenchRender { overlays, sample } => Ok((crate::bench::run(overlays, sample).map_err(Error::Io)?, 0)),
         Command::BenchLint { overlays, sample, generate_runs, lint_runs, scale_to, no_diff, keep } => {
             let opts = crate::bench::LintBench {
                 overlays,
@@ -632,10 +644,10 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 diff: !no_diff,
                 keep,
             };
-            Ok((crate::bench::run_lint(&opts)?, 0))
+            Ok((crate::bench::run_lint(&opts).map_err(Error::Io)?, 0))
         }
         Command::BenchParity { cases, seed } => {
-            let report = crate::parity::run(cases, seed)?;
+            let report = crate::parity::run(cases, seed).map_err(Error::Io)?;
             let diverged = !report.contains(", 0 divergent");
             Ok((report, i32::from(diverged)))
         }
@@ -647,7 +659,7 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
                 "argocd-eso-plugin",
                 &mut out,
             );
-            let mut script = String::from_utf8(out).map_err(|e| e.to_string())?;
+            let mut script = String::from_utf8(out).map_err(|e| Error::Output(e.to_string()))?;
             if shell == clap_complete::Shell::Bash {
                 // clap_complete's bash generator names the subcommand cases `argocd__subcmd__eso__subcmd__plugin__...`
                 // (the hyphens of the binary name taken for subcommand separators) while it sets `cmd` to
@@ -657,11 +669,11 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             Ok((script, 0))
         }
         Command::Man { out_dir: Some(dir) } => {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(&dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
             clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), &dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
+                .map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
             let mut pages: Vec<String> = std::fs::read_dir(&dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?
+                .map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?
                 .filter_map(Result::ok)
                 .map(|e| e.path().display().to_string())
                 .filter(|p| p.ends_with(".1"))
@@ -673,8 +685,8 @@ fn execute(cli: Cli) -> Result<(String, i32), String> {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
                 .render(&mut out)
-                .map_err(|e| e.to_string())?;
-            Ok((String::from_utf8(out).map_err(|e| e.to_string())?, 0))
+                .map_err(|e| Error::Output(e.to_string()))?;
+            Ok((String::from_utf8(out).map_err(|e| Error::Output(e.to_string()))?, 0))
         }
     }
 }

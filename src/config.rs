@@ -30,6 +30,23 @@ pub struct Config {
     /// else the latest is assumed.
     #[serde(default)]
     pub eso_version: Option<EsoVersion>,
+    /// The clusters Argo CD knows (its cluster Secrets, which hold credentials and are not read from Git): what an
+    /// ApplicationSet's `clusters` generator yields. Without them that generator yields only `in-cluster`, as
+    /// Argo CD does with no cluster Secret.
+    #[serde(default)]
+    pub argocd_clusters: Vec<ArgoCluster>,
+}
+
+/// A cluster registered in Argo CD, as a `clusters` generator sees it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCluster {
+    pub name: String,
+    #[serde(default)]
+    pub server: String,
+    /// The cluster Secret's labels, which a generator's `selector.matchLabels` selects by.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// An ESO release number, `major.minor.patch` (a leading `v` allowed).
@@ -160,18 +177,23 @@ pub struct Ignore {
 impl Config {
     /// The repo's config file, or defaults when it has none. Its rule codes are checked against the registry by
     /// `rules::load_config`, which commands call (the rules come later in the pipeline than the config).
-    pub fn load(repo: &Path) -> Result<Config, String> {
+    pub fn load(repo: &Path) -> Result<Config, crate::error::Error> {
         let file = repo.join(FILE_NAME);
         // Through the repository's file layer: a symlink out of the repo is refused, errors never quote contents.
         let text = match crate::files::read_text(Some(repo), &file, crate::files::MAX_FILE_BYTES) {
             Ok(text) => text,
             Err(crate::files::FileError::NotFound { .. }) => return Ok(Config::default()),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(crate::error::Error::Config(e.to_string())),
         };
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        serde_yaml::from_str(&text)
-            .map_err(|e| format!("{}: {}", file.display(), crate::files::redact_serde_message(&e.to_string())))
+        serde_yaml::from_str(&text).map_err(|e| {
+            crate::error::Error::Config(format!(
+                "{}: {}",
+                file.display(),
+                crate::files::redact_serde_message(&e.to_string())
+            ))
+        })
     }
 }

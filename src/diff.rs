@@ -1,9 +1,11 @@
 //! `diff`: what a change does to every environment, before it is committed or merged. Both sides are rendered the
 //! way `render` renders them (stamps included); the base is read from git without touching the working tree.
 
+use crate::error::Error;
 use crate::kustomize::{self, BuildOptions};
 use crate::model::EnvModel;
 use crate::rollout::{Dependency, StampOptions};
+use crate::session::Session;
 use crate::template::TemplateContext;
 use crate::vault::stage::{Demand, LiveMemo, VaultOptions};
 use rayon::prelude::*;
@@ -13,22 +15,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// What diff takes: the session of the working tree (its vault options are the command line's: each side adds its
+/// own config's inventories), the base, and which environments.
 pub struct DiffOptions {
-    /// The repository root in the working tree (may be a subdirectory of the git checkout).
-    pub repo: PathBuf,
+    pub session: Session,
     /// The revision to compare with; default: the merge base with the default branch, else HEAD.
     pub base: Option<String>,
     pub envs: Vec<String>,
-    pub vault: VaultOptions,
     pub stamp: StampOptions,
-    /// Told (done, total, what) as the work goes; the command line draws it on a terminal.
-    pub progress: Option<Progress>,
     /// Render every overlay of the base too, even one whose inputs did not change (the reference the reuse is
     /// tested against).
     pub render_both_sides: bool,
 }
-
-pub use crate::lint::Progress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -107,20 +105,21 @@ impl DiffReport {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().map_err(|e| format!("git: {e}"))?;
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
+    let out =
+        Command::new("git").arg("-C").arg(dir).args(args).output().map_err(|e| Error::Git(format!("git: {e}")))?;
     if !out.status.success() {
-        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(Error::Git(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
     }
     Ok(out.stdout)
 }
 
-fn git_text(dir: &Path, args: &[&str]) -> Result<String, String> {
+fn git_text(dir: &Path, args: &[&str]) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&git(dir, args)?).trim().to_string())
 }
 
 /// The merge base with the default branch (origin's HEAD, main or master), else HEAD.
-pub fn default_base(dir: &Path) -> Result<String, String> {
+pub fn default_base(dir: &Path) -> Result<String, Error> {
     let candidates = [
         git_text(dir, &["rev-parse", "--abbrev-ref", "origin/HEAD"]).ok(),
         Some("origin/main".into()),
@@ -146,7 +145,7 @@ static LIVE_CHECKOUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Ve
 struct Checkout(tempfile::TempDir);
 
 impl Checkout {
-    fn new() -> Result<Checkout, String> {
+    fn new() -> Result<Checkout, Error> {
         use std::os::unix::fs::PermissionsExt;
         static HANDLER: std::sync::Once = std::sync::Once::new();
         HANDLER.call_once(|| {
@@ -162,7 +161,7 @@ impl Checkout {
             .prefix("argocd-eso-plugin-diff-")
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
-            .map_err(|e| format!("temporary directory for the base checkout: {e}"))?;
+            .map_err(|e| Error::Io(format!("temporary directory for the base checkout: {e}")))?;
         if let Ok(mut live) = LIVE_CHECKOUTS.lock() {
             live.push(dir.path().to_path_buf());
         }
@@ -200,7 +199,7 @@ struct BaseTree {
 }
 
 impl BaseTree {
-    fn new(repo: &Path, rev: &str) -> Result<BaseTree, String> {
+    fn new(repo: &Path, rev: &str) -> Result<BaseTree, Error> {
         let top = PathBuf::from(git_text(repo, &["rev-parse", "--show-toplevel"])?);
         let rel = repo_in_top(repo, &top)?;
         let dir = Checkout::new()?;
@@ -222,7 +221,7 @@ impl BaseTree {
                 PathBuf::from(String::from_utf8_lossy(n).into_owned()).strip_prefix(&t.rel).ok().map(Path::to_path_buf)
             })
             .collect();
-        std::fs::create_dir_all(t.repo()).map_err(|e| format!("{}: {e}", t.tree.display()))?;
+        std::fs::create_dir_all(t.repo()).map_err(|e| Error::Io(format!("{}: {e}", t.tree.display())))?;
         Ok(t)
     }
 
@@ -231,7 +230,7 @@ impl BaseTree {
         self.tree.join(&self.rel)
     }
 
-    fn git(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, String> {
+    fn git(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, Error> {
         use std::io::Write as _;
         let mut child = Command::new("git")
             .arg("-C")
@@ -242,19 +241,19 @@ impl BaseTree {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| format!("git: {e}"))?;
+            .map_err(|e| Error::Git(format!("git: {e}")))?;
         if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(input).map_err(|e| format!("git {}: {e}", args.join(" ")))?;
+            pipe.write_all(input).map_err(|e| Error::Git(format!("git {}: {e}", args.join(" "))))?;
         }
-        let out = child.wait_with_output().map_err(|e| format!("git: {e}"))?;
+        let out = child.wait_with_output().map_err(|e| Error::Git(format!("git: {e}")))?;
         if !out.status.success() {
-            return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+            return Err(Error::Git(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
         }
         Ok(out.stdout)
     }
 
     /// Write these repo-relative files of the base (those it has).
-    fn write(&self, files: &BTreeSet<PathBuf>) -> Result<(), String> {
+    fn write(&self, files: &BTreeSet<PathBuf>) -> Result<(), Error> {
         if self.written_all.get() {
             return Ok(());
         }
@@ -273,7 +272,7 @@ impl BaseTree {
 
     /// The files (repo-relative) that differ between the base revision `rev` and the working tree: changed, added,
     /// removed, and files git does not track (ignored ones included: a render may read them, the base has none).
-    fn changed_files(&self, rev: &str) -> Result<BTreeSet<PathBuf>, String> {
+    fn changed_files(&self, rev: &str) -> Result<BTreeSet<PathBuf>, Error> {
         let mut out = BTreeSet::new();
         for args in
             [&["diff", "--name-only", "--no-renames", "-z", rev, "--"][..], &["ls-files", "--others", "-z", "--"][..]]
@@ -289,7 +288,7 @@ impl BaseTree {
     }
 
     /// Write every file of the base.
-    fn write_all(&self) -> Result<(), String> {
+    fn write_all(&self) -> Result<(), Error> {
         if !self.written_all.get() {
             let prefix = format!("--prefix={}/", self.tree.display());
             self.git(&["checkout-index", "--all", "--force", &prefix], None)?;
@@ -306,12 +305,9 @@ impl BaseTree {
 }
 
 /// Where `repo` sits in the git checkout whose top is `top`.
-fn repo_in_top(repo: &Path, top: &Path) -> Result<PathBuf, String> {
-    Ok(std::fs::canonicalize(repo)
-        .map_err(|e| e.to_string())?
-        .strip_prefix(std::fs::canonicalize(top).map_err(|e| e.to_string())?)
-        .map(Path::to_path_buf)
-        .unwrap_or_default())
+fn repo_in_top(repo: &Path, top: &Path) -> Result<PathBuf, Error> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).map_err(|e| Error::Io(format!("{}: {e}", p.display())));
+    Ok(canonical(repo)?.strip_prefix(canonical(top)?).map(Path::to_path_buf).unwrap_or_default())
 }
 
 /// One rendered side: environment -> object -> (YAML, dependencies when stamped).
@@ -357,7 +353,7 @@ impl<'a> Reuse<'a> {
         let loaded: BTreeSet<&Path> = o
             .reads
             .iter()
-            .filter(|r| r.file_name().is_some_and(|n| kustomize::KUSTOMIZATION_FILE_NAMES.iter().any(|k| n == *k)))
+            .filter(|r| r.file_name().is_some_and(kustomize::is_kustomization_file_name))
             .filter_map(|r| r.parent())
             .collect();
         let touched = changed.iter().any(|c| o.reads.contains(c) || c.parent().is_some_and(|p| loaded.contains(p)));
@@ -377,7 +373,7 @@ fn render_overlays(
     envs: Vec<(String, Vec<PathBuf>)>,
     opts: &DiffOptions,
     reuse: Option<&Reuse>,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, Error> {
     let total: usize = envs.iter().map(|(_, d)| d.len()).sum();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let mut out = Rendered::new();
@@ -387,23 +383,30 @@ fn render_overlays(
             preprocessor: TemplateContext { env: Some(env.clone()), ..Default::default() }.preprocessor(),
             ..Default::default()
         };
-        let rendered: Vec<Result<Overlay, String>> = dirs
+        let rendered: Vec<Result<Option<Overlay>, Error>> = dirs
             .par_iter()
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if let Some(report) = &opts.progress {
-                    report(n, total, &format!("rendering {side}"));
-                }
+                opts.session.report(n, total, &format!("rendering {side}"));
                 if let Some(resources) = reuse.and_then(|r| r.take(&env, dir)) {
-                    return Ok(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new() });
+                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new() }));
                 }
-                let (resources, reads) = kustomize::build_recording(&repo.join(dir), &build)
-                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                let (resources, reads) = match kustomize::build_recording(&repo.join(dir), &build) {
+                    Ok(built) => built,
+                    // A feature rendered nowhere natively (helmCharts, a remote base): not compared, and said, as
+                    // lint says it (KUS002) instead of failing on it.
+                    Err(kustomize::KustomizeError::Unsupported { field, .. }) => {
+                        tracing::info!("{} ({env}) not compared: '{field}' is not rendered natively", dir.display());
+                        return Ok(None);
+                    }
+                    Err(source) => return Err(Error::Render { dir: Some(dir.clone()), source }),
+                };
                 let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
-                Ok(Overlay { dir: dir.clone(), resources, reads })
+                Ok(Some(Overlay { dir: dir.clone(), resources, reads }))
             })
             .collect();
-        let overlays = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let overlays: Vec<Overlay> =
+            rendered.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         for o in &overlays {
             tracing::debug!("rendered {} ({env})", o.dir.display());
         }
@@ -422,14 +425,12 @@ fn stamp_side(
     opts: &DiffOptions,
     side: &str,
     compare_with: Option<(&Side, &Path, Option<&crate::eso::release::EsoRelease>)>,
-) -> Result<(Side, BTreeMap<String, Vec<crate::rules::Finding>>), String> {
+) -> Result<(Side, BTreeMap<String, Vec<crate::rules::Finding>>), Error> {
     let mut out = Side::new();
     let mut findings = BTreeMap::new();
     let no_objects = BTreeMap::new();
     for (i, (env, overlays)) in rendered.iter().enumerate() {
-        if let Some(report) = &opts.progress {
-            report(i + 1, rendered.len(), &format!("checking Key Vault and stamping {side}"));
-        }
+        opts.session.report(i + 1, rendered.len(), &format!("checking Key Vault and stamping {side}"));
         let mut all = Vec::new();
         let mut apps = Vec::new();
         for o in overlays {
@@ -483,9 +484,9 @@ fn side_setup(
     repo: &Path,
     opts: &DiffOptions,
     memo: &LiveMemo,
-) -> Result<(crate::config::Config, VaultOptions), String> {
+) -> Result<(crate::config::Config, VaultOptions), Error> {
     let config = crate::rules::load_config(repo)?;
-    let mut vault = opts.vault.clone();
+    let mut vault = opts.session.vault.clone();
     vault.memo = Some(memo.clone());
     vault.want_versions = true;
     vault.add_config_inventories(repo, &config);
@@ -585,20 +586,22 @@ fn explain(object: &str, before: &Option<BTreeSet<Dependency>>, after: &Option<B
     vec![format!("{} {verb}: {}", short_name(object), reasons.join(", "))]
 }
 
-pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
+pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
     let base = match &opts.base {
-        Some(b) => git_text(&opts.repo, &["rev-parse", "--verify", &format!("{b}^{{commit}}")])
-            .map_err(|_| format!("unknown revision '{b}'"))?,
-        None => default_base(&opts.repo)?,
+        Some(b) => git_text(&opts.session.repo, &["rev-parse", "--verify", &format!("{b}^{{commit}}")])
+            .map_err(|_| Error::Usage(format!("unknown revision '{b}'")))?,
+        None => default_base(&opts.session.repo)?,
     };
     // One live answer per vault and plan for both sides: a diff shows what the change does, not a rotation that
     // happened between two reads.
     let memo = LiveMemo::default();
-    let (after_config, after_vault) = side_setup(&opts.repo, opts, &memo)?;
-    let after_envs = selected(crate::scan::environments(&opts.repo, &after_config)?, opts);
-    let after_rendered = render_overlays(&opts.repo, "the working tree", after_envs, opts, None)?;
+    let (after_config, after_vault) = side_setup(&opts.session.repo, opts, &memo)?;
+    // The environments lint finds (the Argo CD Applications, the conventions, the roots), so that both name the same.
+    let after_layout = crate::scan::layout(&opts.session.repo, &after_config)?;
+    let after_envs = selected(after_layout.environments.clone(), opts);
+    let after_rendered = render_overlays(&opts.session.repo, "the working tree", after_envs, opts, None)?;
     let base_side = format!("the base {}", &base[..base.len().min(12)]);
-    let base_tree = BaseTree::new(&opts.repo, &base)?;
+    let base_tree = BaseTree::new(&opts.session.repo, &base)?;
     let before = if base_tree.files.is_empty() {
         Side::new() // the repo did not exist at the base revision
     } else {
@@ -613,14 +616,27 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
             opts.render_both_sides || changes_everything(&changed, &[&after_config, &before_config], &after_rendered);
         let before_rendered = if everything {
             base_tree.write_all()?;
-            let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
+            let envs = selected(crate::scan::layout(&base_repo, &before_config)?.environments, opts);
             render_overlays(&base_repo, &base_side, envs, opts, None)?
         } else {
             // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
             // others are rendered from the base's files they are likely to read; if one of them needs more, the
             // whole base is written and rendered.
+            // The layout is read from kustomization files, platform files (Applications, Flux) and the files git
+            // generators read: when none of them changed, the base's is the working tree's.
+            let layout_changed = changed.iter().any(|f| {
+                f.file_name().is_some_and(|n| n == crate::config::FILE_NAME || kustomize::is_kustomization_file_name(n))
+                    || crate::scan::is_platform_file(&f.to_string_lossy())
+                    || after_layout.inputs.contains(f)
+            });
+            let base_envs = if layout_changed {
+                base_tree.write_all()?;
+                crate::scan::layout(&base_repo, &before_config)?.environments
+            } else {
+                after_layout.environments.clone()
+            };
+            let envs = selected(base_envs, opts);
             let reuse = Reuse::new(&after_rendered, Some(changed));
-            let envs = selected(crate::scan::environments_of_listing(&base_tree.files, &before_config)?, opts);
             let mut needed = BTreeSet::new();
             for (env, dirs) in &envs {
                 for dir in dirs.iter().filter(|d| reuse.take(env, d).is_none()) {
@@ -635,7 +651,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
                 Ok(rendered) => rendered,
                 Err(_) => {
                     base_tree.write_all()?;
-                    let envs = selected(crate::scan::environments(&base_repo, &before_config)?, opts);
+                    let envs = selected(crate::scan::layout(&base_repo, &before_config)?.environments, opts);
                     render_overlays(&base_repo, &base_side, envs, opts, None)?
                 }
             }
@@ -648,7 +664,11 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, String> {
         &after_vault,
         opts,
         "the working tree",
-        Some((&before, &opts.repo, crate::eso::release::of_repository(&opts.repo, &after_config).as_ref())),
+        Some((
+            &before,
+            &opts.session.repo,
+            crate::eso::release::of_repository(&opts.session.repo, &after_config).as_ref(),
+        )),
     )?;
     let envs: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let empty = BTreeMap::new();

@@ -3,8 +3,10 @@
 //! manifests only when everything succeeded, and otherwise nothing, with the reason on stderr and a non-zero exit
 //! (an empty output with auto-prune would delete the app's resources).
 
+use crate::error::Error;
 use crate::rollout::StampOptions;
 use crate::rules::Severity;
+use crate::session::Session;
 use crate::vault::stage::VaultOptions;
 use std::path::{Path, PathBuf};
 
@@ -123,12 +125,13 @@ pub fn run(
     allow_unstamped: bool,
     stamp: StampOptions,
     mut vault: VaultOptions,
-) -> Result<(String, i32), String> {
+) -> Result<(String, i32), Error> {
     let app_path = match path {
         Some(p) => p,
-        None => std::env::current_dir().map_err(|e| format!("working directory: {e}"))?,
+        None => std::env::current_dir().map_err(|e| Error::Io(format!("working directory: {e}")))?,
     };
-    let app_path = std::fs::canonicalize(&app_path).map_err(|e| format!("{}: {e}", app_path.display()))?;
+    let app_path =
+        std::fs::canonicalize(&app_path).map_err(|e| Error::Usage(format!("{}: {e}", app_path.display())))?;
     let repo = repo_root(&app_path);
     let config = crate::rules::load_config(&repo)?;
     let env = env.or_else(|| parameter("environment"));
@@ -139,22 +142,23 @@ pub fn run(
             Some("error") => Severity::Error,
             Some("warning") => Severity::Warning,
             Some("info") => Severity::Info,
-            Some(other) => return Err(format!("parameter fail-on: '{other}' is not error, warning or info")),
+            Some(other) => {
+                return Err(Error::Usage(format!("parameter fail-on: '{other}' is not error, warning or info")));
+            }
         },
     };
     if let Some(days) = parameter("expiry-warning-days") {
-        vault.expiry_warning_days =
-            days.parse().map_err(|_| format!("parameter expiry-warning-days: '{days}' is not a number"))?;
+        vault.expiry_warning_days = days
+            .parse()
+            .map_err(|_| Error::Usage(format!("parameter expiry-warning-days: '{days}' is not a number")))?;
     }
     tracing::info!("{}", choose_version_source(&mut vault, &repo, &config));
     let app_name = var("ARGOCD_APP_NAME").unwrap_or_else(|| "(not run by Argo CD)".into());
     let app = crate::app::render_app(&crate::app::AppOptions {
         dir: app_path.clone(),
         bounded: repo != app_path || crate::scan::find_repo_root(&app_path).is_some(),
-        repo: repo.clone(),
-        config,
+        session: Session::new(repo.clone(), config, vault),
         env,
-        vault,
         stamp,
         load_restrictor: Default::default(),
         argocd: argocd_context(),
@@ -199,20 +203,20 @@ pub fn run(
         return Ok((String::new(), 1));
     }
     if !app.stamp.unknown.is_empty() && !allow_unstamped {
-        return Err(format!(
+        return Err(Error::Refused(format!(
             "no Key Vault version data for {}: emitting manifests without their rollout annotations would roll every stamped workload once; \
              give the sidecar access to the vault (or an inventory), or set --allow-unstamped",
             app.stamp.unknown.join(", ")
-        ));
+        )));
     }
     if app.resources.is_empty() {
         // Argo CD with auto-prune deletes every resource of an app whose plugin prints nothing.
-        return Err(format!(
+        return Err(Error::Refused(format!(
             "{} renders no objects: refusing to emit an empty manifest set, which Argo CD would apply by pruning \
              every resource of the app",
             app_path.display()
-        ));
+        )));
     }
-    let out = crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| e.to_string())?;
+    let out = crate::output::manifests::to_yaml_stream(&app.resources).map_err(|e| Error::Output(e.to_string()))?;
     Ok((out, 0))
 }

@@ -133,19 +133,14 @@ pub fn build(view: &EnvView) -> Graph {
 }
 
 /// Render an environment of a repo and build its graph (vault stage included, for missing keys).
-pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, String> {
-    let opts = LintOptions {
-        repo: opts.repo.clone(),
-        config: opts.config.clone(),
-        only_envs: vec![env.to_string()],
-        vault: opts.vault.clone(),
-        progress: opts.progress.clone(),
-    };
+pub fn for_environment(opts: &LintOptions, env: &str) -> Result<Graph, crate::error::Error> {
+    let opts = LintOptions { session: opts.session.clone(), only_envs: vec![env.to_string()] };
     let envs = render_environments(&opts)?;
-    let rendered = envs.into_iter().next().ok_or_else(|| format!("no environment '{env}'"))?;
-    let model = rendered.model(&opts.config);
+    let rendered =
+        envs.into_iter().next().ok_or_else(|| crate::error::Error::Usage(format!("no environment '{env}'")))?;
+    let model = rendered.model(&opts.session.config);
     let demands = vault_demands(std::slice::from_ref(&model));
-    let vault = crate::vault::stage::run(&demands, &opts.vault)?;
+    let vault = crate::vault::stage::run(&demands, &opts.session.vault)?;
     Ok(build(&EnvView { model: &model, vault: Some(&vault), eso: None }))
 }
 

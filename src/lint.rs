@@ -2,30 +2,28 @@
 //! in the source, suppressed, re-graded and de-duplicated across environments.
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::kustomize::{self, BuildOptions};
 use crate::model::EnvModel;
 use crate::positions::Positions;
 use crate::resource::Resource;
 use crate::rules::{self, EnvView, Finding, RawFinding, Severity, Subject};
+use crate::session::Session;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Annotation on an object: a comma-separated list of rule codes not to report for it.
 pub const IGNORE_ANNOTATION: &str = "argocd-eso-plugin.io/ignore";
 
+/// What lint takes: the session, and which environments.
 pub struct LintOptions {
-    pub repo: PathBuf,
-    pub config: Config,
+    pub session: Session,
     /// Only these environments (all when empty).
     pub only_envs: Vec<String>,
-    pub vault: crate::vault::stage::VaultOptions,
-    /// Told (done, total, what) as overlays render; the command line draws it on a terminal.
-    pub progress: Option<Progress>,
 }
 
-/// A progress callback: (done, total, what is being done).
-pub type Progress = std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
+pub use crate::session::Progress;
 
 impl LintOptions {
     /// Options for a repo with its config file: inventory files named there are added to `vault`'s.
@@ -36,7 +34,7 @@ impl LintOptions {
         mut vault: crate::vault::stage::VaultOptions,
     ) -> LintOptions {
         vault.add_config_inventories(&repo, &config);
-        LintOptions { repo, config, only_envs, vault, progress: None }
+        LintOptions { session: Session::new(repo, config, vault), only_envs }
     }
 }
 
@@ -61,9 +59,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub environments: Vec<String>,
     pub overlays: usize,
-    /// Each environment's overlays, and how the environments were found (`lint -v` prints them).
-    pub layout: Vec<(String, Vec<PathBuf>)>,
-    pub discovery: crate::scan::Discovery,
+    /// The environments, their overlays and why each is there (`lint -v` prints it).
+    pub layout: crate::scan::Layout,
     /// Stores referenced but rendered nowhere: (kind, name, namespace) -> the environments (REF003's subjects).
     pub missing_stores: BTreeMap<(String, String, Option<String>), Vec<String>>,
 }
@@ -81,6 +78,9 @@ pub struct RenderedEnv {
     pub dirs: Vec<PathBuf>,
     pub resources: Vec<Resource>,
     pub failures: Vec<RenderFailure>,
+    /// Source files whose objects are here only as context: read from an overlay that installs a chart, without
+    /// the chart. Findings about them are not reported (the overlay was not rendered as kustomize would).
+    pub context_only: BTreeSet<PathBuf>,
 }
 
 /// An overlay that did not render.
@@ -92,23 +92,22 @@ pub struct RenderFailure {
 }
 
 /// Render every overlay of every selected environment (in parallel).
-pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, String> {
-    let (envs, _) = crate::scan::discover(&opts.repo, &opts.config)?;
-    render_discovered(opts, envs, &BTreeMap::new())
+pub fn render_environments(opts: &LintOptions) -> Result<Vec<RenderedEnv>, Error> {
+    let layout = opts.session.layout()?;
+    render_discovered(opts, &layout)
 }
 
-/// Render the selected ones of `envs` (environment -> overlay directories), in parallel.
-/// `destinations`: the namespace an Argo CD Application of the repository deploys an overlay directory to.
-fn render_discovered(
-    opts: &LintOptions,
-    envs: std::collections::BTreeMap<String, Vec<PathBuf>>,
-    destinations: &BTreeMap<PathBuf, String>,
-) -> Result<Vec<RenderedEnv>, String> {
-    let selected: Vec<(String, Vec<PathBuf>)> =
-        envs.into_iter().filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e)).collect();
+/// Render the selected environments of `layout`, in parallel.
+fn render_discovered(opts: &LintOptions, layout: &crate::scan::Layout) -> Result<Vec<RenderedEnv>, Error> {
+    let selected: Vec<(String, Vec<PathBuf>)> = layout
+        .environments
+        .iter()
+        .filter(|(e, _)| opts.only_envs.is_empty() || opts.only_envs.contains(e))
+        .map(|(e, d)| (e.clone(), d.clone()))
+        .collect();
     for want in &opts.only_envs {
         if !selected.iter().any(|(e, _)| e == want) {
-            return Err(format!("no environment '{want}' in {}", opts.repo.display()));
+            return Err(Error::Usage(format!("no environment '{want}' in {}", opts.session.repo.display())));
         }
     }
     let total: usize = selected.iter().map(|(_, d)| d.len()).sum();
@@ -119,7 +118,7 @@ fn render_discovered(
         .map(|(name, dirs)| {
             let templates = crate::template::TemplateContext { env: Some(name.clone()), ..Default::default() };
             let build = BuildOptions {
-                repo_root: Some(opts.repo.clone()),
+                repo_root: Some(opts.session.repo.clone()),
                 preprocessor: templates.preprocessor(),
                 ..Default::default()
             };
@@ -127,17 +126,23 @@ fn render_discovered(
                 .par_iter()
                 .map(|d| {
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    if let Some(report) = &opts.progress {
-                        report(n, total, "rendering");
-                    }
-                    (d.clone(), kustomize::build(&opts.repo.join(d), &build))
+                    opts.session.report(n, total, "rendering");
+                    (d.clone(), kustomize::build(&opts.session.repo.join(d), &build))
                 })
                 .collect();
-            let mut env = RenderedEnv { name, dirs: dirs.clone(), resources: Vec::new(), failures: Vec::new() };
+            let mut env = RenderedEnv {
+                name,
+                dirs: dirs.clone(),
+                resources: Vec::new(),
+                failures: Vec::new(),
+                context_only: BTreeSet::new(),
+            };
+            let mut context = Vec::new();
             for (dir, r) in results {
+                let destination = layout.namespaces.get(&(env.name.clone(), dir.clone()));
                 match r {
                     Ok(mut rs) => {
-                        if place_namespace_less(&dir, &mut rs, destinations) == Some(Placement::OnlyNamespace) {
+                        if place_namespace_less(&dir, &mut rs, destination) == Some(Placement::OnlyNamespace) {
                             inferred.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         env.resources.extend(rs)
@@ -147,10 +152,23 @@ fn render_discovered(
                             kustomize::KustomizeError::Unsupported { field, .. } => Some(field.clone()),
                             _ => None,
                         };
+                        // A chart beside manifests (the operator and its ClusterSecretStore in one kustomization):
+                        // the manifests are the environment's context, so that its stores serve the other overlays.
+                        if unsupported.as_deref().is_some_and(|f| kustomize::HELM_FIELDS.contains(&f)) {
+                            let without = BuildOptions { without_charts: true, ..build.clone() };
+                            if let Ok(mut rs) = kustomize::build(&opts.session.repo.join(&dir), &without) {
+                                place_namespace_less(&dir, &mut rs, destination);
+                                context.extend(rs);
+                            }
+                        }
                         env.failures.push(RenderFailure { dir, message: e.to_string(), unsupported });
                     }
                 }
             }
+            let checked: BTreeSet<&Path> = env.resources.iter().map(|r| r.origin.file.as_path()).collect();
+            env.context_only =
+                context.iter().map(|r| r.origin.file.clone()).filter(|f| !checked.contains(f.as_path())).collect();
+            env.resources.extend(context);
             env
         })
         .collect();
@@ -177,12 +195,8 @@ enum Placement {
 /// overlay's one namespace is the likely destination. Without either, a SecretStore or Secret reference would be
 /// looked up in no namespace at all. The objects of `dir` are placed for the checks (never printed), and how is
 /// returned when any was.
-fn place_namespace_less(
-    dir: &Path,
-    resources: &mut [Resource],
-    destinations: &BTreeMap<PathBuf, String>,
-) -> Option<Placement> {
-    let (ns, how) = match destinations.get(dir) {
+fn place_namespace_less(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> Option<Placement> {
+    let (ns, how) = match destination {
         Some(ns) => (ns.clone(), Placement::Application),
         None => (crate::model::only_namespace(resources)?, Placement::OnlyNamespace),
     };
@@ -331,21 +345,29 @@ fn error_location(repo: &Path, dir: &Path, message: &str) -> (PathBuf, u32) {
     (krel, 1)
 }
 
-pub fn lint(opts: &LintOptions) -> Result<Report, String> {
-    let (discovered, discovery) = crate::scan::discover(&opts.repo, &opts.config)?;
-    // Argo CD Applications and the ESO chart they install, read once: where each app path is deployed, and which
-    // ESO release serves the objects.
-    let platform = crate::scan::platform_docs(&opts.repo, &[crate::eso::release::NEEDLE, "argoproj.io"]);
-    let destinations = crate::scan::application_namespaces(&platform);
-    let envs = render_discovered(opts, discovered, &destinations)?;
-    let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.config)).collect();
+pub fn lint(opts: &LintOptions) -> Result<Report, Error> {
+    // Argo CD Applications and the ESO chart they install, read once: what is deployed where, and which ESO
+    // release serves the objects.
+    let needles: Vec<&str> =
+        crate::scan::DEPLOYER_NEEDLES.iter().copied().chain([crate::eso::release::NEEDLE]).collect();
+    let platform = crate::scan::platform_docs(&opts.session.repo, &needles);
+    let layout = crate::scan::discover(&opts.session.repo, &opts.session.config, &platform)?;
+    if !layout.skipped.is_empty() {
+        tracing::info!(
+            "{} Argo CD Application(s), ApplicationSet(s) or Flux Kustomization(s) not followed (a generator or \
+             template function not evaluated, or a path outside this repository; -v lists them)",
+            layout.skipped.len()
+        );
+    }
+    let envs = render_discovered(opts, &layout)?;
+    let models: Vec<EnvModel> = envs.par_iter().map(|e| e.model(&opts.session.config)).collect();
     let demands = vault_demands(&models);
-    let vault = crate::vault::stage::run(&demands, &opts.vault)?;
-    let release = crate::eso::release::of_docs(&opts.config, &platform);
+    let vault = crate::vault::stage::run(&demands, &opts.session.vault)?;
+    let release = crate::eso::release::of_docs(&opts.session.config, &platform);
     if let Some(r) = &release {
         tracing::info!("External Secrets Operator {} (from {})", r.label(), r.source);
     }
-    let severity_of = |rule: &rules::Rule| severity_of(&opts.config, rule);
+    let severity_of = |rule: &rules::Rule| severity_of(&opts.session.config, rule);
     // Environments are checked in parallel, each locating its findings with its own position index; the findings
     // are merged in environment order, so the report does not depend on the schedule.
     type Missing = Vec<(String, String, Option<String>)>;
@@ -353,20 +375,26 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         .par_iter()
         .zip(&models)
         .map(|(env, model)| {
-            let mut positions = Positions::new(&opts.repo);
+            let mut positions = Positions::new(&opts.session.repo);
             let mut found: Vec<(Finding, String)> = Vec::new();
         for failure in &env.failures {
-            let (file, mut line) = error_location(&opts.repo, &failure.dir, &failure.message);
+            let (file, mut line) = error_location(&opts.session.repo, &failure.dir, &failure.message);
             if let Some(field) = &failure.unsupported {
-                line = field_line(&opts.repo, &file, field).unwrap_or(line);
+                line = field_line(&opts.session.repo, &file, field).unwrap_or(line);
             }
-            let message = failure.message.replace(&format!("{}/", opts.repo.display()), "");
+            let message = failure.message.replace(&format!("{}/", opts.session.repo.display()), "");
             // A feature refused by name is not a broken overlay: said once, as what was not checked.
             let (rule, hint) = match &failure.unsupported {
                 Some(field) => (
                     rules::by_code(rules::NOT_RENDERED).expect("registered"),
                     format!(
-                        "'{field}' is not rendered natively: this overlay's ExternalSecrets, stores and workloads were not checked"
+                        "'{field}' is not rendered natively: this overlay's ExternalSecrets, stores and workloads were \
+                         not checked{}",
+                        if kustomize::HELM_FIELDS.contains(&field.as_str()) {
+                            " (the manifests beside the chart serve the environment as context)"
+                        } else {
+                            ""
+                        }
                     ),
                 ),
                 None => (
@@ -384,7 +412,8 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
             }
         }
         let view = EnvView { model, vault: Some(&vault), eso: release.as_ref() };
-        found.extend(check_env(&view, &opts.config, &mut positions, &|_| true));
+        let checked = |r: &Resource| !env.context_only.contains(&r.origin.file);
+        found.extend(check_env(&view, &opts.session.config, &mut positions, &checked));
         (found, rules::missing_stores(&view))
         })
         .collect();
@@ -400,7 +429,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let overlays = envs.iter().map(|e| e.dirs.len()).sum();
     for (env, found) in envs.iter().zip(per_env) {
         for (f, path) in found {
-            if ignored_by_config(&opts.config, &f) {
+            if ignored_by_config(&opts.session.config, &f) {
                 continue;
             }
             let key =
@@ -422,7 +451,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         && let Some(rule) = rules::by_code(rules::VAULT_SKIPPED).filter(|r| severity_of(r).is_some())
     {
         let names: usize = vault.skipped.iter().map(|v| demands.get(v).map_or(0, |d| d.names.len())).sum();
-        let file = if opts.repo.join(crate::config::FILE_NAME).exists() {
+        let file = if opts.session.repo.join(crate::config::FILE_NAME).exists() {
             PathBuf::from(crate::config::FILE_NAME)
         } else {
             PathBuf::from(".")
@@ -454,8 +483,7 @@ pub fn lint(opts: &LintOptions) -> Result<Report, String> {
         findings,
         environments: envs.iter().map(|e| e.name.clone()).collect(),
         overlays,
-        layout: envs.iter().map(|e| (e.name.clone(), e.dirs.clone())).collect(),
-        discovery,
+        layout,
         missing_stores,
     })
 }

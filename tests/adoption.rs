@@ -348,3 +348,97 @@ fn lint_checks_an_apps_objects_in_its_applications_destination() {
     );
     assert_eq!(codes(), Vec::<String>::new());
 }
+
+/// Argo CD as the source of truth: the repository's ApplicationSets (a matrix of a git directories generator and a
+/// list generator, and a Go-template list generator) say which paths are deployed to which cluster and namespace.
+/// lint checks each destination cluster as one environment: a store rendered only on prod-eu does not satisfy an
+/// app that is also deployed to dev-eu, and the apps' namespace-less objects are checked in the namespace the
+/// ApplicationSet gives them.
+#[test]
+fn lint_groups_what_the_application_sets_deploy_by_destination_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let store = |kind: &str, name: &str, vault: &str| {
+        format!(
+            "apiVersion: external-secrets.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://{vault}.vault.azure.net/\n"
+        )
+    };
+    let external_secret = |name: &str, store_kind: &str, store: &str| {
+        format!(
+            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: {name}\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {{name: {store}, kind: {store_kind}}}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {{key: {name}-password}}\n"
+        )
+    };
+    write("apps/orders/kustomization.yaml", "resources:\n- store.yaml\n- external-secret.yaml\n");
+    write("apps/orders/store.yaml", &store("SecretStore", "orders-kv", "kv-orders"));
+    write("apps/orders/external-secret.yaml", &external_secret("orders-db", "SecretStore", "orders-kv"));
+    write("apps/payments/kustomization.yaml", "resources:\n- external-secret.yaml\n");
+    write("apps/payments/external-secret.yaml", &external_secret("payments-db", "ClusterSecretStore", "prod-only"));
+    write("platform/stores/prod-eu/kustomization.yaml", "resources:\n- stores.yaml\n");
+    write("platform/stores/prod-eu/stores.yaml", &store("ClusterSecretStore", "prod-only", "kv-prod"));
+    write("platform/stores/dev-eu/kustomization.yaml", "resources:\n- stores.yaml\n");
+    write("platform/stores/dev-eu/stores.yaml", &store("ClusterSecretStore", "shared", "kv-dev"));
+    write(
+        "argocd/apps.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  generators:\n  - matrix:\n      generators:\n      - git:\n          repoURL: https://github.com/example/gitops.git\n          revision: HEAD\n          directories:\n          - path: apps/*\n      - list:\n          elements:\n          - cluster: prod-eu\n          - cluster: dev-eu\n  template:\n    metadata:\n      name: '{{path.basename}}-{{cluster}}'\n    spec:\n      project: default\n      source:\n        repoURL: https://github.com/example/gitops.git\n        targetRevision: HEAD\n        path: '{{path}}'\n      destination:\n        name: '{{cluster}}'\n        namespace: '{{path.basename}}'\n",
+    );
+    write(
+        "argocd/platform.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: platform\n  namespace: argocd\nspec:\n  goTemplate: true\n  goTemplateOptions: [\"missingkey=error\"]\n  generators:\n  - list:\n      elements:\n      - cluster: prod-eu\n      - cluster: dev-eu\n  template:\n    metadata:\n      name: 'stores-{{.cluster}}'\n    spec:\n      project: default\n      source:\n        repoURL: https://github.com/example/gitops.git\n        targetRevision: HEAD\n        path: 'platform/stores/{{.cluster}}'\n      destination:\n        name: '{{.cluster}}'\n        namespace: external-secrets\n",
+    );
+    let out = bin().args(["lint", "--offline", "-o", "json", "-v"]).arg(dir.path()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<(String, String, Vec<String>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] != "KV000")
+        .map(|f| {
+            let envs = f["environments"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
+            (f["code"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string(), envs)
+        })
+        .collect();
+    // The one defect: payments is deployed to dev-eu too, where no ClusterSecretStore 'prod-only' exists. orders'
+    // namespace-less SecretStore and ExternalSecret meet in 'orders' (no REF001 in either cluster).
+    assert_eq!(
+        findings,
+        vec![("REF003".to_string(), "apps/payments/external-secret.yaml".to_string(), vec!["dev-eu".to_string()])],
+        "{said}"
+    );
+    assert!(
+        said.contains("environments from the Argo CD Applications, ApplicationSets and Flux Kustomizations"),
+        "{said}"
+    );
+    assert!(
+        said.contains("apps/orders (argocd/apps.yaml: ApplicationSet 'apps' -> cluster prod-eu, namespace orders)"),
+        "{said}"
+    );
+    assert!(said.contains("platform/stores/dev-eu (argocd/platform.yaml: ApplicationSet 'platform' -> cluster dev-eu, namespace external-secrets)"), "{said}");
+    assert!(
+        !said.contains("platform/stores/prod-eu (argocd/platform.yaml: ApplicationSet 'platform' -> cluster dev-eu"),
+        "{said}"
+    );
+
+    // generate, as argocd-cmp-server runs it: the Application's name picks the cluster the path is deployed to.
+    sh(dir.path(), &["git", "init", "-q"]);
+    let generate = |app: &str| {
+        let out = bin()
+            .args(["generate", "--offline", "--allow-unstamped", "-v"])
+            .current_dir(dir.path().join("apps/payments"))
+            .env("ARGOCD_APP_NAME", app)
+            .env("ARGOCD_APP_NAMESPACE", "payments")
+            .env("ARGOCD_APP_SOURCE_PATH", "apps/payments")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let dev = generate("payments-dev-eu");
+    assert!(dev.contains("environment dev-eu") && dev.contains("REF003"), "{dev}");
+    let prod = generate("payments-prod-eu");
+    assert!(prod.contains("environment prod-eu") && !prod.contains("REF003"), "{prod}");
+}

@@ -35,12 +35,10 @@ fn outcome(repo: &Path, dir: &Path, context: ContextOptions) -> String {
     let mut vault = VaultOptions { offline: true, ..Default::default() };
     vault.add_config_inventories(repo, &config);
     let opts = AppOptions {
+        session: argocd_eso_plugin::session::Session::new(repo.to_path_buf(), config, vault),
         dir: repo.join(dir),
-        repo: repo.to_path_buf(),
         bounded: true,
-        config,
         env: None,
-        vault,
         stamp: Default::default(),
         load_restrictor: Default::default(),
         argocd: Default::default(),
@@ -66,7 +64,7 @@ fn the_selected_context_gives_what_the_whole_environment_gives() {
     let mut narrower = 0;
     for repo in repos() {
         let config = Config::load(&repo).unwrap_or_default();
-        let envs = argocd_eso_plugin::scan::environments(&repo, &config).unwrap_or_default();
+        let envs = argocd_eso_plugin::scan::layout(&repo, &config).map(|l| l.environments).unwrap_or_default();
         for dirs in envs.values() {
             for dir in dirs {
                 let whole = outcome(

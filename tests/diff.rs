@@ -455,3 +455,46 @@ fn graph_draws_the_secrets_a_find_takes() {
     }
     assert!(id_of("kv-rules-test/billing-token").is_none(), "a secret the find does not take is not drawn:\n{text}");
 }
+
+/// diff names environments as lint does: here the destination cluster of the repository's ApplicationSet, not a
+/// directory convention. An overlay that installs a chart (helmCharts, not rendered natively) is not compared, and
+/// said, instead of failing the diff.
+#[test]
+fn environments_come_from_the_applications_and_charts_are_not_compared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld/per-cluster-projects/repo");
+    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let to = tmp.path().join(e.path().strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(e.path(), to).unwrap();
+    }
+    let d = tmp.path();
+    let eso = d.join("projects/amiya/src/infrastructure/kubernetes/external-secrets/kustomization.yaml");
+    assert!(std::fs::read_to_string(&eso).unwrap().contains("helmCharts:"));
+    sh(d, &["git", "init", "-q", "-b", "main"]);
+    sh(d, &["git", "add", "-A"]);
+    sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "homelab"]);
+    edit(
+        &d.join("projects/amiya/src/apps/linkding/linkding.database.externalsecret.yaml"),
+        "key: linkding-db-password",
+        "key: linkding-database-password",
+    );
+    let out = diff(d, &["-o", "json"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("not compared: 'helmCharts' is not rendered natively"), "{said}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed: Vec<(String, String)> = v["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["changes"].as_array().unwrap().iter().map(move |c| {
+                (e["environment"].as_str().unwrap().to_string(), c["object"].as_str().unwrap().to_string())
+            })
+        })
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].0, "in-cluster");
+    assert!(changed[0].1.contains("linkding-database"), "{changed:?}");
+}

@@ -60,7 +60,7 @@ fn graph_runs_over_every_rules_test_data_and_cluster_external_secrets() {
     let mut graphs = 0;
     for repo in &repos {
         let config = argocd_eso_plugin::config::Config::load(repo).unwrap_or_default();
-        let envs = argocd_eso_plugin::scan::environments(repo, &config).unwrap_or_default();
+        let envs = argocd_eso_plugin::scan::layout(repo, &config).map(|l| l.environments).unwrap_or_default();
         for env in envs.keys() {
             for format in ["mermaid", "dot"] {
                 let out =

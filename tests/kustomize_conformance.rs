@@ -51,6 +51,7 @@ fn run_case(case: &Path) -> Outcome {
         },
         repo_root: None,
         preprocessor: None,
+        without_charts: false,
     };
     let result = kustomize::build(&run_dir, &opts);
     let expect_error = meta["expect"] == "error";

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Shared by every stage, importing only each other: the file layer, the YAML layer, objects, the kustomize
 /// engine, the config, severities.
-const FOUNDATION: &[&str] = &["files", "yaml", "resource", "kustomize", "config", "severity"];
+const FOUNDATION: &[&str] = &["files", "yaml", "resource", "kustomize", "config", "severity", "error"];
 
 /// The stages in pipeline order (modules of one entry may import each other).
 const STAGES: &[&[&str]] = &[
@@ -18,6 +18,7 @@ const STAGES: &[&[&str]] = &[
     &["model"],
     &["vault"],
     &["positions", "rules"],
+    &["session"],
     &["rollout"],
     // The commands: each composes the stages above.
     &["app", "lint", "diff", "graph"],

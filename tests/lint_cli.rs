@@ -241,7 +241,9 @@ fn environments_are_found_or_said() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("in 1 environment(s), 1 overlay(s)") && stdout.contains("REF003"), "{stdout}");
     assert!(
-        stderr.contains("every kustomization no other one lists") && stderr.contains("apps/api: apps/api"),
+        stderr.contains("every kustomization no other one lists")
+            && stderr.contains("  apps/api:\n")
+            && stderr.contains("    apps/api (a kustomization root"),
         "{stderr}"
     );
 
@@ -250,5 +252,10 @@ fn environments_are_found_or_said() {
     let out = verbose(&["lint", s(t.path())]);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("environment 'prod'") && stdout.contains("in 1 environment(s), 1 overlay(s)"), "{stdout}");
-    assert!(stderr.contains("convention") && stderr.contains("prod: envs/prod/web"), "{stderr}");
+    assert!(
+        stderr.contains("convention")
+            && stderr.contains("  prod:\n")
+            && stderr.contains("    envs/prod/web (the overlays|envs|environments"),
+        "{stderr}"
+    );
 }

@@ -12,7 +12,7 @@ mod transformers;
 pub mod types;
 
 pub use loader::LoadRestrictor;
-pub use target::{BuildOptions, build, build_recording};
+pub use target::{BuildOptions, HELM_FIELDS, build, build_recording};
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,11 @@ impl KustomizeError {
 }
 
 pub const KUSTOMIZATION_FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Whether a file name is one of [`KUSTOMIZATION_FILE_NAMES`].
+pub fn is_kustomization_file_name(name: &std::ffi::OsStr) -> bool {
+    KUSTOMIZATION_FILE_NAMES.iter().any(|k| name == *k)
+}
 
 /// The kustomization file of a directory, if it has exactly one.
 pub fn kustomization_file(dir: &Path) -> Result<PathBuf, KustomizeError> {

@@ -20,7 +20,14 @@ pub struct BuildOptions {
     pub repo_root: Option<PathBuf>,
     /// Renders listed files that are not plain YAML first (the project's templates: `crate::template`).
     pub preprocessor: Option<std::sync::Arc<dyn super::loader::SourcePreprocessor>>,
+    /// Leave the Helm fields (helmCharts, helmGlobals) out instead of refusing them, and build the rest: what lint
+    /// takes as context (the stores written beside a chart). Such a build differs from kustomize's, so it is never
+    /// printed nor checked.
+    pub without_charts: bool,
 }
+
+/// The kustomization fields that run Helm.
+pub const HELM_FIELDS: &[&str] = &["helmCharts", "helmGlobals"];
 
 /// Field specs in force for a build: kustomize's defaults plus `configurations:` files, merged up the tree.
 #[derive(Debug, Clone)]
@@ -237,6 +244,8 @@ fn merge_metadata(new: &mut Resource, old: &Resource) {
 
 struct Builder {
     loader: Loader,
+    /// Helm fields are left out, not refused ([`BuildOptions::without_charts`]).
+    without_charts: bool,
     /// The schema strategic merge uses: the first `openapi:` met (the top kustomization first) wins for the build.
     openapi: std::cell::RefCell<OpenApi>,
 }
@@ -290,7 +299,7 @@ fn build_with(
         overlay: dir.clone(),
         paths,
     };
-    let builder = Builder { loader, openapi: Default::default() };
+    let builder = Builder { loader, without_charts: opts.without_charts, openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
     let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Top)?;
 
@@ -483,7 +492,9 @@ impl Builder {
             other => return Err(kust_error(dir, &format!("unknown kustomization kind '{other}'"))),
         }
         self.choose_openapi(dir, &kust)?;
-        if let Some(field) = kust.unsupported_fields().first() {
+        let refused = kust.unsupported_fields();
+        let refused = refused.iter().find(|f| !(self.without_charts && HELM_FIELDS.contains(f)));
+        if let Some(field) = refused {
             return Err(KustomizeError::Unsupported {
                 field: field.to_string(),
                 file,

@@ -184,13 +184,13 @@ pub fn all() -> &'static [&'static Rule] {
 
 /// The repo's config (`Config::load`), with every rule code it names checked against the registry: a typo must not
 /// silently leave a rule at its default.
-pub fn load_config(repo: &std::path::Path) -> Result<crate::config::Config, String> {
+pub fn load_config(repo: &std::path::Path) -> Result<crate::config::Config, crate::error::Error> {
     let config = crate::config::Config::load(repo)?;
     if let Some(code) = config.rules.keys().find(|c| by_code(c).is_none()) {
-        return Err(format!(
+        return Err(crate::error::Error::Config(format!(
             "{}: rules: unknown rule code '{code}' (see `argocd-eso-plugin explain`)",
             repo.join(crate::config::FILE_NAME).display()
-        ));
+        )));
     }
     Ok(config)
 }

@@ -3,6 +3,7 @@
 
 use super::live::{Connection, LiveOptions, Plan, choose_plan};
 use super::{FailureKind, Inventory, VaultFailure, inventory_file};
+use crate::error::Error;
 use crate::eso::azure::AzureCloud;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -97,13 +98,13 @@ pub struct VaultData {
 
 impl VaultData {
     /// Err naming every vault that could not be read: an app whose versions cannot be known is not output.
-    pub fn failures(&self) -> Result<(), String> {
+    pub fn failures(&self) -> Result<(), Error> {
         let lines: Vec<String> = self
             .inventories
             .values()
             .filter_map(|r| r.as_ref().err().map(|f| f.line(self.credential.as_deref())))
             .collect();
-        if lines.is_empty() { Ok(()) } else { Err(lines.join("\n")) }
+        if lines.is_empty() { Ok(()) } else { Err(Error::Vault(lines.join("\n"))) }
     }
 
     /// The inventory of a vault, when the stage got one.
@@ -151,13 +152,18 @@ impl Demand {
 }
 
 /// Load inventories and fetch what is missing. Err only for unusable input (an inventory file that does not parse).
-pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<VaultData, String> {
+pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<VaultData, Error> {
     let mut data = VaultData { expiry_warning_days: opts.expiry_warning_days, now: opts.now, ..Default::default() };
     let mut from_files: BTreeMap<String, Inventory> = BTreeMap::new();
     for (root, f) in opts.all_inventory_files() {
-        let inv = inventory_file::load(root, f)?;
+        let inv = inventory_file::load(root, f).map_err(Error::Config)?;
         if let Some(existing) = from_files.get(&inv.vault) {
-            return Err(format!("{}: vault {} already has an inventory ({})", f.display(), inv.vault, existing.source));
+            return Err(Error::Config(format!(
+                "{}: vault {} already has an inventory ({})",
+                f.display(),
+                inv.vault,
+                existing.source
+            )));
         }
         from_files.insert(inv.vault.clone(), inv);
     }
@@ -206,7 +212,7 @@ pub fn run(demands: &BTreeMap<String, Demand>, opts: &VaultOptions) -> Result<Va
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::Io(format!("the Key Vault client's runtime: {e}")))?;
     let results = runtime.block_on(async {
         let futures = live.iter().map(|(vault, plan, cloud)| {
             let c = &connections[cloud];

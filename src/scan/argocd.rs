@@ -1,0 +1,1203 @@
+//! Argo CD as the source of truth for what is deployed where. The repository's `Application`s, and its
+//! `ApplicationSet`s expanded the way Argo CD's ApplicationSet controller expands them, give each app path its
+//! destination cluster (the environment it is checked in) and namespace.
+//!
+//! Mirrors argoproj/argo-cd `applicationset/generators/` (list.go `ListGenerator.GenerateParams`, git.go
+//! `generateParamsFromApps`, `generateParamsFromGitFile`, `filterApps`, cluster.go `GenerateParams`, matrix.go and
+//! merge.go `GenerateParams`) and `applicationset/utils/utils.go` `Render.Replace` (fasttemplate, or a Go template
+//! with `goTemplate: true`). What it cannot evaluate (SCM, pull-request and plugin generators, Go template functions)
+//! is never guessed: the ApplicationSet is left out and [`ArgoApps::skipped`] says why.
+
+use super::PlatformDoc;
+use crate::config::ArgoCluster;
+use serde_yaml::{Mapping, Value};
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+
+/// What an Argo CD manifest contains, to find its file among the platform documents.
+pub const NEEDLE: &str = "argoproj.io";
+
+/// The API server address Argo CD names `in-cluster` (`KubernetesInternalAPIServerAddr`).
+pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
+pub const IN_CLUSTER_NAME: &str = "in-cluster";
+
+/// One app Argo CD deploys from a path of this repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The Application's name, after templating.
+    pub app: String,
+    /// The source path, repo-relative and normalized ("" for the repository root).
+    pub path: PathBuf,
+    /// The destination cluster: `destination.name`, else `destination.server` (`in-cluster` for the API server
+    /// Argo CD runs in).
+    pub cluster: String,
+    pub namespace: Option<String>,
+    /// Where it was declared, for `lint -v`: `argocd/appset.yaml: ApplicationSet 'platform'`.
+    pub declared: String,
+    /// The source's `kustomize` options (namePrefix, patches, ...), which Argo CD applies on top of the directory
+    /// and this tool does not: said beside the overlay.
+    pub kustomize_options: Vec<String>,
+}
+
+/// The Applications found, and what could not be followed.
+#[derive(Debug, Default)]
+pub struct ArgoApps {
+    pub deployments: Vec<Deployment>,
+    /// What was left out and why, one line each.
+    pub skipped: Vec<String>,
+    /// The files git files generators read (repo-relative): what the expansion depends on besides the manifests.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// The apps the Applications and ApplicationSets among `docs` deploy. `clusters` are what a `clusters` generator
+/// yields (the config's `argocdClusters`).
+pub fn applications(repo: &Path, docs: &[PlatformDoc], clusters: &[ArgoCluster]) -> ArgoApps {
+    let mut out = ArgoApps::default();
+    let listing = Listing { repo, dirs: OnceCell::new(), files: OnceCell::new(), read: Default::default() };
+    for d in docs {
+        let api = d.doc.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        if !api.starts_with("argoproj.io/") {
+            continue;
+        }
+        let name = d.doc.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?");
+        match d.doc.get("kind").and_then(Value::as_str) {
+            Some("Application") => {
+                let declared = format!("{}: Application '{name}'", d.file);
+                match deployments_of(&d.doc, &declared) {
+                    Ok(found) => out.deployments.extend(found),
+                    Err(why) => out.skipped.push(format!("{declared}: {why}")),
+                }
+            }
+            Some("ApplicationSet") => {
+                let declared = format!("{}: ApplicationSet '{name}'", d.file);
+                match expand_application_set(&d.doc, &listing, clusters, &declared) {
+                    Ok(found) => out.deployments.extend(found),
+                    Err(why) => out.skipped.push(format!("{declared}: {why}")),
+                }
+            }
+            _ => {}
+        }
+    }
+    out.inputs = listing.read.into_inner();
+    out.deployments.sort_by(|a, b| (&a.cluster, &a.path, &a.app).cmp(&(&b.cluster, &b.path, &b.app)));
+    out.deployments.dedup();
+    out
+}
+
+/// The deployments of one (rendered) Application: one per source with a `path`.
+fn deployments_of(app: &Value, declared: &str) -> Result<Vec<Deployment>, String> {
+    let name = app.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?");
+    let app = placement_fields(app);
+    let spec = app.get("spec").ok_or("no spec")?;
+    if let Some(t) = unrendered(&app) {
+        // An Application written inside a Helm chart or another template: its values are not known here.
+        return Err(format!("holds a template expression ('{t}'), as in a chart of Applications: not followed"));
+    }
+    let destination = spec.get("destination");
+    let text = |field: &str| destination.and_then(|d| d.get(field)).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let cluster = match (text("name"), text("server")) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(s)) if s.trim_end_matches('/') == IN_CLUSTER_SERVER => IN_CLUSTER_NAME.to_string(),
+        (None, Some(s)) => s.to_string(),
+        (None, None) => return Err("no destination name or server".into()),
+    };
+    let namespace = text("namespace").map(str::to_string);
+    let sources = spec.get("sources").and_then(Value::as_sequence).into_iter().flatten().chain(spec.get("source"));
+    Ok(sources
+        .filter_map(|s| Some((s.get("path")?.as_str()?, s.get("kustomize"))))
+        .map(|(p, kustomize)| Deployment {
+            app: name.to_string(),
+            path: crate::files::normalize(Path::new(p.trim_start_matches('/'))),
+            cluster: cluster.clone(),
+            namespace: namespace.clone(),
+            declared: declared.to_string(),
+            kustomize_options: kustomize
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                .collect(),
+        })
+        .collect())
+}
+
+/// A template expression left in a document (`{{ .Values.env }}`), if any.
+fn unrendered(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => {
+            let at = s.find("{{")?;
+            let line = s[at..].lines().next().unwrap_or_default();
+            Some(line.chars().take(60).collect())
+        }
+        Value::Sequence(items) => items.iter().find_map(unrendered),
+        Value::Mapping(m) => m.values().find_map(unrendered),
+        Value::Tagged(t) => unrendered(&t.value),
+        _ => None,
+    }
+}
+
+/// The Applications an ApplicationSet generates: each parameter set of its generators rendered into its template.
+fn expand_application_set(
+    set: &Value,
+    listing: &Listing<'_>,
+    clusters: &[ArgoCluster],
+    declared: &str,
+) -> Result<Vec<Deployment>, String> {
+    let spec = set.get("spec").ok_or("no spec")?;
+    let mode = if spec.get("goTemplate").and_then(Value::as_bool) == Some(true) { Mode::Go } else { Mode::Fast };
+    if spec.get("templatePatch").is_some() {
+        return Err("templatePatch is not evaluated".into());
+    }
+    let template = spec.get("template").ok_or("no template")?;
+    let mut placement = placement_fields(template);
+    // The name is rendered apart, where failing only leaves it unknown.
+    if let Value::Mapping(m) = &mut placement {
+        m.remove("metadata");
+    }
+    let name = template.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or_default();
+    let ctx = Expansion { mode, listing, clusters };
+    let mut out = Vec::new();
+    for generator in spec.get("generators").and_then(Value::as_sequence).into_iter().flatten() {
+        for params in ctx.generate(generator)? {
+            let mut app = render(&placement, &params, mode)?;
+            // The name only matters to match `ARGOCD_APP_NAME`: one written with a function is left unknown.
+            let name = replace(name, &params, mode).ok().filter(|n| !n.contains("{{")).unwrap_or_else(|| "?".into());
+            if let Value::Mapping(m) = &mut app {
+                let mut meta = Mapping::new();
+                meta.insert("name".into(), name.into());
+                m.insert("metadata".into(), Value::Mapping(meta));
+            }
+            out.extend(deployments_of(&app, declared)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The fields of an Application (or its template) that say what is deployed where (`metadata.name`,
+/// `spec.source.path`, `spec.sources[].path`, `spec.destination`, and the names of the sources' `kustomize`
+/// options): only these are rendered and read, so that a function in a label, an annotation or a sync option does
+/// not leave the whole ApplicationSet out.
+fn placement_fields(template: &Value) -> Value {
+    let spec = template.get("spec");
+    let option_names = |source: &Value| -> Option<Value> {
+        let names: Mapping = source.get("kustomize")?.as_mapping()?.keys().map(|k| (k.clone(), Value::Null)).collect();
+        Some(Value::Mapping(names))
+    };
+    let pick = |v: Option<&Value>, keys: &[&str]| -> Option<Value> {
+        let map = v?.as_mapping()?;
+        let picked: Mapping = map
+            .iter()
+            .filter(|(k, _)| k.as_str().is_some_and(|k| keys.contains(&k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Some(Value::Mapping(picked))
+    };
+    let source = |s: &Value| -> Option<Value> {
+        let mut picked = pick(Some(s), &["path"])?;
+        if let (Value::Mapping(m), Some(names)) = (&mut picked, option_names(s)) {
+            m.insert("kustomize".into(), names);
+        }
+        Some(picked)
+    };
+    let mut out = Mapping::new();
+    if let Some(s) = spec.and_then(|s| s.get("source")).and_then(source) {
+        out.insert("source".into(), s);
+    }
+    if let Some(sources) = spec.and_then(|s| s.get("sources")).and_then(Value::as_sequence) {
+        out.insert("sources".into(), Value::Sequence(sources.iter().filter_map(source).collect()));
+    }
+    if let Some(destination) = pick(spec.and_then(|s| s.get("destination")), &["name", "server", "namespace"]) {
+        out.insert("destination".into(), destination);
+    }
+    let mut app = Mapping::new();
+    if let Some(meta) = pick(template.get("metadata"), &["name"]) {
+        app.insert("metadata".into(), meta);
+    }
+    app.insert("spec".into(), Value::Mapping(out));
+    Value::Mapping(app)
+}
+
+/// How an ApplicationSet's templates are written: fasttemplate `{{path.basename}}` over flat string parameters, or
+/// a Go template `{{.path.basename}}` over nested ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Fast,
+    Go,
+}
+
+/// The repository as a git generator sees it, listed once when first asked.
+struct Listing<'a> {
+    repo: &'a Path,
+    dirs: OnceCell<Vec<String>>,
+    files: OnceCell<Vec<String>>,
+    /// The files read for git files generators.
+    read: std::cell::RefCell<Vec<PathBuf>>,
+}
+
+impl Listing<'_> {
+    /// Every directory, or every file, repo-relative with `/`, hidden ones left out as Argo CD's repo server does
+    /// (`GetGitDirectories`: `IncludeHiddenDirectories` is off by default).
+    fn walk(&self, dirs: bool) -> Vec<String> {
+        let walk = walkdir::WalkDir::new(self.repo)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        walk.filter_map(Result::ok)
+            .filter(|e| e.depth() > 0 && e.file_type().is_dir() == dirs && (dirs || e.file_type().is_file()))
+            .filter_map(|e| e.path().strip_prefix(self.repo).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+            .collect()
+    }
+
+    fn dirs(&self) -> &[String] {
+        self.dirs.get_or_init(|| self.walk(true))
+    }
+
+    fn files(&self) -> &[String] {
+        self.files.get_or_init(|| self.walk(false))
+    }
+}
+
+struct Expansion<'a> {
+    mode: Mode,
+    listing: &'a Listing<'a>,
+    clusters: &'a [ArgoCluster],
+}
+
+impl Expansion<'_> {
+    /// The parameter sets of one generator.
+    fn generate(&self, generator: &Value) -> Result<Vec<Mapping>, String> {
+        let map = generator.as_mapping().ok_or("a generator that is not a mapping")?;
+        let mut sets = None;
+        for (key, body) in map {
+            let key = key.as_str().unwrap_or_default();
+            let found = match key {
+                "list" => self.list(body)?,
+                "git" => self.git(body)?,
+                "clusters" => self.clusters(body)?,
+                "matrix" => self.matrix(body)?,
+                "merge" => self.merge(body)?,
+                "selector" => continue,
+                other => return Err(format!("the '{other}' generator is not evaluated")),
+            };
+            sets = Some(found);
+        }
+        let sets = sets.ok_or("a generator of no known kind")?;
+        match generator.get("selector") {
+            Some(selector) => self.select(sets, selector),
+            None => Ok(sets),
+        }
+    }
+
+    /// A generator's `selector`: the parameter sets whose values equal its `matchLabels`.
+    fn select(&self, sets: Vec<Mapping>, selector: &Value) -> Result<Vec<Mapping>, String> {
+        if selector.get("matchExpressions").is_some() {
+            return Err("a generator selector's matchExpressions are not evaluated".into());
+        }
+        let labels = selector.get("matchLabels").and_then(Value::as_mapping).cloned().unwrap_or_default();
+        Ok(sets
+            .into_iter()
+            .filter(|p| labels.iter().all(|(k, v)| k.as_str().is_some_and(|k| lookup(p, k, self.mode) == Some(v))))
+            .collect())
+    }
+
+    /// `list`: each element a parameter set (list.go). In fasttemplate mode every value is a string and
+    /// `values.<k>` is flattened.
+    fn list(&self, body: &Value) -> Result<Vec<Mapping>, String> {
+        if body.get("elementsYaml").is_some() {
+            return Err("list elementsYaml is not evaluated".into());
+        }
+        let mut out = Vec::new();
+        for element in body.get("elements").and_then(Value::as_sequence).into_iter().flatten() {
+            let element = element.as_mapping().ok_or("a list element that is not a mapping")?;
+            if self.mode == Mode::Go {
+                out.push(element.clone());
+                continue;
+            }
+            let mut params = Mapping::new();
+            for (k, v) in element {
+                let k = k.as_str().ok_or("a list element key that is not a string")?;
+                if k == "values" {
+                    for (vk, vv) in v.as_mapping().ok_or("list element values that are not a mapping")? {
+                        let vk = vk.as_str().unwrap_or_default();
+                        let vv = vv.as_str().ok_or(format!("list element value '{vk}' is not a string"))?;
+                        params.insert(format!("values.{vk}").into(), vv.into());
+                    }
+                } else {
+                    let v = v.as_str().ok_or(format!("list element value '{k}' is not a string"))?;
+                    params.insert(k.into(), v.into());
+                }
+            }
+            out.push(params);
+        }
+        Ok(out)
+    }
+
+    /// `git` with `directories` (filterApps: Go's path.Match, `exclude` wins) or `files` (doublestar globs, each
+    /// file's object, or array of objects, a parameter set), plus the `path` parameters.
+    fn git(&self, body: &Value) -> Result<Vec<Mapping>, String> {
+        let prefix = body.get("pathParamPrefix").and_then(Value::as_str).unwrap_or_default();
+        let patterns = |field: &str| -> Vec<(String, bool)> {
+            body.get(field)
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|i| {
+                    let path = i.get("path")?.as_str()?.to_string();
+                    Some((path, i.get("exclude").and_then(Value::as_bool).unwrap_or(false)))
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        if body.get("directories").is_some() {
+            let patterns = patterns("directories");
+            for dir in self.listing.dirs() {
+                let matching = patterns.iter().filter(|(p, _)| go_path_match(p, dir));
+                let (mut include, mut exclude) = (false, false);
+                for (_, excluded) in matching {
+                    if *excluded { exclude = true } else { include = true }
+                }
+                if include && !exclude {
+                    out.push(self.path_params(Mapping::new(), dir, None, prefix));
+                }
+            }
+        } else if body.get("files").is_some() {
+            let globs = |exclude: bool| -> Result<globset::GlobSet, String> {
+                let mut b = globset::GlobSetBuilder::new();
+                for (p, _) in patterns("files").iter().filter(|(_, e)| *e == exclude) {
+                    let glob = globset::GlobBuilder::new(p).literal_separator(true).build();
+                    b.add(glob.map_err(|e| format!("git files path '{p}': {e}"))?);
+                }
+                b.build().map_err(|e| e.to_string())
+            };
+            let (include, exclude) = (globs(false)?, globs(true)?);
+            for file in self.listing.files().iter().filter(|f| include.is_match(f) && !exclude.is_match(f)) {
+                self.listing.read.borrow_mut().push(PathBuf::from(file));
+                let text = crate::files::read_text(
+                    Some(self.listing.repo),
+                    &self.listing.repo.join(file),
+                    crate::files::MAX_FILE_BYTES,
+                )
+                .map_err(|e| e.to_string())?;
+                let content: Value =
+                    serde_yaml::from_str(&text).map_err(|e| format!("git files generator: {file}: {e}"))?;
+                let objects = match content {
+                    Value::Null => vec![Mapping::new()],
+                    Value::Mapping(m) => vec![m],
+                    Value::Sequence(items) => items
+                        .into_iter()
+                        .map(|i| i.as_mapping().cloned().ok_or(format!("git files generator: {file}: not objects")))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(format!("git files generator: {file}: not an object or a list of objects")),
+                };
+                for object in objects {
+                    let params = match self.mode {
+                        Mode::Go => object,
+                        Mode::Fast => flatten(&object),
+                    };
+                    let dir = file.rsplit_once('/').map_or(".", |(d, _)| d);
+                    out.push(self.path_params(params, dir, Some(file), prefix));
+                }
+            }
+        } else {
+            return Err("a git generator with neither directories nor files".into());
+        }
+        out.into_iter().map(|p| self.with_values(p, body)).collect()
+    }
+
+    /// The `path` parameters of a directory (and of a file in it) as git.go sets them.
+    fn path_params(&self, mut params: Mapping, dir: &str, file: Option<&str>, prefix: &str) -> Mapping {
+        let basename = dir.rsplit('/').next().unwrap_or(dir);
+        let filename = file.map(|f| f.rsplit('/').next().unwrap_or(f));
+        match self.mode {
+            Mode::Go => {
+                let mut path = Mapping::new();
+                path.insert("path".into(), dir.into());
+                path.insert("basename".into(), basename.into());
+                path.insert("basenameNormalized".into(), sanitize_name(basename).into());
+                if let Some(f) = filename {
+                    path.insert("filename".into(), f.into());
+                    path.insert("filenameNormalized".into(), sanitize_name(f).into());
+                }
+                let segments: Vec<Value> = dir.split('/').map(Value::from).collect();
+                path.insert("segments".into(), Value::Sequence(segments));
+                if prefix.is_empty() {
+                    params.insert("path".into(), Value::Mapping(path));
+                } else {
+                    let mut inner = Mapping::new();
+                    inner.insert("path".into(), Value::Mapping(path));
+                    params.insert(prefix.into(), Value::Mapping(inner));
+                }
+            }
+            Mode::Fast => {
+                let name = if prefix.is_empty() { "path".to_string() } else { format!("{prefix}.path") };
+                params.insert(name.clone().into(), dir.into());
+                params.insert(format!("{name}.basename").into(), basename.into());
+                params.insert(format!("{name}.basenameNormalized").into(), sanitize_name(basename).into());
+                if let Some(f) = filename {
+                    params.insert(format!("{name}.filename").into(), f.into());
+                    params.insert(format!("{name}.filenameNormalized").into(), sanitize_name(f).into());
+                }
+                for (i, segment) in dir.split('/').enumerate().filter(|(_, s)| !s.is_empty()) {
+                    params.insert(format!("{name}[{i}]").into(), segment.into());
+                }
+            }
+        }
+        params
+    }
+
+    /// A generator's `values`, each rendered with the parameters it joins (`appendTemplatedValues`).
+    fn with_values(&self, mut params: Mapping, body: &Value) -> Result<Mapping, String> {
+        let Some(values) = body.get("values").and_then(Value::as_mapping) else { return Ok(params) };
+        let mut rendered = Mapping::new();
+        for (k, v) in values {
+            let k = k.as_str().unwrap_or_default();
+            let text = replace(v.as_str().unwrap_or_default(), &params, self.mode)?;
+            rendered.insert(k.into(), text.into());
+        }
+        match self.mode {
+            Mode::Go => {
+                params.insert("values".into(), Value::Mapping(rendered));
+            }
+            Mode::Fast => {
+                for (k, v) in rendered {
+                    params.insert(format!("values.{}", k.as_str().unwrap_or_default()).into(), v);
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    /// `clusters`: the configured Argo CD clusters a `selector.matchLabels` selects, and `in-cluster` when there is
+    /// no selector and no configured cluster is it (cluster.go).
+    fn clusters(&self, body: &Value) -> Result<Vec<Mapping>, String> {
+        let selector = body.get("selector");
+        if selector.and_then(|s| s.get("matchExpressions")).is_some() {
+            return Err("a clusters generator's matchExpressions are not evaluated".into());
+        }
+        if body.get("flatList").and_then(Value::as_bool) == Some(true) {
+            return Err("a clusters generator's flatList is not evaluated".into());
+        }
+        let labels: Vec<(String, String)> = selector
+            .and_then(|s| s.get("matchLabels"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect();
+        let mut chosen: Vec<ArgoCluster> =
+            self.clusters.iter().filter(|c| labels.iter().all(|(k, v)| c.labels.get(k) == Some(v))).cloned().collect();
+        let has_in_cluster = self.clusters.iter().any(|c| c.server.trim_end_matches('/') == IN_CLUSTER_SERVER);
+        if selector.is_none_or(|_| labels.is_empty()) && !has_in_cluster {
+            chosen.push(ArgoCluster {
+                name: IN_CLUSTER_NAME.into(),
+                server: IN_CLUSTER_SERVER.into(),
+                labels: Default::default(),
+            });
+        }
+        let mut out = Vec::new();
+        for c in chosen {
+            let mut params = Mapping::new();
+            params.insert("name".into(), c.name.as_str().into());
+            params.insert("nameNormalized".into(), sanitize_name(&c.name).into());
+            params.insert("server".into(), c.server.as_str().into());
+            params.insert("project".into(), "".into());
+            match self.mode {
+                Mode::Go => {
+                    let labels: Mapping =
+                        c.labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect();
+                    let mut meta = Mapping::new();
+                    meta.insert("labels".into(), Value::Mapping(labels));
+                    params.insert("metadata".into(), Value::Mapping(meta));
+                }
+                Mode::Fast => {
+                    for (k, v) in &c.labels {
+                        params.insert(format!("metadata.labels.{k}").into(), v.as_str().into());
+                    }
+                }
+            }
+            out.push(self.with_values(params, body)?);
+        }
+        Ok(out)
+    }
+
+    /// `matrix`: two generators, the second rendered with each parameter set of the first, their sets combined
+    /// (matrix.go: in fasttemplate mode a key both give with different values is an error; in Go mode the first's
+    /// values win).
+    fn matrix(&self, body: &Value) -> Result<Vec<Mapping>, String> {
+        let children = body.get("generators").and_then(Value::as_sequence).cloned().unwrap_or_default();
+        let [first, second] = children.as_slice() else {
+            return Err("a matrix generator needs exactly two generators".into());
+        };
+        let mut out = Vec::new();
+        for a in self.generate(first)? {
+            let second = render(second, &a, self.mode)?;
+            for b in self.generate(&second)? {
+                let mut combined = b;
+                match self.mode {
+                    Mode::Go => deep_merge(&mut combined, &a),
+                    Mode::Fast => {
+                        for (k, v) in &a {
+                            if combined.get(k).is_some_and(|w| w != v) {
+                                return Err(format!(
+                                    "matrix: the generators give '{}' different values",
+                                    k.as_str().unwrap_or_default()
+                                ));
+                            }
+                            combined.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                out.push(combined);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `merge`: the first generator's sets, each overridden by the set of a later generator with the same
+    /// `mergeKeys` values (merge.go; duplicate keys in one generator are an error).
+    fn merge(&self, body: &Value) -> Result<Vec<Mapping>, String> {
+        let keys: Vec<&str> = body
+            .get("mergeKeys")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if keys.is_empty() {
+            return Err("a merge generator without mergeKeys".into());
+        }
+        let children = body.get("generators").and_then(Value::as_sequence).cloned().unwrap_or_default();
+        if children.len() < 2 {
+            return Err("a merge generator needs at least two generators".into());
+        }
+        let by_key = |sets: Vec<Mapping>| -> Result<std::collections::BTreeMap<String, Mapping>, String> {
+            let mut out = std::collections::BTreeMap::new();
+            for set in sets {
+                let key = serde_json::to_string(&keys.iter().map(|k| set.get(*k).cloned()).collect::<Vec<_>>())
+                    .map_err(|e| e.to_string())?;
+                if out.insert(key.clone(), set).is_some() {
+                    return Err(format!("merge: two parameter sets have the merge key {key}"));
+                }
+            }
+            Ok(out)
+        };
+        let mut base = by_key(self.generate(&children[0])?)?;
+        for child in &children[1..] {
+            let overrides = by_key(self.generate(child)?)?;
+            for (key, set) in base.iter_mut() {
+                if let Some(over) = overrides.get(key) {
+                    match self.mode {
+                        Mode::Go => deep_merge(set, over),
+                        Mode::Fast => set.extend(over.clone()),
+                    }
+                }
+            }
+        }
+        Ok(base.into_values().collect())
+    }
+}
+
+/// A parameter by name: a flat key in fasttemplate mode, a dotted path in Go mode.
+fn lookup<'a>(params: &'a Mapping, name: &str, mode: Mode) -> Option<&'a Value> {
+    match mode {
+        Mode::Fast => params.get(name),
+        Mode::Go => {
+            let mut parts = name.split('.');
+            let mut v = params.get(parts.next()?)?;
+            for p in parts {
+                v = v.get(p)?;
+            }
+            Some(v)
+        }
+    }
+}
+
+/// mergo.Merge with override: maps merged key by key, anything else replaced.
+fn deep_merge(base: &mut Mapping, over: &Mapping) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(Value::Mapping(b)), Value::Mapping(o)) => deep_merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// An object flattened to `a.b.c` keys with string values (flatten.DotStyle, then `fmt.Sprintf("%v")`).
+fn flatten(object: &Mapping) -> Mapping {
+    fn walk(prefix: &str, v: &Value, out: &mut Mapping) {
+        let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+        match v {
+            Value::Mapping(m) => {
+                for (k, v) in m {
+                    walk(&key(&scalar_text(k).unwrap_or_default()), v, out);
+                }
+            }
+            Value::Sequence(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(&key(&i.to_string()), v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.into(), scalar_text(other).unwrap_or_default().into());
+            }
+        }
+    }
+    let mut out = Mapping::new();
+    walk("", &Value::Mapping(object.clone()), &mut out);
+    out
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some("<nil>".into()),
+        _ => None,
+    }
+}
+
+/// `utils.SanitizeName`: lowercase, every character outside `[-a-z0-9.]` a dash, at most 253, `-` and `.` trimmed.
+fn sanitize_name(name: &str) -> String {
+    let lower: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' { c } else { '-' })
+        .take(253)
+        .collect();
+    lower.trim_matches(['-', '.']).to_string()
+}
+
+/// Every string of `template` rendered with `params`.
+fn render(template: &Value, params: &Mapping, mode: Mode) -> Result<Value, String> {
+    Ok(match template {
+        Value::String(s) => Value::String(replace(s, params, mode)?),
+        Value::Sequence(items) => {
+            Value::Sequence(items.iter().map(|i| render(i, params, mode)).collect::<Result<_, _>>()?)
+        }
+        Value::Mapping(m) => Value::Mapping(
+            m.iter().map(|(k, v)| Ok((k.clone(), render(v, params, mode)?))).collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// One string rendered: fasttemplate leaves a tag it has no string for as it is (`Render.Replace`); a Go template
+/// action is evaluated when it is a field chain (`.path.basename`) or `index`, else refused.
+fn replace(text: &str, params: &Mapping, mode: Mode) -> Result<String, String> {
+    if !text.contains("{{") {
+        return Ok(text.to_string());
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start + 2..].find("}}") else {
+            return Err(format!("an unterminated template in '{text}'"));
+        };
+        let mut before = &rest[..start];
+        let mut action = &rest[start + 2..start + 2 + len];
+        rest = &rest[start + 4 + len..];
+        if mode == Mode::Go {
+            if let Some(a) = action.strip_prefix('-').filter(|a| a.starts_with(char::is_whitespace)) {
+                before = before.trim_end();
+                action = a;
+            }
+            if let Some(a) = action.strip_suffix('-').filter(|a| a.ends_with(char::is_whitespace)) {
+                rest = rest.trim_start();
+                action = a;
+            }
+        }
+        out.push_str(before);
+        match mode {
+            Mode::Fast => match params.get(action.trim()).and_then(Value::as_str) {
+                Some(v) if !action.trim().is_empty() => out.push_str(v),
+                _ => {
+                    out.push_str("{{");
+                    out.push_str(action);
+                    out.push_str("}}");
+                }
+            },
+            Mode::Go => out.push_str(&go_action(action.trim(), params)?),
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A Go template action as ApplicationSets write paths and destinations: a pipeline of field chains (`.path.basename`),
+/// string and number literals, and the functions `index` (Go's builtin) and `default`, `lower`, `upper`,
+/// `trimPrefix`, `trimSuffix`, `replace`, `trunc`, `printf` (`%s`, `%v`, `%d`) and `regexReplaceAll` (sprig's, as
+/// Argo CD's `applicationset/utils` loads them). A piped value is the last argument, as in Go. Anything else
+/// (another function, parentheses, variables) is refused by name, never guessed.
+fn go_action(action: &str, params: &Mapping) -> Result<String, String> {
+    let refused = || format!("the Go template '{{{{ {action} }}}}' is not evaluated");
+    let tokens = go_tokens(action).ok_or_else(refused)?;
+    let mut piped: Option<Option<Value>> = None;
+    for stage in tokens.split(|t| *t == GoToken::Pipe) {
+        piped = Some(go_call(stage, piped.take(), params).ok_or_else(refused)?);
+    }
+    let value = piped.flatten().ok_or_else(|| format!("no value for '{{{{ {action} }}}}'"))?;
+    scalar_text(&value).filter(|_| !value.is_null()).ok_or_else(refused)
+}
+
+#[derive(Debug, PartialEq)]
+enum GoToken {
+    Pipe,
+    Text(String),
+    Word(String),
+}
+
+/// An action's words, string literals ("..." with escapes, `...` raw) and pipes; None for what this evaluator does
+/// not read (parentheses, variables, assignments).
+fn go_tokens(action: &str) -> Option<Vec<GoToken>> {
+    let mut out = Vec::new();
+    let mut chars = action.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '|' => {
+                chars.next();
+                out.push(GoToken::Pipe);
+            }
+            '"' | '`' => {
+                chars.next();
+                let mut text = String::new();
+                loop {
+                    match chars.next()? {
+                        '\\' if c == '"' => match chars.next()? {
+                            'n' => text.push('\n'),
+                            't' => text.push('\t'),
+                            other => text.push(other),
+                        },
+                        end if end == c => break,
+                        other => text.push(other),
+                    }
+                }
+                out.push(GoToken::Text(text));
+            }
+            '(' | ')' | '$' | ':' | '=' => return None,
+            _ => {
+                let mut word = String::new();
+                while let Some(&w) = chars.peek() {
+                    if w.is_whitespace() || w == '|' {
+                        break;
+                    }
+                    word.push(w);
+                    chars.next();
+                }
+                out.push(GoToken::Word(word));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// One command of a pipeline: an operand alone, or a function and its arguments (the piped value last). The
+/// inner None is Go's "no value" (a missing map key), which `default` replaces.
+fn go_call(stage: &[GoToken], piped: Option<Option<Value>>, params: &Mapping) -> Option<Option<Value>> {
+    let operand = |t: &GoToken| -> Option<Option<Value>> {
+        match t {
+            GoToken::Text(s) => Some(Some(Value::String(s.clone()))),
+            GoToken::Word(w) if w == "." => Some(Some(Value::Mapping(params.clone()))),
+            GoToken::Word(w) if w.starts_with('.') => Some(Some(lookup(params, &w[1..], Mode::Go)?.clone())),
+            GoToken::Word(w) if w.parse::<i64>().is_ok() => Some(Some(serde_yaml::from_str(w).ok()?)),
+            GoToken::Word(w) if w == "true" || w == "false" => Some(Some(Value::Bool(w == "true"))),
+            _ => None,
+        }
+    };
+    let (first, rest) = stage.split_first()?;
+    if piped.is_none() && rest.is_empty() && !matches!(first, GoToken::Word(w) if !w.starts_with('.')) {
+        return operand(first);
+    }
+    let GoToken::Word(function) = first else { return None };
+    let mut args: Vec<Option<Value>> = rest.iter().map(operand).collect::<Option<_>>()?;
+    args.extend(piped);
+    let text = |v: &Option<Value>| -> Option<String> { scalar_text(v.as_ref()?) };
+    let string = |s: String| Some(Some(Value::String(s)));
+    match (function.as_str(), args.as_slice()) {
+        ("index", [base, keys @ ..]) if !keys.is_empty() => {
+            let mut v = base.clone();
+            for k in keys {
+                v = match (v, k.as_ref()?) {
+                    (Some(Value::Sequence(items)), Value::Number(n)) => Some(items.get(n.as_u64()? as usize)?.clone()),
+                    (Some(Value::Mapping(m)), Value::String(key)) => m.get(key.as_str()).cloned(),
+                    (None, _) => None,
+                    _ => return None,
+                };
+            }
+            Some(v)
+        }
+        ("default", [fallback, value]) => {
+            let empty = match value {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.is_empty(),
+                Some(Value::Bool(b)) => !b,
+                Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+                Some(Value::Sequence(items)) => items.is_empty(),
+                Some(Value::Mapping(m)) => m.is_empty(),
+                Some(Value::Tagged(_)) => false,
+            };
+            Some(if empty { fallback.clone() } else { value.clone() })
+        }
+        ("lower", [v]) => string(text(v)?.to_lowercase()),
+        ("upper", [v]) => string(text(v)?.to_uppercase()),
+        ("trimSuffix", [suffix, v]) => {
+            let (suffix, v) = (text(suffix)?, text(v)?);
+            string(v.strip_suffix(suffix.as_str()).unwrap_or(&v).to_string())
+        }
+        ("trimPrefix", [prefix, v]) => {
+            let (prefix, v) = (text(prefix)?, text(v)?);
+            string(v.strip_prefix(prefix.as_str()).unwrap_or(&v).to_string())
+        }
+        ("replace", [old, new, v]) => string(text(v)?.replace(&text(old)?, &text(new)?)),
+        ("trunc", [n, v]) => {
+            let n = usize::try_from(n.as_ref()?.as_i64()?).ok()?;
+            string(text(v)?.chars().take(n).collect())
+        }
+        ("regexReplaceAll", [pattern, v, replacement]) => {
+            let re = regex::Regex::new(&text(pattern)?).ok()?;
+            string(re.replace_all(&text(v)?, text(replacement)?.as_str()).into_owned())
+        }
+        ("printf", [format, values @ ..]) => {
+            let mut out = String::new();
+            let mut values = values.iter();
+            let format = text(format)?;
+            let mut chars = format.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, chars.peek()) {
+                    ('%', Some('%')) => {
+                        chars.next();
+                        out.push('%');
+                    }
+                    ('%', Some('s' | 'v' | 'd')) => {
+                        chars.next();
+                        out.push_str(&text(values.next()?)?);
+                    }
+                    ('%', _) => return None,
+                    (c, _) => out.push(c),
+                }
+            }
+            values.next().is_none().then_some(())?;
+            string(out)
+        }
+        _ => None,
+    }
+}
+
+/// Go's `path.Match`, which the git directories generator matches with: `*` and `?` never cross a `/`, `[...]`
+/// classes with `^` negation and ranges, `\\` escapes. A malformed pattern matches nothing (filterApps logs it).
+pub fn go_path_match(pattern: &str, name: &str) -> bool {
+    fn class(pattern: &[char], c: char) -> Option<(bool, usize)> {
+        // pattern starts after '['; returns (matched, length consumed including ']').
+        let mut i = 0;
+        let negated = pattern.first() == Some(&'^');
+        if negated {
+            i += 1;
+        }
+        let mut matched = false;
+        let mut first = true;
+        loop {
+            let &ch = pattern.get(i)?;
+            if ch == ']' && !first {
+                return Some((matched != negated, i + 1));
+            }
+            first = false;
+            let lo = if ch == '\\' {
+                i += 1;
+                *pattern.get(i)?
+            } else {
+                ch
+            };
+            i += 1;
+            let hi = if pattern.get(i) == Some(&'-') && pattern.get(i + 1).is_some_and(|c| *c != ']') {
+                i += 1;
+                let h = if pattern[i] == '\\' {
+                    i += 1;
+                    *pattern.get(i)?
+                } else {
+                    pattern[i]
+                };
+                i += 1;
+                h
+            } else {
+                lo
+            };
+            if lo <= c && c <= hi {
+                matched = true;
+            }
+        }
+    }
+    /// Whether the suffixes `p` and `n` match; `seen` remembers each (suffix, suffix) pair, so that a pattern of
+    /// many stars costs (pattern x name) steps, not exponentially many.
+    fn go(p: &[char], n: &[char], seen: &mut std::collections::HashMap<(usize, usize), bool>) -> bool {
+        if let Some(&known) = seen.get(&(p.len(), n.len())) {
+            return known;
+        }
+        let matched = match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).take_while(|&i| i == 0 || n[i - 1] != '/').any(|i| go(&p[1..], &n[i..], seen)),
+            Some('?') => n.first().is_some_and(|c| *c != '/') && go(&p[1..], &n[1..], seen),
+            Some('[') => match n.first() {
+                Some(&c) if c != '/' => match class(&p[1..], c) {
+                    Some((true, used)) => go(&p[1 + used..], &n[1..], seen),
+                    _ => false,
+                },
+                _ => false,
+            },
+            Some('\\') => p.get(1).is_some_and(|e| n.first() == Some(e)) && go(&p[2..], &n[1..], seen),
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..], seen),
+        };
+        seen.insert((p.len(), n.len()), matched);
+        matched
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n, &mut Default::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(yaml: &str) -> Vec<PlatformDoc> {
+        yaml.split("\n---\n")
+            .map(|d| PlatformDoc { file: "argocd/apps.yaml".into(), doc: serde_yaml::from_str(d).unwrap() })
+            .collect()
+    }
+
+    fn found(apps: &ArgoApps) -> Vec<(String, String, Option<String>)> {
+        apps.deployments
+            .iter()
+            .map(|d| (d.cluster.clone(), d.path.display().to_string(), d.namespace.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn go_path_match_agrees_with_gos_path_match() {
+        // Cases from Go's path/match_test.go.
+        for (pattern, name, want) in [
+            ("abc", "abc", true),
+            ("*", "abc", true),
+            ("*c", "abc", true),
+            ("a*", "a", true),
+            ("a*", "abc", true),
+            ("a*", "ab/c", false),
+            ("a*/b", "abc/b", true),
+            ("a*/b", "a/c/b", false),
+            ("a*b*c*d*e*/f", "axbxcxdxe/f", true),
+            ("a*b*c*d*e*/f", "axbxcxdxexxx/fff", false),
+            ("ab[c]", "abc", true),
+            ("ab[b-d]", "abc", true),
+            ("ab[e-g]", "abc", false),
+            ("ab[^c]", "abc", false),
+            ("ab[^b-d]", "abc", false),
+            ("ab[^e-g]", "abc", true),
+            ("a\\*b", "a*b", true),
+            ("a\\*b", "ab", false),
+            ("a?b", "a☺b", true),
+            ("a?b", "a/b", false),
+            ("a*b", "a/b", false),
+            ("apps/*", "apps/orders", true),
+            ("apps/*", "apps/orders/base", false),
+            ("*/overlays/*", "orders/overlays/prod", true),
+        ] {
+            assert_eq!(go_path_match(pattern, name), want, "{pattern} vs {name}");
+        }
+        // Many stars against a long name that fails at the end: remembered, not retried exponentially.
+        let name = format!("{}b", "a".repeat(200));
+        assert!(!go_path_match(&format!("{}c", "a*".repeat(30)), &name));
+        assert!(go_path_match(&format!("{}b", "a*".repeat(30)), &name));
+    }
+
+    #[test]
+    fn an_application_names_its_cluster_and_namespace() {
+        let apps = applications(
+            Path::new("/nonexistent"),
+            &docs(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: orders}\nspec:\n  source: {path: ./apps/orders/overlays/prod/}\n  destination: {server: 'https://kubernetes.default.svc', namespace: shop}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  sources: [{chart: nginx, repoURL: x}, {path: apps/web}]\n  destination: {name: prod-eu}",
+            ),
+            &[],
+        );
+        assert_eq!(
+            found(&apps),
+            vec![
+                ("in-cluster".into(), "apps/orders/overlays/prod".into(), Some("shop".into())),
+                ("prod-eu".into(), "apps/web".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_application_inside_a_chart_is_not_followed() {
+        let apps = applications(
+            Path::new("/nonexistent"),
+            &docs(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec:\n  source: {path: 'apps/{{ .Values.env }}'}\n  destination: {name: prod}",
+            ),
+            &[],
+        );
+        assert!(apps.deployments.is_empty());
+        assert!(apps.skipped[0].contains("template expression"), "{:?}", apps.skipped);
+    }
+
+    #[test]
+    fn a_list_generator_in_both_template_modes() {
+        for (go, path, name) in
+            [(false, "{{path}}/{{values.tier}}", "{{cluster}}"), (true, "{{ .path }}/{{.values.tier}}", "{{.cluster}}")]
+        {
+            let yaml = format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: s}}\nspec:\n  goTemplate: {go}\n  generators:\n  - list:\n      elements:\n      - {{cluster: prod, path: apps/a, values: {{tier: web}}}}\n      - {{cluster: dev, path: apps/b, values: {{tier: db}}}}\n  template:\n    metadata: {{name: 'x'}}\n    spec:\n      source: {{path: '{path}'}}\n      destination: {{name: '{name}', namespace: team}}"
+            );
+            let apps = applications(Path::new("/nonexistent"), &docs(&yaml), &[]);
+            assert_eq!(
+                found(&apps),
+                vec![
+                    ("dev".into(), "apps/b/db".into(), Some("team".into())),
+                    ("prod".into(), "apps/a/web".into(), Some("team".into())),
+                ],
+                "goTemplate {go}: {:?}",
+                apps.skipped
+            );
+        }
+    }
+
+    #[test]
+    fn a_function_outside_the_placement_fields_is_not_needed() {
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  goTemplate: true\n  generators:\n  - list: {elements: [{env: prod}]}\n  template:\n    metadata:\n      name: '{{ .env | sha256sum }}-web'\n      labels: {tier: '{{ .env | lower }}'}\n    spec:\n      source: {path: 'apps/web/{{ .env }}'}\n      destination: {name: '{{ .env }}', namespace: web}\n      syncPolicy: {syncOptions: ['{{ printf \"x\" }}']}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &[]);
+        assert_eq!(
+            found(&apps),
+            vec![("prod".into(), "apps/web/prod".into(), Some("web".into()))],
+            "{:?}",
+            apps.skipped
+        );
+        assert_eq!(apps.deployments[0].app, "?");
+    }
+
+    #[test]
+    fn go_template_pipelines_of_common_functions() {
+        let params: Mapping = serde_yaml::from_str(
+            "name: Prod_EU\npath: {basename: orders-system, segments: [apps, orders-system]}\nmetadata: {annotations: {}}",
+        )
+        .unwrap();
+        for (action, want) in [
+            (".path.basename | trimSuffix \"-system\"", "orders"),
+            ("trimSuffix \"-system\" .path.basename", "orders"),
+            (".name | lower | replace \"_\" \"-\"", "prod-eu"),
+            ("index .metadata.annotations \"device/hostname\" | default .name", "Prod_EU"),
+            ("index .path.segments 1 | upper", "ORDERS-SYSTEM"),
+            ("regexReplaceAll \"[^a-zA-Z0-9-]\" .name \"-\"", "Prod-EU"),
+            ("printf \"%s-%s\" .name .path.basename", "Prod_EU-orders-system"),
+            (".name | trunc 4", "Prod"),
+        ] {
+            assert_eq!(go_action(action, &params), Ok(want.to_string()), "{action}");
+        }
+        for refused in ["toYaml .", "(lower .name)", "$x := .name", ".name | nindent 2"] {
+            assert!(go_action(refused, &params).unwrap_err().contains("is not evaluated"), "{refused}");
+        }
+        assert!(go_action(".missing", &params).is_err());
+    }
+
+    #[test]
+    fn kustomize_options_of_a_source_are_named() {
+        let apps = applications(
+            Path::new("/nonexistent"),
+            &docs(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: apps/web\n    kustomize: {namePrefix: 'x-', patches: [{patch: '{{ not a template here }}'}]}\n  destination: {name: prod}",
+            ),
+            &[],
+        );
+        assert_eq!(apps.deployments[0].kustomize_options, vec!["namePrefix".to_string(), "patches".to_string()]);
+    }
+
+    #[test]
+    fn a_go_template_function_is_refused_by_name() {
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  goTemplate: true\n  generators:\n  - list: {elements: [{env: prod}]}\n  template:\n    metadata: {name: x}\n    spec:\n      source: {path: '{{ .env | sha256sum }}'}\n      destination: {name: prod}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &[]);
+        assert!(apps.deployments.is_empty());
+        assert!(apps.skipped[0].contains("'{{ .env | sha256sum }}' is not evaluated"), "{:?}", apps.skipped);
+    }
+
+    #[test]
+    fn a_matrix_of_clusters_and_a_list_uses_the_configured_clusters() {
+        let clusters = vec![
+            ArgoCluster {
+                name: "prod-eu".into(),
+                server: "https://eu".into(),
+                labels: [("env".to_string(), "prod".to_string())].into(),
+            },
+            ArgoCluster { name: "dev".into(), server: "https://dev".into(), labels: Default::default() },
+        ];
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  generators:\n  - matrix:\n      generators:\n      - clusters: {selector: {matchLabels: {env: prod}}}\n      - list: {elements: [{app: orders}]}\n  template:\n    metadata: {name: '{{name}}-{{app}}'}\n    spec:\n      source: {path: 'apps/{{app}}/overlays/{{metadata.labels.env}}'}\n      destination: {server: '{{server}}', namespace: '{{app}}'}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &clusters);
+        assert_eq!(
+            found(&apps),
+            vec![("https://eu".into(), "apps/orders/overlays/prod".into(), Some("orders".into()))],
+            "{:?}",
+            apps.skipped
+        );
+        assert_eq!(apps.deployments[0].app, "prod-eu-orders");
+    }
+
+    #[test]
+    fn a_clusters_generator_without_a_selector_yields_in_cluster() {
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  generators:\n  - clusters: {}\n  template:\n    metadata: {name: '{{name}}'}\n    spec:\n      source: {path: apps}\n      destination: {name: '{{name}}'}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &[]);
+        assert_eq!(found(&apps), vec![("in-cluster".into(), "apps".into(), None)]);
+    }
+
+    #[test]
+    fn a_git_files_generator_reads_each_file_and_its_path() {
+        let repo = tempfile::tempdir().unwrap();
+        for (cluster, url) in [("prod-eu", "https://eu"), ("dev", "https://dev")] {
+            let dir = repo.path().join("clusters").join(cluster);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("config.json"),
+                format!("{{\"cluster\": {{\"name\": \"{cluster}\", \"server\": \"{url}\"}}}}"),
+            )
+            .unwrap();
+        }
+        std::fs::write(repo.path().join("clusters/dev/skip.json"), "{}").unwrap();
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  generators:\n  - git:\n      repoURL: x\n      files:\n      - path: 'clusters/**/config.json'\n  template:\n    metadata: {name: '{{cluster.name}}'}\n    spec:\n      source: {path: 'apps/{{path.basename}}'}\n      destination: {server: '{{cluster.server}}', namespace: '{{path[0]}}'}";
+        let apps = applications(repo.path(), &docs(yaml), &[]);
+        assert_eq!(
+            found(&apps),
+            vec![
+                ("https://dev".into(), "apps/dev".into(), Some("clusters".into())),
+                ("https://eu".into(), "apps/prod-eu".into(), Some("clusters".into())),
+            ],
+            "{:?}",
+            apps.skipped
+        );
+        assert_eq!(
+            apps.inputs,
+            vec![PathBuf::from("clusters/dev/config.json"), PathBuf::from("clusters/prod-eu/config.json")]
+        );
+    }
+
+    #[test]
+    fn a_merge_generator_overrides_by_its_keys() {
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  generators:\n  - merge:\n      mergeKeys: [app]\n      generators:\n      - list: {elements: [{app: orders, ns: shop}, {app: web, ns: web}]}\n      - list: {elements: [{app: web, ns: frontend}, {app: other, ns: x}]}\n  template:\n    metadata: {name: '{{app}}'}\n    spec:\n      source: {path: 'apps/{{app}}'}\n      destination: {name: prod, namespace: '{{ns}}'}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &[]);
+        assert_eq!(
+            found(&apps),
+            vec![
+                ("prod".into(), "apps/orders".into(), Some("shop".into())),
+                ("prod".into(), "apps/web".into(), Some("frontend".into())),
+            ],
+            "{:?}",
+            apps.skipped
+        );
+    }
+
+    #[test]
+    fn sanitize_name_as_argo_cd_does() {
+        assert_eq!(sanitize_name("My_App.v2-"), "my-app.v2");
+        assert_eq!(sanitize_name("--a"), "a");
+    }
+}

@@ -1,0 +1,445 @@
+//! Finding the environments of a repository: which kustomization directories are overlays of which environment.
+
+pub mod argocd;
+pub mod flux;
+
+use crate::config::Config;
+use crate::error::Error;
+use globset::{Glob, GlobSetBuilder};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What the manifests of a deployer (Argo CD, Flux) contain, to find their files among the platform documents.
+pub const DEPLOYER_NEEDLES: &[&str] = &[argocd::NEEDLE, flux::NEEDLE];
+
+/// The repository root above `dir`: the nearest directory holding `.git` or a `.argocd-eso-plugin.yaml`.
+pub fn find_repo_root(dir: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(dir).ok()?;
+    abs.ancestors()
+        .find(|a| a.join(".git").exists() || a.join(crate::config::FILE_NAME).exists())
+        .map(Path::to_path_buf)
+}
+
+/// Directory names whose children are environments: `overlays/prod`, `envs/prod`, `environments/prod`.
+pub const ENV_PARENTS: &[&str] = &["overlays", "envs", "environments"];
+
+pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
+
+/// Every directory holding a kustomization file, relative to the repo root, sorted.
+pub fn kustomization_dirs(repo: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(repo)
+        .into_iter()
+        .filter_entry(|e| !(e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s)))
+        .filter_map(Result::ok)
+        // Symlinked kustomization files count too: the build then refuses one that leads out of its directory,
+        // instead of the scan passing over it in silence.
+        .filter(|e| {
+            (e.file_type().is_file() || e.file_type().is_symlink())
+                && crate::kustomize::is_kustomization_file_name(e.file_name())
+        })
+        .filter_map(|e| e.path().parent().and_then(|p| p.strip_prefix(repo).ok()).map(Path::to_path_buf))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The environment a directory (relative to `repo`) belongs to by convention: `<parent>/<env>`, or
+/// `<parent>/<env>/<app>` when `<parent>/<env>` is no kustomization itself (then it is a folder of apps, as in
+/// `envs/prod/orders`), with `<parent>` one of [`ENV_PARENTS`]; or `<app>/<env>` beside `<app>/base`, with `<env>`
+/// one of [`ENV_NAMES`].
+pub fn env_of(repo: &Path, dir: &Path) -> Option<String> {
+    env_of_in(dir, &|d| crate::kustomize::kustomization_file(&repo.join(d)).is_ok())
+}
+
+/// [`env_of`], asking `is_kustomization_dir` (repo-relative) instead of the file system.
+fn env_of_in(dir: &Path, is_kustomization_dir: &dyn Fn(&Path) -> bool) -> Option<String> {
+    let names: Vec<&str> = dir.components().filter_map(|c| c.as_os_str().to_str()).collect();
+    let n = names.len();
+    if n >= 2 && ENV_PARENTS.contains(&names[n - 2]) {
+        return Some(names[n - 1].to_string());
+    }
+    let env_dir = dir.parent()?;
+    if n >= 3 && ENV_PARENTS.contains(&names[n - 3]) && !is_kustomization_dir(env_dir) {
+        return Some(names[n - 2].to_string());
+    }
+    // `orders/base` beside `orders/prod`: an overlay named like an environment next to its app's base.
+    if n >= 2 && ENV_NAMES.contains(&names[n - 1]) && is_kustomization_dir(&env_dir.join("base")) {
+        return Some(names[n - 1].to_string());
+    }
+    None
+}
+
+/// The directory conventions, as `lint -v` names them.
+pub const CONVENTIONS: &str = "the overlays|envs|environments/<env>[/<app>] or <app>/{base,<env>} convention";
+
+/// Folder names that are environments when they sit beside a `base` (`apps/orders/{base,dev,prod}`).
+pub const ENV_NAMES: &[&str] =
+    &["dev", "development", "test", "qa", "uat", "stage", "staging", "preprod", "prod", "production", "local"];
+
+/// Kustomization directories that no other kustomization lists (in `resources`, `bases` or `components`): the
+/// roots a repository without environment conventions deploys. A `kind: Component` is no root: it patches what an
+/// overlay that lists it brings; alone a patch by name finds no target (`kubectl kustomize` fails on it too).
+pub fn kustomization_roots(repo: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut listed = std::collections::BTreeSet::new();
+    for d in dirs {
+        let Ok(file) = crate::kustomize::kustomization_file(&repo.join(d)) else { continue };
+        let Ok(text) = crate::files::read_text(Some(repo), &file, crate::files::MAX_FILE_BYTES) else { continue };
+        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text) else { continue };
+        if v.get("kind").and_then(serde_yaml::Value::as_str) == Some("Component") {
+            listed.insert(d.clone());
+        }
+        for field in ["resources", "bases", "components"] {
+            for entry in v.get(field).and_then(serde_yaml::Value::as_sequence).into_iter().flatten() {
+                if let Some(e) = entry.as_str() {
+                    listed.insert(crate::files::normalize(&d.join(e)));
+                }
+            }
+        }
+    }
+    dirs.iter().filter(|d| !listed.contains(*d)).cloned().collect()
+}
+
+/// How a repository's environments were found (for `lint -v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// `.argocd-eso-plugin.yaml`'s `environments` globs.
+    Config,
+    /// The repository's Argo CD Applications and ApplicationSets, and Flux Kustomizations: one environment per
+    /// destination cluster (with the overlays none of them deploys kept by convention, or as roots).
+    Applications,
+    /// The `overlays|envs|environments/<env>[/<app>]` and `<app>/{base,<env>}` conventions.
+    Convention,
+    /// Neither: every kustomization that no other one lists, each an environment of its own.
+    Roots,
+}
+
+/// The environments of a repository, how each overlay came to be in its environment, and where Argo CD applies it.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// environment -> overlay directories (repo-relative, sorted).
+    pub environments: BTreeMap<String, Vec<PathBuf>>,
+    pub how: Discovery,
+    /// (environment, overlay) -> why the overlay is checked in that environment (`lint -v`).
+    pub reasons: BTreeMap<(String, PathBuf), String>,
+    /// (environment, overlay) -> the destination namespace of the Argo CD Applications that deploy it there, when
+    /// they agree on one.
+    pub namespaces: BTreeMap<(String, PathBuf), String>,
+    /// (environment, overlay) -> the names of the Argo CD Applications that deploy it there.
+    pub applications: BTreeMap<(String, PathBuf), Vec<String>>,
+    /// Applications and ApplicationSets that were not followed, and why.
+    pub skipped: Vec<String>,
+    /// Files besides kustomization files and platform files ([`is_platform_file`]) that the layout was read from
+    /// (git files generators' files): a change to none of these leaves the layout as it is.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// [`discover`], reading the repository's Argo CD manifests first.
+pub fn layout(repo: &Path, config: &Config) -> Result<Layout, Error> {
+    discover(repo, config, &platform_docs(repo, DEPLOYER_NEEDLES))
+}
+
+impl Layout {
+    /// The environment Argo CD deploys the overlay `dir` (repo-relative) into, by the Applications of the repository:
+    /// the one of the Application named `app` when several deploy it to different clusters.
+    pub fn environment_of(&self, dir: &Path, app: Option<&str>) -> Option<String> {
+        let envs: Vec<&String> =
+            self.environments.iter().filter(|(_, ds)| ds.iter().any(|d| d == dir)).map(|(e, _)| e).collect();
+        match envs.as_slice() {
+            [one] => Some(one.to_string()),
+            _ => {
+                let app = app?;
+                let named = |e: &&String| {
+                    self.applications
+                        .get(&(e.to_string(), dir.to_path_buf()))
+                        .is_some_and(|names| names.iter().any(|n| n == app))
+                };
+                let mine: Vec<&String> = envs.into_iter().filter(named).collect();
+                (mine.len() == 1).then(|| mine[0].clone())
+            }
+        }
+    }
+}
+
+/// The repository's environments. `platform` are its platform documents ([`platform_docs`] with `argoproj.io`
+/// among the needles): with Argo CD Applications there, lint checks what Argo CD deploys, grouped by destination
+/// cluster. Else the config's environments, the directory convention, or every root alone.
+pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Result<Layout, Error> {
+    let dirs = kustomization_dirs(repo);
+    let is_dir: std::collections::BTreeSet<&PathBuf> = dirs.iter().collect();
+    let mut apps = argocd::applications(repo, platform, &config.argocd_clusters);
+    let (flux, flux_skipped) = flux::kustomizations(platform);
+    apps.deployments.extend(flux);
+    let mut skipped = apps.skipped;
+    let inputs = apps.inputs;
+    skipped.extend(flux_skipped);
+    let mut deployed: Vec<&argocd::Deployment> = Vec::new();
+    for d in &apps.deployments {
+        if is_dir.contains(&d.path) {
+            deployed.push(d);
+        } else {
+            skipped.push(format!(
+                "{}: path '{}' is no kustomization directory of this repository (another repository, a chart or plain \
+                 manifests): not checked",
+                d.declared,
+                d.path.display()
+            ));
+        }
+    }
+    let by_convention = environments_in(&dirs, config, &|d| is_dir.contains(&d.to_path_buf()))?;
+    let names = cluster_environments(&deployed, &by_convention);
+    let mut layout = Layout {
+        environments: BTreeMap::new(),
+        how: Discovery::Roots,
+        reasons: BTreeMap::new(),
+        namespaces: BTreeMap::new(),
+        applications: BTreeMap::new(),
+        skipped,
+        inputs,
+    };
+    let add = |layout: &mut Layout, env: &str, dir: &Path, why: String| {
+        layout.environments.entry(env.to_string()).or_default().push(dir.to_path_buf());
+        layout.reasons.entry((env.to_string(), dir.to_path_buf())).or_insert(why);
+    };
+    if !config.environments.is_empty() {
+        layout.how = Discovery::Config;
+        for (env, env_dirs) in &by_convention {
+            for d in env_dirs {
+                add(&mut layout, env, d, format!("matches environment '{env}' of {}", crate::config::FILE_NAME));
+            }
+        }
+    } else if !deployed.is_empty() {
+        layout.how = Discovery::Applications;
+        for d in &deployed {
+            let env = &names[&d.cluster];
+            let options = if d.kustomize_options.is_empty() {
+                String::new()
+            } else {
+                format!("; its kustomize options ({}) are not applied here", d.kustomize_options.join(", "))
+            };
+            add(&mut layout, env, &d.path, format!("{} -> cluster {}{options}", d.declared, d.cluster));
+            layout.applications.entry((env.clone(), d.path.clone())).or_default().push(d.app.clone());
+        }
+        let covered: std::collections::BTreeSet<&PathBuf> = deployed.iter().map(|d| &d.path).collect();
+        let rest: Vec<(String, PathBuf, String)> = if by_convention.is_empty() {
+            kustomization_roots(repo, &dirs)
+                .into_iter()
+                .filter(|d| !covered.contains(d))
+                .map(|d| {
+                    (root_env_name(&d), d, "a kustomization root nothing in this repository deploys (no Application or Flux Kustomization names it)".into())
+                })
+                .collect()
+        } else {
+            by_convention
+                .iter()
+                .flat_map(|(env, ds)| ds.iter().map(move |d| (env.clone(), d.clone())))
+                .filter(|(_, d)| !covered.contains(d))
+                .map(|(env, d)| (env, d, "the directory convention; nothing in this repository deploys it".into()))
+                .collect()
+        };
+        for (env, d, why) in rest {
+            add(&mut layout, &env, &d, why);
+        }
+    } else if !by_convention.is_empty() {
+        layout.how = Discovery::Convention;
+        for (env, env_dirs) in &by_convention {
+            for d in env_dirs {
+                add(&mut layout, env, d, CONVENTIONS.into());
+            }
+        }
+    } else {
+        for d in kustomization_roots(repo, &dirs) {
+            add(&mut layout, &root_env_name(&d), &d, "a kustomization root (no other kustomization lists it)".into());
+        }
+    }
+    for env_dirs in layout.environments.values_mut() {
+        env_dirs.sort();
+        env_dirs.dedup();
+    }
+    layout.namespaces = destination_namespaces(&layout, &deployed, &names);
+    Ok(layout)
+}
+
+/// The environment each destination cluster is checked as: the cluster's name, or, when every overlay deployed
+/// to it that follows the directory convention names one environment (`overlays/prod`), that one. Then the
+/// convention's other overlays of that environment (a store overlay no Application of this repository deploys)
+/// are checked with the cluster's apps instead of apart from them.
+fn cluster_environments(
+    deployed: &[&argocd::Deployment],
+    by_convention: &BTreeMap<String, Vec<PathBuf>>,
+) -> BTreeMap<String, String> {
+    let env_of_dir: BTreeMap<&PathBuf, &String> =
+        by_convention.iter().flat_map(|(env, dirs)| dirs.iter().map(move |d| (d, env))).collect();
+    let mut named: BTreeMap<String, std::collections::BTreeSet<&String>> = BTreeMap::new();
+    for d in deployed {
+        let envs = named.entry(d.cluster.clone()).or_default();
+        envs.extend(env_of_dir.get(&d.path).copied());
+    }
+    named
+        .into_iter()
+        .map(|(cluster, envs)| {
+            let env = match envs.into_iter().collect::<Vec<_>>().as_slice() {
+                [one] => one.to_string(),
+                _ => cluster.clone(),
+            };
+            (cluster, env)
+        })
+        .collect()
+}
+
+/// Where Argo CD applies each overlay: the destination namespace of the Applications that deploy it (to a cluster
+/// of that environment when environments come from Applications). Applications that disagree place nothing.
+fn destination_namespaces(
+    layout: &Layout,
+    deployed: &[&argocd::Deployment],
+    cluster_env: &BTreeMap<String, String>,
+) -> BTreeMap<(String, PathBuf), String> {
+    let mut out = BTreeMap::new();
+    for (env, dirs) in &layout.environments {
+        for dir in dirs {
+            let namespaces: std::collections::BTreeSet<Option<&String>> = deployed
+                .iter()
+                .filter(|d| {
+                    &d.path == dir
+                        && (layout.how != Discovery::Applications || cluster_env.get(&d.cluster) == Some(env))
+                })
+                .map(|d| d.namespace.as_ref())
+                .collect();
+            if let [Some(ns)] = namespaces.into_iter().collect::<Vec<_>>().as_slice() {
+                out.insert((env.clone(), dir.clone()), ns.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// environment -> overlay directories, from the kustomization directories `dirs` (sorted).
+fn environments_in(
+    dirs: &[PathBuf],
+    config: &Config,
+    is_kustomization_dir: &dyn Fn(&Path) -> bool,
+) -> Result<BTreeMap<String, Vec<PathBuf>>, Error> {
+    let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    if !config.environments.is_empty() {
+        for env in &config.environments {
+            let mut b = GlobSetBuilder::new();
+            for g in &env.overlays {
+                b.add(
+                    Glob::new(g.trim_end_matches('/'))
+                        .map_err(|e| Error::Config(format!("environment '{}': bad glob '{g}': {e}", env.name)))?,
+                );
+            }
+            let set = b.build().map_err(|e| Error::Config(e.to_string()))?;
+            let mine: Vec<PathBuf> = dirs.iter().filter(|d| set.is_match(d)).cloned().collect();
+            if mine.is_empty() {
+                return Err(Error::Scan(format!(
+                    "environment '{}': no kustomization matches {:?}",
+                    env.name, env.overlays
+                )));
+            }
+            out.insert(env.name.clone(), mine);
+        }
+        return Ok(out);
+    }
+    for d in dirs {
+        if let Some(env) = env_of_in(d, is_kustomization_dir) {
+            out.entry(env).or_default().push(d.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A root's environment name: its path (`.` for the repository root).
+fn root_env_name(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }
+}
+
+/// A YAML document of the repository's platform manifests, with its repo-relative file.
+pub struct PlatformDoc {
+    pub file: String,
+    pub doc: serde_yaml::Value,
+}
+
+/// Files read for platform manifests: YAML files whose path names ESO, Argo CD or Flux
+/// (`infra/external-secrets/kustomization.yaml`, `argocd/apps/orders.yaml`, `clusters/prod/flux-system/helmreleases.yaml`).
+/// Not every file: in a fleet repository that would read every overlay a second time (measured: +20% on a 1,500-overlay
+/// lint).
+pub fn is_platform_file(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let mut parts = lower.rsplit('/');
+    let (file, parent) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        && (["external-secrets", "eso", "application", "appset", "helmrelease", "argo", "flux", "release"]
+            .iter()
+            .any(|w| lower.contains(w))
+            || file.contains("app")
+            || PLATFORM_DIRS.contains(&parent)
+            || lower.split('/').any(|c| c == "clusters"))
+}
+
+/// Folders that hold Argo CD Applications by common practice (`apps/orders.yaml`, `bootstrap/web.yaml`).
+const PLATFORM_DIRS: &[&str] = &["apps", "bootstrap", "clusters", "projects", "root", "gitops", "deploy"];
+
+const MAX_PLATFORM_FILES: usize = 5_000;
+
+/// The documents of the repository's platform manifests (Argo CD Applications and ApplicationSets, Flux
+/// HelmReleases, the kustomizations installing ESO) that mention one of `needles`, read through the file layer, each
+/// file at most 1 MiB, at most 5,000 files.
+pub fn platform_docs(repo: &Path, needles: &[&str]) -> Vec<PlatformDoc> {
+    let mut out = Vec::new();
+    let mut read = 0;
+    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
+    });
+    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if !is_platform_file(&rel) {
+            continue;
+        }
+        read += 1;
+        if read > MAX_PLATFORM_FILES {
+            break;
+        }
+        let Ok(text) = crate::files::read_text(Some(repo), entry.path(), 1 << 20) else { continue };
+        if !needles.iter().any(|n| text.contains(n)) {
+            continue;
+        }
+        for doc in crate::kustomize::loader::split_documents(&text) {
+            if let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc.text) {
+                out.push(PlatformDoc { file: rel.clone(), doc: v });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_conventions() {
+        let dirs: std::collections::BTreeSet<PathBuf> = [
+            "apps/frigate/base",
+            "apps/frigate/dev",
+            "apps/frigate/local",
+            "apps/web/prod",
+            "envs/prod/orders",
+            "k8s/dev",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+        let is_dir = |d: &Path| dirs.contains(d);
+        let env = |d: &str| env_of_in(Path::new(d), &is_dir);
+        assert_eq!(env("apps/frigate/dev").as_deref(), Some("dev"));
+        assert_eq!(env("apps/frigate/local").as_deref(), Some("local"));
+        assert_eq!(env("envs/prod/orders").as_deref(), Some("prod"));
+        // An environment-like name with no base beside it is no convention: unrelated trees stay apart.
+        assert_eq!(env("apps/web/prod"), None);
+        assert_eq!(env("k8s/dev"), None);
+        assert_eq!(env("apps/frigate/base"), None);
+    }
+}
