@@ -120,6 +120,8 @@ pub fn render_app(opts: &AppOptions) -> Result<AppOutput, Error> {
         repo_root: boundary.clone(),
         preprocessor: templates.preprocessor(),
         without_charts: false,
+        // An Application source that names a plugin carries no kustomize options.
+        edits: None,
     };
     let mut target = kustomize::build(&dir, &build)?;
     let n = target.len();
@@ -191,7 +193,9 @@ fn environment_context(
         preprocessor: templates.preprocessor(),
         ..Default::default()
     };
-    let render = |d: &PathBuf| kustomize::build(&repo.join(d), &build);
+    let render = |d: &PathBuf, edits: &Option<std::sync::Arc<kustomize::edit::Edits>>| {
+        kustomize::build(&repo.join(d), &BuildOptions { edits: edits.clone(), ..build.clone() })
+    };
     let wants = crate::context::wants(app);
     let config_text =
         crate::files::read_text(Some(repo), &repo.join(crate::config::FILE_NAME), crate::files::MAX_FILE_BYTES)
@@ -203,7 +207,7 @@ fn environment_context(
     {
         check_environment(opts, &index.environments)?;
         let selected = index.select(rel, &wants);
-        let rendered: Vec<_> = selected.par_iter().map(render).collect();
+        let rendered: Vec<_> = selected.par_iter().map(|o| render(&o.dir, &o.edits)).collect();
         // The index said these render; one that does not now is a stale entry: fall through and rebuild it.
         if rendered.iter().all(Result::is_ok) {
             let resources = rendered.into_iter().flat_map(Result::unwrap_or_default).collect();
@@ -220,11 +224,12 @@ fn environment_context(
         Some(known) => Some(known),
         None => crate::scan::layout(repo, &opts.session.config).ok(),
     };
-    let environments = layout.map(|l| l.environments).unwrap_or_default();
+    let (environments, edits) = layout.map(|l| (l.environments, l.edits)).unwrap_or_default();
     check_environment(opts, &environments)?;
     let dirs = environments.get(env_name).cloned().unwrap_or_default();
+    let edits_of = |d: &PathBuf| edits.get(&(env_name.to_string(), d.clone())).cloned();
     // The app's own overlay too: the index serves every app of the environment, this one's summary included.
-    let rendered: Vec<_> = dirs.par_iter().map(render).collect();
+    let rendered: Vec<_> = dirs.par_iter().map(|d| render(d, &edits_of(d))).collect();
     let index = crate::context::EnvIndex {
         env: env_name.to_string(),
         overlays: dirs
@@ -234,6 +239,7 @@ fn environment_context(
                 dir: d.clone(),
                 rendered: r.is_ok(),
                 offers: r.as_ref().map(|rs| crate::context::offers(rs)).unwrap_or_default(),
+                edits: edits_of(d),
             })
             .collect(),
         environments,
@@ -246,7 +252,7 @@ fn environment_context(
     let selected: std::collections::BTreeSet<PathBuf> = if opts.context.whole_environment {
         dirs.iter().filter(|d| *d != rel).cloned().collect()
     } else {
-        index.select(rel, &wants).into_iter().collect()
+        index.select(rel, &wants).into_iter().map(|o| o.dir.clone()).collect()
     };
     let resources = dirs
         .iter()

@@ -453,6 +453,8 @@ fn execute(cli: Cli) -> Result<(String, i32), Error> {
                     repo_root: bounded.then_some(repo),
                     preprocessor: templates.preprocessor(),
                     without_charts: false,
+                    // An Application source that names a plugin carries no kustomize options.
+                    edits: None,
                 };
                 let resources = crate::kustomize::build(&dir, &opts)?;
                 return Ok((

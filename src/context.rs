@@ -30,6 +30,9 @@ pub struct OverlaySummary {
     /// False when it did not render (then it offers nothing, and the app's notes say so).
     pub rendered: bool,
     pub offers: BTreeSet<String>,
+    /// The Argo CD kustomize options it is built with in this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edits: Option<std::sync::Arc<crate::kustomize::edit::Edits>>,
 }
 
 /// The environments of a repository and the summaries of one of them.
@@ -123,11 +126,10 @@ pub fn wants(app: &[Resource]) -> BTreeSet<String> {
 
 impl EnvIndex {
     /// The overlays (other than `app`) whose objects the app's render needs, in environment order.
-    pub fn select(&self, app: &Path, wants: &BTreeSet<String>) -> Vec<PathBuf> {
+    pub fn select(&self, app: &Path, wants: &BTreeSet<String>) -> Vec<&OverlaySummary> {
         self.overlays
             .iter()
             .filter(|o| o.dir != app && (o.offers.contains(STORE) || !o.offers.is_disjoint(wants)))
-            .map(|o| o.dir.clone())
             .collect()
     }
 
@@ -221,7 +223,7 @@ pub struct ContextCache {
 }
 
 /// Bumped whenever what a summary holds, or how an overlay is summarised, changes.
-const FORMAT: &str = "context-index-1";
+const FORMAT: &str = "context-index-2";
 
 impl ContextCache {
     /// The key of `env`'s index in `repo` under `config_text` (the config file's bytes).
@@ -318,11 +320,12 @@ mod tests {
             env: "prod".into(),
             overlays: [("a", &app), ("b", &provider), ("c", &unrelated), ("d", &stores)]
                 .into_iter()
-                .map(|(d, rs)| OverlaySummary { dir: d.into(), rendered: true, offers: offers(rs) })
+                .map(|(d, rs)| OverlaySummary { dir: d.into(), rendered: true, offers: offers(rs), edits: None })
                 .collect(),
             eso: None,
         };
-        assert_eq!(index.select(Path::new("a"), &w), [PathBuf::from("b"), PathBuf::from("d")]);
+        let dirs: Vec<&Path> = index.select(Path::new("a"), &w).into_iter().map(|o| o.dir.as_path()).collect();
+        assert_eq!(dirs, [Path::new("b"), Path::new("d")]);
     }
 
     #[test]

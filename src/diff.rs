@@ -318,6 +318,8 @@ struct Overlay {
     dir: PathBuf,
     resources: Vec<crate::resource::Resource>,
     reads: BTreeSet<PathBuf>,
+    /// The Argo CD kustomize options it was built with.
+    edits: Option<std::sync::Arc<crate::kustomize::edit::Edits>>,
 }
 
 /// environment -> its overlays, rendered.
@@ -346,10 +348,14 @@ impl<'a> Reuse<'a> {
     }
 
     /// The other side's render of `dir` in `env` when none of what its build read differs between the sides (nor
-    /// a kustomization file appeared next to one it loaded): a build is a function of the files it reads.
-    fn take(&self, env: &str, dir: &Path) -> Option<Vec<crate::resource::Resource>> {
+    /// a kustomization file appeared next to one it loaded) and it was built with the same kustomize options: a
+    /// build is a function of the files it reads and the edits made to it.
+    fn take(&self, env: &str, dir: &Path, edits: &crate::scan::OverlayEdits) -> Option<Vec<crate::resource::Resource>> {
         let changed = self.changed.as_ref()?;
         let o = self.overlay(env, dir)?;
+        if o.edits.as_ref() != edits.get(&(env.to_string(), dir.to_path_buf())) {
+            return None;
+        }
         let loaded: BTreeSet<&Path> = o
             .reads
             .iter()
@@ -371,6 +377,7 @@ fn render_overlays(
     repo: &Path,
     side: &str,
     envs: Vec<(String, Vec<PathBuf>)>,
+    edits: &crate::scan::OverlayEdits,
     opts: &DiffOptions,
     reuse: Option<&Reuse>,
 ) -> Result<Rendered, Error> {
@@ -388,9 +395,11 @@ fn render_overlays(
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 opts.session.report(n, total, &format!("rendering {side}"));
-                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir)) {
-                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new() }));
+                let mine = edits.get(&(env.clone(), dir.clone())).cloned();
+                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir, edits)) {
+                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new(), edits: mine }));
                 }
+                let build = BuildOptions { edits: mine.clone(), ..build.clone() };
                 let (resources, reads) = match kustomize::build_recording(&repo.join(dir), &build) {
                     Ok(built) => built,
                     // A feature rendered nowhere natively (helmCharts, a remote base): not compared, and said, as
@@ -402,7 +411,7 @@ fn render_overlays(
                     Err(source) => return Err(Error::Render { dir: Some(dir.clone()), source }),
                 };
                 let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
-                Ok(Some(Overlay { dir: dir.clone(), resources, reads }))
+                Ok(Some(Overlay { dir: dir.clone(), resources, reads, edits: mine }))
             })
             .collect();
         let overlays: Vec<Overlay> =
@@ -599,7 +608,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
     // The environments lint finds (the Argo CD Applications, the conventions, the roots), so that both name the same.
     let after_layout = crate::scan::layout(&opts.session.repo, &after_config)?;
     let after_envs = selected(after_layout.environments.clone(), opts);
-    let after_rendered = render_overlays(&opts.session.repo, "the working tree", after_envs, opts, None)?;
+    let after_rendered =
+        render_overlays(&opts.session.repo, "the working tree", after_envs, &after_layout.edits, opts, None)?;
     let base_side = format!("the base {}", &base[..base.len().min(12)]);
     let base_tree = BaseTree::new(&opts.session.repo, &base)?;
     let before = if base_tree.files.is_empty() {
@@ -616,8 +626,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
             opts.render_both_sides || changes_everything(&changed, &[&after_config, &before_config], &after_rendered);
         let before_rendered = if everything {
             base_tree.write_all()?;
-            let envs = selected(crate::scan::layout(&base_repo, &before_config)?.environments, opts);
-            render_overlays(&base_repo, &base_side, envs, opts, None)?
+            let layout = crate::scan::layout(&base_repo, &before_config)?;
+            render_overlays(&base_repo, &base_side, selected(layout.environments, opts), &layout.edits, opts, None)?
         } else {
             // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
             // others are rendered from the base's files they are likely to read; if one of them needs more, the
@@ -629,17 +639,17 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
                     || crate::scan::is_platform_file(&f.to_string_lossy())
                     || after_layout.inputs.contains(f)
             });
-            let base_envs = if layout_changed {
+            let base_layout = if layout_changed {
                 base_tree.write_all()?;
-                crate::scan::layout(&base_repo, &before_config)?.environments
+                crate::scan::layout(&base_repo, &before_config)?
             } else {
-                after_layout.environments.clone()
+                after_layout.clone()
             };
-            let envs = selected(base_envs, opts);
+            let envs = selected(base_layout.environments, opts);
             let reuse = Reuse::new(&after_rendered, Some(changed));
             let mut needed = BTreeSet::new();
             for (env, dirs) in &envs {
-                for dir in dirs.iter().filter(|d| reuse.take(env, d).is_none()) {
+                for dir in dirs.iter().filter(|d| reuse.take(env, d, &base_layout.edits).is_none()) {
                     needed.extend(base_tree.files_in(dir, true).cloned());
                     for read in reuse.overlay(env, dir).into_iter().flat_map(|o| &o.reads) {
                         needed.extend(base_tree.files_in(read.parent().unwrap_or(Path::new("")), false).cloned());
@@ -647,12 +657,13 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
                 }
             }
             base_tree.write(&needed)?;
-            match render_overlays(&base_repo, &base_side, envs, opts, Some(&reuse)) {
+            match render_overlays(&base_repo, &base_side, envs, &base_layout.edits, opts, Some(&reuse)) {
                 Ok(rendered) => rendered,
                 Err(_) => {
                     base_tree.write_all()?;
-                    let envs = selected(crate::scan::layout(&base_repo, &before_config)?.environments, opts);
-                    render_overlays(&base_repo, &base_side, envs, opts, None)?
+                    let layout = crate::scan::layout(&base_repo, &before_config)?;
+                    let envs = selected(layout.environments, opts);
+                    render_overlays(&base_repo, &base_side, envs, &layout.edits, opts, None)?
                 }
             }
         };

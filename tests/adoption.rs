@@ -349,6 +349,67 @@ fn lint_checks_an_apps_objects_in_its_applications_destination() {
     assert_eq!(codes(), Vec::<String>::new());
 }
 
+/// Argo CD builds an Application's directory with its `spec.source.kustomize` options applied (`kustomize edit
+/// set namespace`, `set nameprefix`, ...): lint checks the overlay as Argo CD builds it. Here the overlay's own
+/// `namespace: staging` is replaced by the Application's `shop`, where its store is: checked without the option,
+/// the ExternalSecret would look for the store in 'staging' (a false REF001).
+#[test]
+fn lint_builds_an_overlay_with_its_applications_kustomize_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("platform/stores/kustomization.yaml", "resources:\n- store.yaml\n");
+    write(
+        "platform/stores/store.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: shop\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-orders.vault.azure.net/\n",
+    );
+    write("apps/orders/kustomization.yaml", "namespace: staging\nresources:\n- external-secret.yaml\n");
+    write(
+        "apps/orders/external-secret.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: orders-db\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {name: orders-kv, kind: SecretStore}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {key: orders-db-password}\n",
+    );
+    let application = |name: &str, path: &str, kustomize: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/example/gitops.git\n    path: {path}\n    targetRevision: main\n{kustomize}  destination:\n    name: prod\n    namespace: shop\n"
+        )
+    };
+    write("argocd/apps/stores.yaml", &application("stores", "platform/stores", ""));
+    let lint = || {
+        let out = bin().args(["lint", "--offline", "-o", "json", "-v"]).arg(dir.path()).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .filter(|c| c != "KV000")
+            .collect();
+        (codes, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    write("argocd/apps/orders.yaml", &application("orders", "apps/orders", ""));
+    assert_eq!(lint().0, ["REF001"]);
+    write(
+        "argocd/apps/orders.yaml",
+        &application("orders", "apps/orders", "    kustomize:\n      namespace: shop\n      namePrefix: eu-\n"),
+    );
+    let (codes, said) = lint();
+    assert_eq!(codes, Vec::<String>::new(), "{said}");
+    assert!(
+        said.contains("apps/orders (argocd/apps/orders.yaml: Application 'orders' -> cluster prod; with its kustomize options (namePrefix, namespace), namespace shop)"),
+        "{said}"
+    );
+    // An option kustomize refuses fails the build in Argo CD: lint reports the overlay as not rendering.
+    write(
+        "argocd/apps/orders.yaml",
+        &application("orders", "apps/orders", "    kustomize:\n      components: [../missing]\n"),
+    );
+    let (codes, said) = lint();
+    assert_eq!(codes, ["KUS001"], "{said}");
+}
+
 /// Argo CD as the source of truth: the repository's ApplicationSets (a matrix of a git directories generator and a
 /// list generator, and a Go-template list generator) say which paths are deployed to which cluster and namespace.
 /// lint checks each destination cluster as one environment: a store rendered only on prod-eu does not satisfy an

@@ -112,6 +112,7 @@ fn an_app_of_a_fleet_reads_only_its_stores() {
     let index = cache.load(&key).expect("the first render stored the index");
     assert_eq!(index.overlays.len(), 31);
     let wants = argocd_eso_plugin::context::wants(&[]);
-    assert_eq!(index.select(&fleet.app, &wants), [PathBuf::from("platform/stores/overlays/prod")]);
+    let selected: Vec<&Path> = index.select(&fleet.app, &wants).into_iter().map(|o| o.dir.as_path()).collect();
+    assert_eq!(selected, [Path::new("platform/stores/overlays/prod")]);
     assert_eq!(outcome(repo.path(), &fleet.app, context()), first);
 }

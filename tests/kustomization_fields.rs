@@ -163,3 +163,83 @@ fn unknown_fields_and_options_are_errors_that_name_them() {
         assert!(stderr.contains(name), "{name}: {stderr}");
     }
 }
+
+/// Argo CD runs `kustomize edit` in an Application's directory for its `spec.source.kustomize` options, then builds
+/// (argo-cd util/kustomize/kustomize.go, `Build`). This renderer makes the same edits in memory: the build with
+/// them equals `kubectl kustomize` of the file the edit commands leave, written out here by hand from kustomize's
+/// `kustomize/commands/edit` (images and replicas merged by name and sorted, labels added beside the file's,
+/// patches appended, the component added, prefix, suffix and namespace replaced).
+#[test]
+fn argo_cd_kustomize_options_build_like_kubectl_on_the_edited_file() {
+    use argocd_eso_plugin::kustomize::{self, BuildOptions, edit::Edits};
+    let resources = "resources:\n- cm.yaml\n- deploy.yaml\n";
+    let own_patch =
+        "- target: {kind: ConfigMap}\n  patch: |-\n    - op: add\n      path: /data/from\n      value: file\n";
+    let original = format!(
+        "namespace: staging\nnamePrefix: old-\ncommonLabels:\n  team: a\nimages:\n- name: nginx\n  newTag: '1.0'\n- name: busybox\n  newName: reg/busybox\nreplicas:\n- name: web\n  count: 1\npatches:\n{own_patch}{resources}"
+    );
+    let added_patch = "- target: {kind: Deployment}\n  patch: |-\n    - op: add\n      path: /metadata/annotations/patched\n      value: by-argocd\n";
+    let edited = format!(
+        "namespace: shop\nnamePrefix: eu-\nnameSuffix: -v2\ncommonLabels:\n  team: a\n  env: prod\ncommonAnnotations:\n  owner: platform\nimages:\n- name: busybox\n  newName: reg/busybox\n- name: nginx\n  newTag: '1.25'\n- name: redis\n  newTag: '7'\nreplicas:\n- name: web\n  count: 3\npatches:\n{own_patch}{added_patch}components:\n- ../comp\n{resources}"
+    );
+    let edits = Edits {
+        name_prefix: Some("eu-".into()),
+        name_suffix: Some("-v2".into()),
+        images: vec!["nginx=*:1.25".into(), "redis:7".into()],
+        replicas: vec![("web".into(), 3)],
+        common_labels: [("env".to_string(), "prod".to_string())].into(),
+        common_annotations: [("owner".to_string(), "platform".to_string())].into(),
+        namespace: Some("shop".into()),
+        patches: serde_yaml::from_str(added_patch).unwrap(),
+        components: vec!["../comp".into()],
+        ..Default::default()
+    };
+    let t = tempfile::tempdir().unwrap();
+    tree(t.path(), "");
+    write(
+        t.path(),
+        "app/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n      - name: d\n        image: busybox:1\n",
+    );
+    let app = t.path().join("app");
+    let build = |edits: Option<Edits>| {
+        let opts = BuildOptions { edits: edits.map(std::sync::Arc::new), ..Default::default() };
+        let built = kustomize::build(&app, &opts).unwrap();
+        argocd_eso_plugin::output::manifests::to_yaml_stream(&built).unwrap()
+    };
+    write(t.path(), "app/kustomization.yaml", &original);
+    let ours = build(Some(edits.clone()));
+    let unedited = build(None);
+    write(t.path(), "app/kustomization.yaml", &edited);
+    let oracle = Command::new("kubectl").arg("kustomize").arg(&app).output().expect("kubectl (the oracle)");
+    assert!(oracle.status.success(), "{}", String::from_utf8_lossy(&oracle.stderr));
+    assert_eq!(ours, String::from_utf8_lossy(&oracle.stdout), "the edits differ from kustomize edit's file");
+    assert_ne!(ours, unedited);
+    assert!(ours.contains("name: eu-web-v2\n  namespace: shop") && ours.contains("from: component"), "{ours}");
+
+    // A label the file has already: `kustomize edit add label` refuses it without --force (forceCommonLabels),
+    // and so does Argo CD's build.
+    write(t.path(), "app/kustomization.yaml", &original);
+    let clash = Edits { common_labels: [("team".to_string(), "b".to_string())].into(), ..Default::default() };
+    let err = kustomize::build(&app, &BuildOptions { edits: Some(std::sync::Arc::new(clash)), ..Default::default() })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("label team already in kustomization file"), "{err}");
+
+    // --without-selector --include-templates: a `labels` entry that leaves selectors alone.
+    let without_selector = Edits {
+        common_labels: [("env".to_string(), "prod".to_string())].into(),
+        label_without_selector: true,
+        label_include_templates: true,
+        ..Default::default()
+    };
+    let ours = build(Some(without_selector));
+    write(
+        t.path(),
+        "app/kustomization.yaml",
+        &format!("{original}labels:\n- pairs:\n    env: prod\n  includeTemplates: true\n"),
+    );
+    let oracle = Command::new("kubectl").arg("kustomize").arg(&app).output().expect("kubectl (the oracle)");
+    assert!(oracle.status.success(), "{}", String::from_utf8_lossy(&oracle.stderr));
+    assert_eq!(ours, String::from_utf8_lossy(&oracle.stdout));
+}

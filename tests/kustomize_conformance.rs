@@ -52,6 +52,7 @@ fn run_case(case: &Path) -> Outcome {
         repo_root: None,
         preprocessor: None,
         without_charts: false,
+        edits: None,
     };
     let result = kustomize::build(&run_dir, &opts);
     let expect_error = meta["expect"] == "error";

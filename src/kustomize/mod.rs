@@ -1,6 +1,7 @@
 //! Native kustomize: builds a kustomization directory into resources, equal to `kubectl kustomize` (kustomize
 //! v5.5) or refusing, with the field named, what it does not implement.
 
+pub mod edit;
 pub mod fieldspec;
 pub mod filters;
 pub mod generators;

@@ -24,6 +24,9 @@ pub struct BuildOptions {
     /// takes as context (the stores written beside a chart). Such a build differs from kustomize's, so it is never
     /// printed nor checked.
     pub without_charts: bool,
+    /// `kustomize edit` operations on the built directory's own kustomization, in memory (an Argo CD
+    /// Application's kustomize options).
+    pub edits: Option<std::sync::Arc<super::edit::Edits>>,
 }
 
 /// The kustomization fields that run Helm.
@@ -246,6 +249,7 @@ struct Builder {
     loader: Loader,
     /// Helm fields are left out, not refused ([`BuildOptions::without_charts`]).
     without_charts: bool,
+    edits: Option<std::sync::Arc<super::edit::Edits>>,
     /// The schema strategic merge uses: the first `openapi:` met (the top kustomization first) wins for the build.
     openapi: std::cell::RefCell<OpenApi>,
 }
@@ -299,7 +303,8 @@ fn build_with(
         overlay: dir.clone(),
         paths,
     };
-    let builder = Builder { loader, without_charts: opts.without_charts, openapi: Default::default() };
+    let builder =
+        Builder { loader, without_charts: opts.without_charts, edits: opts.edits.clone(), openapi: Default::default() };
     let (kust, _) = builder.load_kustomization(&dir, Expect::Top)?;
     let mut ra = builder.accumulate(&dir, Accumulator::new(), &mut vec![dir.clone()], Expect::Top)?;
 
@@ -460,6 +465,12 @@ impl Builder {
             value = Value::Mapping(Mapping::new());
         }
         normalize_field_names(&mut value);
+        if let (Expect::Top, Some(edits)) = (expect, &self.edits) {
+            edits.apply(&mut value, dir).map_err(|message| KustomizeError::Kustomization {
+                file: file.clone(),
+                message: format!("the Application's kustomize options: {message}"),
+            })?;
+        }
         let kust: Kustomization = serde_yaml::from_value(value).map_err(|e| KustomizeError::Kustomization {
             file: file.clone(),
             message: format!("invalid kustomization: {}", crate::files::redact_serde_message(&e.to_string())),

@@ -10,6 +10,7 @@
 
 use super::PlatformDoc;
 use crate::config::ArgoCluster;
+use crate::kustomize::edit::Edits;
 use serde_yaml::{Mapping, Value};
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
@@ -34,9 +35,10 @@ pub struct Deployment {
     pub namespace: Option<String>,
     /// Where it was declared, for `lint -v`: `argocd/appset.yaml: ApplicationSet 'platform'`.
     pub declared: String,
-    /// The source's `kustomize` options (namePrefix, patches, ...), which Argo CD applies on top of the directory
-    /// and this tool does not: said beside the overlay.
-    pub kustomize_options: Vec<String>,
+    /// The source's `kustomize` options (namePrefix, namespace, patches, ...) as the `kustomize edit` operations
+    /// Argo CD runs in the directory before it builds; or why they could not be read (the overlay is then checked
+    /// without them, and `lint -v` says so).
+    pub kustomize: Result<Edits, String>,
 }
 
 /// The Applications found, and what could not be followed.
@@ -63,7 +65,25 @@ pub fn applications(repo: &Path, docs: &[PlatformDoc], clusters: &[ArgoCluster])
         match d.doc.get("kind").and_then(Value::as_str) {
             Some("Application") => {
                 let declared = format!("{}: Application '{name}'", d.file);
-                match deployments_of(&d.doc, &declared) {
+                let (placement, options) = take_options(placement_fields(&d.doc));
+                // Written as is: a template expression left in an option is a chart's, not Argo CD's (a patch's
+                // text may hold braces of its own).
+                let options: Vec<Option<Result<Value, String>>> = options
+                    .into_iter()
+                    .map(|o| {
+                        o.map(|o| {
+                            let mut scalars = o.clone();
+                            if let Some(m) = scalars.as_mapping_mut() {
+                                m.remove("patches");
+                            }
+                            match unrendered(&scalars) {
+                                Some(t) => Err(format!("they hold a template expression ('{t}')")),
+                                None => Ok(o),
+                            }
+                        })
+                    })
+                    .collect();
+                match deployments_of(&placement, &declared, &options) {
                     Ok(found) => out.deployments.extend(found),
                     Err(why) => out.skipped.push(format!("{declared}: {why}")),
                 }
@@ -84,12 +104,17 @@ pub fn applications(repo: &Path, docs: &[PlatformDoc], clusters: &[ArgoCluster])
     out
 }
 
-/// The deployments of one (rendered) Application: one per source with a `path`.
-fn deployments_of(app: &Value, declared: &str) -> Result<Vec<Deployment>, String> {
+/// The deployments of one rendered Application's placement fields ([`placement_fields`] without the options):
+/// one per source with a `path`. `options` are the sources' `kustomize` options, rendered, in the order of
+/// [`take_options`].
+fn deployments_of(
+    app: &Value,
+    declared: &str,
+    options: &[Option<Result<Value, String>>],
+) -> Result<Vec<Deployment>, String> {
     let name = app.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?");
-    let app = placement_fields(app);
     let spec = app.get("spec").ok_or("no spec")?;
-    if let Some(t) = unrendered(&app) {
+    if let Some(t) = unrendered(app) {
         // An Application written inside a Helm chart or another template: its values are not known here.
         return Err(format!("holds a template expression ('{t}'), as in a chart of Applications: not followed"));
     }
@@ -104,21 +129,151 @@ fn deployments_of(app: &Value, declared: &str) -> Result<Vec<Deployment>, String
     let namespace = text("namespace").map(str::to_string);
     let sources = spec.get("sources").and_then(Value::as_sequence).into_iter().flatten().chain(spec.get("source"));
     Ok(sources
-        .filter_map(|s| Some((s.get("path")?.as_str()?, s.get("kustomize"))))
-        .map(|(p, kustomize)| Deployment {
-            app: name.to_string(),
-            path: crate::files::normalize(Path::new(p.trim_start_matches('/'))),
-            cluster: cluster.clone(),
-            namespace: namespace.clone(),
-            declared: declared.to_string(),
-            kustomize_options: kustomize
-                .and_then(Value::as_mapping)
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, _)| k.as_str().map(str::to_string))
-                .collect(),
+        .enumerate()
+        .filter_map(|(i, s)| Some((s.get("path")?.as_str()?, options.get(i).cloned().flatten())))
+        .map(|(p, kustomize)| {
+            let path = crate::files::normalize(Path::new(p.trim_start_matches('/')));
+            let env = BuildEnv { app: name, namespace: namespace.as_deref(), path: &path };
+            let kustomize = match kustomize {
+                None => Ok(Edits::default()),
+                Some(Ok(k)) => kustomize_edits(&k, &env),
+                Some(Err(why)) => Err(why),
+            };
+            Deployment {
+                app: name.to_string(),
+                kustomize,
+                path,
+                cluster: cluster.clone(),
+                namespace: namespace.clone(),
+                declared: declared.to_string(),
+            }
         })
         .collect())
+}
+
+/// What Argo CD's repo server sets in a build's environment (`reposerver/repository/repository.go`, `newEnv`) that
+/// is known from the repository alone; the revision, the repository URL and the cluster's version are not, and
+/// expand to nothing, as an unset variable does.
+struct BuildEnv<'a> {
+    app: &'a str,
+    namespace: Option<&'a str>,
+    path: &'a Path,
+}
+
+impl BuildEnv<'_> {
+    /// Argo CD's `Env.Envsubst`: `$NAME` and `${NAME}` replaced by the variable's value, `$$` kept.
+    fn envsubst(&self, text: &str) -> String {
+        let value = |name: &str| -> String {
+            match name {
+                "ARGOCD_APP_NAME" => self.app.to_string(),
+                "ARGOCD_APP_NAMESPACE" => self.namespace.unwrap_or_default().to_string(),
+                "ARGOCD_APP_SOURCE_PATH" => self.path.to_string_lossy().into_owned(),
+                _ => String::new(),
+            }
+        };
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            if let Some(braced) = after.strip_prefix('{')
+                && let Some(end) = braced.find('}')
+            {
+                out.push_str(&value(&braced[..end]));
+                rest = &braced[end + 1..];
+            } else if let Some(escaped) = after.strip_prefix('$') {
+                out.push_str("$$");
+                rest = escaped;
+            } else {
+                let end = after.find(|c: char| !is_name(c)).unwrap_or(after.len());
+                if end == 0 {
+                    out.push('$');
+                } else {
+                    out.push_str(&value(&after[..end]));
+                }
+                rest = &after[end..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// An Application source's `kustomize` options (`ApplicationSourceKustomize`) as the edits Argo CD makes, with
+/// images and label values (and annotation values under `commonAnnotationsEnvsubst`) expanded as it expands them.
+/// `version`, `kubeVersion` and `apiVersions` choose a binary or feed Helm: nothing to edit.
+fn kustomize_edits(options: &Value, env: &BuildEnv<'_>) -> Result<Edits, String> {
+    let text = |field: &str| -> Result<Option<String>, String> {
+        match options.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("kustomize.{field} is no string")),
+        }
+    };
+    let flag = |field: &str| options.get(field).and_then(Value::as_bool).unwrap_or(false);
+    let list = |field: &str| options.get(field).and_then(Value::as_sequence).cloned().unwrap_or_default();
+    let strings = |field: &str| -> Result<Vec<String>, String> {
+        list(field).iter().map(|v| scalar_text(v).ok_or(format!("kustomize.{field} holds a non-string"))).collect()
+    };
+    let map = |field: &str, expand: bool| -> Result<std::collections::BTreeMap<String, String>, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, v) in options.get(field).and_then(Value::as_mapping).into_iter().flatten() {
+            let (Some(k), Some(v)) = (scalar_text(k), scalar_text(v)) else {
+                return Err(format!("kustomize.{field} holds a non-string"));
+            };
+            out.insert(k, if expand { env.envsubst(&v) } else { v });
+        }
+        Ok(out)
+    };
+    let mut replicas = Vec::new();
+    for r in list("replicas") {
+        let name = r.get("name").and_then(Value::as_str).ok_or("kustomize.replicas entry without a name")?;
+        // `GetIntCount`: an int, or a string holding one.
+        let count = match r.get("count") {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| format!("kustomize.replicas '{name}': the count is no integer"))?;
+        replicas.push((name.to_string(), count));
+    }
+    let patches = list("patches")
+        .into_iter()
+        .map(|p| {
+            let keep = ["path", "patch", "target", "options"];
+            let m: Mapping = p
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| k.as_str().is_some_and(|k| keep.contains(&k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Value::Mapping(m)
+        })
+        .collect();
+    let edits = Edits {
+        name_prefix: text("namePrefix")?,
+        name_suffix: text("nameSuffix")?,
+        images: strings("images")?.iter().map(|i| env.envsubst(i)).collect(),
+        replicas,
+        common_labels: map("commonLabels", true)?,
+        force_common_labels: flag("forceCommonLabels"),
+        label_without_selector: flag("labelWithoutSelector"),
+        label_include_templates: flag("labelIncludeTemplates"),
+        common_annotations: map("commonAnnotations", flag("commonAnnotationsEnvsubst"))?,
+        force_common_annotations: flag("forceCommonAnnotations"),
+        namespace: text("namespace")?,
+        patches,
+        components: strings("components")?,
+        ignore_missing_components: flag("ignoreMissingComponents"),
+    };
+    if edits.label_include_templates && !edits.label_without_selector && !edits.common_labels.is_empty() {
+        // kustomize's addMetadataOptions.validateAndParse refuses it, and so the build fails in Argo CD.
+        return Err("labelIncludeTemplates needs labelWithoutSelector (kustomize refuses it alone)".into());
+    }
+    Ok(edits)
 }
 
 /// A template expression left in a document (`{{ .Values.env }}`), if any.
@@ -149,7 +304,7 @@ fn expand_application_set(
         return Err("templatePatch is not evaluated".into());
     }
     let template = spec.get("template").ok_or("no template")?;
-    let mut placement = placement_fields(template);
+    let (mut placement, options) = take_options(placement_fields(template));
     // The name is rendered apart, where failing only leaves it unknown.
     if let Value::Mapping(m) = &mut placement {
         m.remove("metadata");
@@ -160,6 +315,8 @@ fn expand_application_set(
     for generator in spec.get("generators").and_then(Value::as_sequence).into_iter().flatten() {
         for params in ctx.generate(generator)? {
             let mut app = render(&placement, &params, mode)?;
+            let options: Vec<Option<Result<Value, String>>> =
+                options.iter().map(|o| o.as_ref().map(|o| render(o, &params, mode))).collect();
             // The name only matters to match `ARGOCD_APP_NAME`: one written with a function is left unknown.
             let name = replace(name, &params, mode).ok().filter(|n| !n.contains("{{")).unwrap_or_else(|| "?".into());
             if let Value::Mapping(m) = &mut app {
@@ -167,22 +324,18 @@ fn expand_application_set(
                 meta.insert("name".into(), name.into());
                 m.insert("metadata".into(), Value::Mapping(meta));
             }
-            out.extend(deployments_of(&app, declared)?);
+            out.extend(deployments_of(&app, declared, &options)?);
         }
     }
     Ok(out)
 }
 
-/// The fields of an Application (or its template) that say what is deployed where (`metadata.name`,
-/// `spec.source.path`, `spec.sources[].path`, `spec.destination`, and the names of the sources' `kustomize`
-/// options): only these are rendered and read, so that a function in a label, an annotation or a sync option does
-/// not leave the whole ApplicationSet out.
+/// The fields of an Application (or its template) that say what is deployed where and how (`metadata.name`,
+/// `spec.source.path`, `spec.sources[].path`, `spec.destination`, and the sources' `kustomize` options): only
+/// these are rendered and read, so that a function in a label, an annotation or a sync option does not leave the
+/// whole ApplicationSet out.
 fn placement_fields(template: &Value) -> Value {
     let spec = template.get("spec");
-    let option_names = |source: &Value| -> Option<Value> {
-        let names: Mapping = source.get("kustomize")?.as_mapping()?.keys().map(|k| (k.clone(), Value::Null)).collect();
-        Some(Value::Mapping(names))
-    };
     let pick = |v: Option<&Value>, keys: &[&str]| -> Option<Value> {
         let map = v?.as_mapping()?;
         let picked: Mapping = map
@@ -192,13 +345,7 @@ fn placement_fields(template: &Value) -> Value {
             .collect();
         Some(Value::Mapping(picked))
     };
-    let source = |s: &Value| -> Option<Value> {
-        let mut picked = pick(Some(s), &["path"])?;
-        if let (Value::Mapping(m), Some(names)) = (&mut picked, option_names(s)) {
-            m.insert("kustomize".into(), names);
-        }
-        Some(picked)
-    };
+    let source = |s: &Value| -> Option<Value> { pick(Some(s), &["path", "kustomize"]) };
     let mut out = Mapping::new();
     if let Some(s) = spec.and_then(|s| s.get("source")).and_then(source) {
         out.insert("source".into(), s);
@@ -215,6 +362,22 @@ fn placement_fields(template: &Value) -> Value {
     }
     app.insert("spec".into(), Value::Mapping(out));
     Value::Mapping(app)
+}
+
+/// The placement fields without the sources' `kustomize` options, and the options of each source (the `sources`,
+/// then `source`, as [`deployments_of`] reads them): rendered apart, so that an option Argo CD's template functions
+/// would fill in leaves only the options unknown, not the app.
+fn take_options(mut placement: Value) -> (Value, Vec<Option<Value>>) {
+    let mut options = Vec::new();
+    if let Some(spec) = placement.get_mut("spec") {
+        for s in spec.get_mut("sources").and_then(Value::as_sequence_mut).into_iter().flatten() {
+            options.push(s.as_mapping_mut().and_then(|m| m.remove("kustomize")));
+        }
+        if let Some(s) = spec.get_mut("source") {
+            options.push(s.as_mapping_mut().and_then(|m| m.remove("kustomize")));
+        }
+    }
+    (placement, options)
 }
 
 /// How an ApplicationSet's templates are written: fasttemplate `{{path.basename}}` over flat string parameters, or
@@ -1103,15 +1266,48 @@ mod tests {
     }
 
     #[test]
-    fn kustomize_options_of_a_source_are_named() {
+    fn kustomize_options_of_an_application_become_its_edits() {
         let apps = applications(
             Path::new("/nonexistent"),
             &docs(
-                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: apps/web\n    kustomize: {namePrefix: 'x-', patches: [{patch: '{{ not a template here }}'}]}\n  destination: {name: prod}",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source:\n    path: apps/web\n    kustomize:\n      namePrefix: 'x-'\n      namespace: shop\n      images: ['web=reg/web:${ARGOCD_APP_NAME}']\n      commonLabels: {app: '$ARGOCD_APP_NAMESPACE', rev: '${ARGOCD_APP_REVISION}'}\n      commonAnnotations: {kept: '$ARGOCD_APP_NAME'}\n      replicas: [{name: web, count: '3'}]\n      patches: [{patch: '{{ not a template here }}', target: {kind: Deployment}}]\n  destination: {name: prod, namespace: shop}",
             ),
             &[],
         );
-        assert_eq!(apps.deployments[0].kustomize_options, vec!["namePrefix".to_string(), "patches".to_string()]);
+        let edits = apps.deployments[0].kustomize.as_ref().unwrap();
+        assert_eq!(
+            edits.fields(),
+            ["namePrefix", "images", "replicas", "commonLabels", "commonAnnotations", "namespace", "patches"]
+        );
+        assert_eq!(edits.images, ["web=reg/web:web"]);
+        // Labels are expanded, annotations only under commonAnnotationsEnvsubst; the revision is not known here.
+        assert_eq!(edits.common_labels["app"], "shop");
+        assert_eq!(edits.common_labels["rev"], "");
+        assert_eq!(edits.common_annotations["kept"], "$ARGOCD_APP_NAME");
+        assert_eq!(edits.replicas, [("web".to_string(), 3)]);
+        assert_eq!(edits.patches[0]["patch"], Value::from("{{ not a template here }}"));
+    }
+
+    #[test]
+    fn an_application_set_renders_kustomize_options_apart() {
+        let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  generators:\n  - list: {elements: [{cluster: east}, {cluster: west}]}\n  template:\n    metadata: {name: 'web-{{cluster}}'}\n    spec:\n      source: {path: apps/web, kustomize: {nameSuffix: '-{{cluster}}'}}\n      destination: {name: '{{cluster}}'}";
+        let apps = applications(Path::new("/nonexistent"), &docs(yaml), &[]);
+        let suffixes: Vec<Option<String>> =
+            apps.deployments.iter().map(|d| d.kustomize.as_ref().unwrap().name_suffix.clone()).collect();
+        assert_eq!(suffixes, [Some("-east".to_string()), Some("-west".to_string())]);
+        // A function this tool does not evaluate, in an option only: the app is kept, its options are not known.
+        let go = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n  goTemplate: true\n  generators:\n  - list: {elements: [{cluster: east}]}\n  template:\n    metadata: {name: web}\n    spec:\n      source: {path: apps/web, kustomize: {namePrefix: '{{ .cluster | sha256sum }}'}}\n      destination: {name: '{{ .cluster }}'}";
+        let apps = applications(Path::new("/nonexistent"), &docs(go), &[]);
+        assert_eq!(apps.deployments.len(), 1);
+        assert!(apps.deployments[0].kustomize.as_ref().unwrap_err().contains("sha256sum"));
+    }
+
+    #[test]
+    fn envsubst_as_argo_cd_expands() {
+        let env = BuildEnv { app: "web", namespace: Some("shop"), path: Path::new("apps/web") };
+        assert_eq!(env.envsubst("${ARGOCD_APP_NAME}-$ARGOCD_APP_NAMESPACE/x"), "web-shop/x");
+        assert_eq!(env.envsubst("$$ARGOCD_APP_NAME and $ and ${UNSET}."), "$$ARGOCD_APP_NAME and $ and .");
+        assert_eq!(env.envsubst("$ARGOCD_APP_SOURCE_PATH"), "apps/web");
     }
 
     #[test]

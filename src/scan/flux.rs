@@ -43,7 +43,7 @@ pub fn kustomizations(docs: &[PlatformDoc]) -> (Vec<Deployment>, Vec<String>) {
                 .filter(|n| !n.is_empty())
                 .map(str::to_string),
             declared,
-            kustomize_options: Vec::new(),
+            kustomize: Ok(Default::default()),
         });
     }
     (out, skipped)

@@ -100,6 +100,9 @@ pub fn kustomization_roots(repo: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
     dirs.iter().filter(|d| !listed.contains(*d)).cloned().collect()
 }
 
+/// (environment, overlay) -> the `kustomize edit` operations Argo CD runs before it builds the overlay there.
+pub type OverlayEdits = BTreeMap<(String, PathBuf), std::sync::Arc<crate::kustomize::edit::Edits>>;
+
 /// How a repository's environments were found (for `lint -v`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Discovery {
@@ -127,6 +130,9 @@ pub struct Layout {
     pub namespaces: BTreeMap<(String, PathBuf), String>,
     /// (environment, overlay) -> the names of the Argo CD Applications that deploy it there.
     pub applications: BTreeMap<(String, PathBuf), Vec<String>>,
+    /// (environment, overlay) -> the `kustomize edit` operations Argo CD runs before it builds the overlay there
+    /// (the Applications' kustomize options), when the Applications that deploy it there agree on them.
+    pub edits: OverlayEdits,
     /// Applications and ApplicationSets that were not followed, and why.
     pub skipped: Vec<String>,
     /// Files besides kustomization files and platform files ([`is_platform_file`]) that the layout was read from
@@ -140,6 +146,19 @@ pub fn layout(repo: &Path, config: &Config) -> Result<Layout, Error> {
 }
 
 impl Layout {
+    /// The build options of overlay `dir` in `env`: `base` with the edits Argo CD makes there.
+    pub fn build_options(
+        &self,
+        env: &str,
+        dir: &Path,
+        base: &crate::kustomize::BuildOptions,
+    ) -> crate::kustomize::BuildOptions {
+        crate::kustomize::BuildOptions {
+            edits: self.edits.get(&(env.to_string(), dir.to_path_buf())).cloned(),
+            ..base.clone()
+        }
+    }
+
     /// The environment Argo CD deploys the overlay `dir` (repo-relative) into, by the Applications of the repository:
     /// the one of the Application named `app` when several deploy it to different clusters.
     pub fn environment_of(&self, dir: &Path, app: Option<&str>) -> Option<String> {
@@ -194,6 +213,7 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         reasons: BTreeMap::new(),
         namespaces: BTreeMap::new(),
         applications: BTreeMap::new(),
+        edits: BTreeMap::new(),
         skipped,
         inputs,
     };
@@ -212,14 +232,10 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         layout.how = Discovery::Applications;
         for d in &deployed {
             let env = &names[&d.cluster];
-            let options = if d.kustomize_options.is_empty() {
-                String::new()
-            } else {
-                format!("; its kustomize options ({}) are not applied here", d.kustomize_options.join(", "))
-            };
-            add(&mut layout, env, &d.path, format!("{} -> cluster {}{options}", d.declared, d.cluster));
+            add(&mut layout, env, &d.path, format!("{} -> cluster {}", d.declared, d.cluster));
             layout.applications.entry((env.clone(), d.path.clone())).or_default().push(d.app.clone());
         }
+
         let covered: std::collections::BTreeSet<&PathBuf> = deployed.iter().map(|d| &d.path).collect();
         let rest: Vec<(String, PathBuf, String)> = if by_convention.is_empty() {
             kustomization_roots(repo, &dirs)
@@ -257,7 +273,62 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         env_dirs.dedup();
     }
     layout.namespaces = destination_namespaces(&layout, &deployed, &names);
+    let (edits, notes) = agreed_edits(&layout, &deployed, &names);
+    layout.edits = edits;
+    for (key, note) in notes {
+        if let Some(why) = layout.reasons.get_mut(&key) {
+            why.push_str(&note);
+        }
+    }
     Ok(layout)
+}
+
+/// The kustomize options Argo CD applies to each overlay of `layout`, where the Applications deploying it (to a
+/// cluster of that environment when environments come from Applications) agree on them; and what `lint -v` adds
+/// to the overlay's reason: the options applied, or why none were.
+fn agreed_edits(
+    layout: &Layout,
+    deployed: &[&argocd::Deployment],
+    cluster_env: &BTreeMap<String, String>,
+) -> (OverlayEdits, BTreeMap<(String, PathBuf), String>) {
+    let (mut edits, mut notes) = (BTreeMap::new(), BTreeMap::new());
+    for (env, dirs) in &layout.environments {
+        for dir in dirs {
+            let all: Vec<&Result<crate::kustomize::edit::Edits, String>> =
+                deployed_here(layout, deployed, cluster_env, env, dir).map(|d| &d.kustomize).collect();
+            let Some(first) = all.first().copied() else { continue };
+            let key = (env.clone(), dir.clone());
+            let note = if all.iter().any(|e| *e != first) {
+                "; the Applications deploying it disagree on its kustomize options: checked without them".to_string()
+            } else {
+                match first {
+                    Err(why) => format!("; its kustomize options are not applied: {why}"),
+                    Ok(e) if e.is_empty() => continue,
+                    Ok(e) => {
+                        edits.insert(key.clone(), std::sync::Arc::new(e.clone()));
+                        format!("; with its kustomize options ({})", e.fields().join(", "))
+                    }
+                }
+            };
+            notes.insert(key, note);
+        }
+    }
+    (edits, notes)
+}
+
+/// The deployments of the overlay `dir` in environment `env`: to a cluster of that environment when environments
+/// come from Applications, else wherever they deploy it.
+fn deployed_here<'a>(
+    layout: &'a Layout,
+    deployed: &'a [&argocd::Deployment],
+    cluster_env: &'a BTreeMap<String, String>,
+    env: &'a str,
+    dir: &'a Path,
+) -> impl Iterator<Item = &'a argocd::Deployment> {
+    deployed.iter().copied().filter(move |d| {
+        d.path == dir
+            && (layout.how != Discovery::Applications || cluster_env.get(&d.cluster).map(String::as_str) == Some(env))
+    })
 }
 
 /// The environment each destination cluster is checked as: the cluster's name, or, when every overlay deployed
@@ -297,14 +368,8 @@ fn destination_namespaces(
     let mut out = BTreeMap::new();
     for (env, dirs) in &layout.environments {
         for dir in dirs {
-            let namespaces: std::collections::BTreeSet<Option<&String>> = deployed
-                .iter()
-                .filter(|d| {
-                    &d.path == dir
-                        && (layout.how != Discovery::Applications || cluster_env.get(&d.cluster) == Some(env))
-                })
-                .map(|d| d.namespace.as_ref())
-                .collect();
+            let namespaces: std::collections::BTreeSet<Option<&String>> =
+                deployed_here(layout, deployed, cluster_env, env, dir).map(|d| d.namespace.as_ref()).collect();
             if let [Some(ns)] = namespaces.into_iter().collect::<Vec<_>>().as_slice() {
                 out.insert((env.clone(), dir.clone()), ns.to_string());
             }
