@@ -193,8 +193,8 @@ fn environment_context(
         preprocessor: templates.preprocessor(),
         ..Default::default()
     };
-    let render = |d: &PathBuf, edits: &Option<std::sync::Arc<kustomize::edit::Edits>>| {
-        kustomize::build(&repo.join(d), &BuildOptions { edits: edits.clone(), ..build.clone() })
+    let render = |d: &PathBuf, source: &Option<crate::scan::OverlaySource>| {
+        crate::scan::build_overlay(repo, d, source.as_ref(), &build).map(|(resources, _)| resources)
     };
     let wants = crate::context::wants(app);
     let config_text =
@@ -207,7 +207,7 @@ fn environment_context(
     {
         check_environment(opts, &index.environments)?;
         let selected = index.select(rel, &wants);
-        let rendered: Vec<_> = selected.par_iter().map(|o| render(&o.dir, &o.edits)).collect();
+        let rendered: Vec<_> = selected.par_iter().map(|o| render(&o.dir, &o.source)).collect();
         // The index said these render; one that does not now is a stale entry: fall through and rebuild it.
         if rendered.iter().all(Result::is_ok) {
             let resources = rendered.into_iter().flat_map(Result::unwrap_or_default).collect();
@@ -224,12 +224,12 @@ fn environment_context(
         Some(known) => Some(known),
         None => crate::scan::layout(repo, &opts.session.config).ok(),
     };
-    let (environments, edits) = layout.map(|l| (l.environments, l.edits)).unwrap_or_default();
+    let (environments, sources) = layout.map(|l| (l.environments, l.sources)).unwrap_or_default();
     check_environment(opts, &environments)?;
     let dirs = environments.get(env_name).cloned().unwrap_or_default();
-    let edits_of = |d: &PathBuf| edits.get(&(env_name.to_string(), d.clone())).cloned();
+    let source_of = |d: &PathBuf| sources.get(&(env_name.to_string(), d.clone())).cloned();
     // The app's own overlay too: the index serves every app of the environment, this one's summary included.
-    let rendered: Vec<_> = dirs.par_iter().map(|d| render(d, &edits_of(d))).collect();
+    let rendered: Vec<_> = dirs.par_iter().map(|d| render(d, &source_of(d))).collect();
     let index = crate::context::EnvIndex {
         env: env_name.to_string(),
         overlays: dirs
@@ -239,7 +239,7 @@ fn environment_context(
                 dir: d.clone(),
                 rendered: r.is_ok(),
                 offers: r.as_ref().map(|rs| crate::context::offers(rs)).unwrap_or_default(),
-                edits: edits_of(d),
+                source: source_of(d),
             })
             .collect(),
         environments,

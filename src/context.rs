@@ -30,9 +30,9 @@ pub struct OverlaySummary {
     /// False when it did not render (then it offers nothing, and the app's notes say so).
     pub rendered: bool,
     pub offers: BTreeSet<String>,
-    /// The Argo CD kustomize options it is built with in this environment.
+    /// How Argo CD builds it in this environment, when not by a plain kustomize build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edits: Option<std::sync::Arc<crate::kustomize::edit::Edits>>,
+    pub source: Option<crate::scan::OverlaySource>,
 }
 
 /// The environments of a repository and the summaries of one of them.
@@ -320,7 +320,7 @@ mod tests {
             env: "prod".into(),
             overlays: [("a", &app), ("b", &provider), ("c", &unrelated), ("d", &stores)]
                 .into_iter()
-                .map(|(d, rs)| OverlaySummary { dir: d.into(), rendered: true, offers: offers(rs), edits: None })
+                .map(|(d, rs)| OverlaySummary { dir: d.into(), rendered: true, offers: offers(rs), source: None })
                 .collect(),
             eso: None,
         };

@@ -318,8 +318,8 @@ struct Overlay {
     dir: PathBuf,
     resources: Vec<crate::resource::Resource>,
     reads: BTreeSet<PathBuf>,
-    /// The Argo CD kustomize options it was built with.
-    edits: Option<std::sync::Arc<crate::kustomize::edit::Edits>>,
+    /// How it was built, when not by a plain kustomize build (Argo CD's kustomize options, a directory source).
+    source: Option<crate::scan::OverlaySource>,
 }
 
 /// environment -> its overlays, rendered.
@@ -348,12 +348,23 @@ impl<'a> Reuse<'a> {
     }
 
     /// The other side's render of `dir` in `env` when none of what its build read differs between the sides (nor
-    /// a kustomization file appeared next to one it loaded) and it was built with the same kustomize options: a
-    /// build is a function of the files it reads and the edits made to it.
-    fn take(&self, env: &str, dir: &Path, edits: &crate::scan::OverlayEdits) -> Option<Vec<crate::resource::Resource>> {
+    /// a kustomization file appeared next to one it loaded) and it was built the same way: a build is a function
+    /// of the files it reads and of how it is built.
+    fn take(
+        &self,
+        env: &str,
+        dir: &Path,
+        sources: &crate::scan::OverlaySources,
+    ) -> Option<Vec<crate::resource::Resource>> {
         let changed = self.changed.as_ref()?;
         let o = self.overlay(env, dir)?;
-        if o.edits.as_ref() != edits.get(&(env.to_string(), dir.to_path_buf())) {
+        if o.source.as_ref() != sources.get(&(env.to_string(), dir.to_path_buf())) {
+            return None;
+        }
+        // A directory source reads whatever manifests its directory holds: a file added there is read too.
+        if let Some(crate::scan::OverlaySource::Directory(d)) = &o.source
+            && changed.iter().any(|c| if d.recurse { c.starts_with(dir) } else { c.parent() == Some(dir) })
+        {
             return None;
         }
         let loaded: BTreeSet<&Path> = o
@@ -377,7 +388,7 @@ fn render_overlays(
     repo: &Path,
     side: &str,
     envs: Vec<(String, Vec<PathBuf>)>,
-    edits: &crate::scan::OverlayEdits,
+    sources: &crate::scan::OverlaySources,
     opts: &DiffOptions,
     reuse: Option<&Reuse>,
 ) -> Result<Rendered, Error> {
@@ -395,12 +406,11 @@ fn render_overlays(
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 opts.session.report(n, total, &format!("rendering {side}"));
-                let mine = edits.get(&(env.clone(), dir.clone())).cloned();
-                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir, edits)) {
-                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new(), edits: mine }));
+                let source = sources.get(&(env.clone(), dir.clone())).cloned();
+                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir, sources)) {
+                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new(), source }));
                 }
-                let build = BuildOptions { edits: mine.clone(), ..build.clone() };
-                let (resources, reads) = match kustomize::build_recording(&repo.join(dir), &build) {
+                let (resources, reads) = match crate::scan::build_overlay(repo, dir, source.as_ref(), &build) {
                     Ok(built) => built,
                     // A feature rendered nowhere natively (helmCharts, a remote base): not compared, and said, as
                     // lint says it (KUS002) instead of failing on it.
@@ -411,7 +421,7 @@ fn render_overlays(
                     Err(source) => return Err(Error::Render { dir: Some(dir.clone()), source }),
                 };
                 let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
-                Ok(Some(Overlay { dir: dir.clone(), resources, reads, edits: mine }))
+                Ok(Some(Overlay { dir: dir.clone(), resources, reads, source }))
             })
             .collect();
         let overlays: Vec<Overlay> =
@@ -609,7 +619,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
     let after_layout = crate::scan::layout(&opts.session.repo, &after_config)?;
     let after_envs = selected(after_layout.environments.clone(), opts);
     let after_rendered =
-        render_overlays(&opts.session.repo, "the working tree", after_envs, &after_layout.edits, opts, None)?;
+        render_overlays(&opts.session.repo, "the working tree", after_envs, &after_layout.sources, opts, None)?;
     let base_side = format!("the base {}", &base[..base.len().min(12)]);
     let base_tree = BaseTree::new(&opts.session.repo, &base)?;
     let before = if base_tree.files.is_empty() {
@@ -627,7 +637,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
         let before_rendered = if everything {
             base_tree.write_all()?;
             let layout = crate::scan::layout(&base_repo, &before_config)?;
-            render_overlays(&base_repo, &base_side, selected(layout.environments, opts), &layout.edits, opts, None)?
+            render_overlays(&base_repo, &base_side, selected(layout.environments, opts), &layout.sources, opts, None)?
         } else {
             // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
             // others are rendered from the base's files they are likely to read; if one of them needs more, the
@@ -649,7 +659,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
             let reuse = Reuse::new(&after_rendered, Some(changed));
             let mut needed = BTreeSet::new();
             for (env, dirs) in &envs {
-                for dir in dirs.iter().filter(|d| reuse.take(env, d, &base_layout.edits).is_none()) {
+                for dir in dirs.iter().filter(|d| reuse.take(env, d, &base_layout.sources).is_none()) {
                     needed.extend(base_tree.files_in(dir, true).cloned());
                     for read in reuse.overlay(env, dir).into_iter().flat_map(|o| &o.reads) {
                         needed.extend(base_tree.files_in(read.parent().unwrap_or(Path::new("")), false).cloned());
@@ -657,13 +667,13 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
                 }
             }
             base_tree.write(&needed)?;
-            match render_overlays(&base_repo, &base_side, envs, &base_layout.edits, opts, Some(&reuse)) {
+            match render_overlays(&base_repo, &base_side, envs, &base_layout.sources, opts, Some(&reuse)) {
                 Ok(rendered) => rendered,
                 Err(_) => {
                     base_tree.write_all()?;
                     let layout = crate::scan::layout(&base_repo, &before_config)?;
                     let envs = selected(layout.environments, opts);
-                    render_overlays(&base_repo, &base_side, envs, &layout.edits, opts, None)?
+                    render_overlays(&base_repo, &base_side, envs, &layout.sources, opts, None)?
                 }
             }
         };

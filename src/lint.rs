@@ -127,7 +127,7 @@ fn render_discovered(opts: &LintOptions, layout: &crate::scan::Layout) -> Result
                 .map(|d| {
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     opts.session.report(n, total, "rendering");
-                    (d.clone(), kustomize::build(&opts.session.repo.join(d), &layout.build_options(&name, d, &build)))
+                    (d.clone(), layout.build(&opts.session.repo, &name, d, &build).map(|(resources, _)| resources))
                 })
                 .collect();
             let mut env = RenderedEnv {
@@ -155,9 +155,8 @@ fn render_discovered(opts: &LintOptions, layout: &crate::scan::Layout) -> Result
                         // A chart beside manifests (the operator and its ClusterSecretStore in one kustomization):
                         // the manifests are the environment's context, so that its stores serve the other overlays.
                         if unsupported.as_deref().is_some_and(|f| kustomize::HELM_FIELDS.contains(&f)) {
-                            let without =
-                                BuildOptions { without_charts: true, ..layout.build_options(&env.name, &dir, &build) };
-                            if let Ok(mut rs) = kustomize::build(&opts.session.repo.join(&dir), &without) {
+                            let without = BuildOptions { without_charts: true, ..build.clone() };
+                            if let Ok((mut rs, _)) = layout.build(&opts.session.repo, &env.name, &dir, &without) {
                                 place_namespace_less(&dir, &mut rs, destination);
                                 context.extend(rs);
                             }

@@ -410,6 +410,69 @@ fn lint_builds_an_overlay_with_its_applications_kustomize_options() {
     assert_eq!(codes, ["KUS001"], "{said}");
 }
 
+/// An Application whose path holds plain manifests (no kustomization, no chart) is a directory source: Argo CD
+/// applies the YAML and JSON files in it (`directory.recurse` for subfolders, `include`/`exclude` globs). lint
+/// checks them as one overlay, where they used to be passed over as "no kustomization directory".
+#[test]
+fn lint_checks_the_manifests_of_a_directory_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "manifests/web/store.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: web-kv\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-web.vault.azure.net/\n",
+    );
+    // A values file beside the manifests is no manifest: Argo CD passes over it, and so does lint.
+    write("manifests/web/values.yaml", "replicas: [1\n");
+    write(
+        "manifests/web/secrets/external-secret.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: web-db\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {name: web-kvv, kind: SecretStore}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {key: web-db-password}\n",
+    );
+    let application = |directory: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/example/gitops.git\n    path: manifests/web\n    targetRevision: main\n{directory}  destination:\n    name: prod\n    namespace: web\n"
+        )
+    };
+    let lint = || {
+        let out = bin().args(["lint", "--offline", "-o", "json", "-v"]).arg(dir.path()).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let findings: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] != "KV000")
+            .map(|f| (f["code"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string()))
+            .collect();
+        (findings, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    // Without recurse, the ExternalSecret in the subfolder is not deployed, and not checked.
+    write("argocd/web.yaml", &application(""));
+    let (findings, said) = lint();
+    assert_eq!(findings, Vec::<(String, String)>::new(), "{said}");
+    assert!(said.contains("manifests/web (argocd/web.yaml: Application 'web' -> cluster prod; a directory source: its plain manifests, namespace web)"), "{said}");
+    // With it, the typo in the store name is found, in the file that has it; the namespace-less objects meet in the
+    // Application's destination namespace.
+    write("argocd/web.yaml", &application("    directory:\n      recurse: true\n"));
+    let (findings, said) = lint();
+    assert_eq!(findings, [("REF001".to_string(), "manifests/web/secrets/external-secret.yaml".to_string())], "{said}");
+    // Excluded, it is not deployed again.
+    write("argocd/web.yaml", &application("    directory:\n      recurse: true\n      exclude: 'secrets/*'\n"));
+    assert_eq!(lint().0, Vec::<(String, String)>::new());
+    // A source of another repository: its path '.' is that repository's root, not this one's (whose top-level files
+    // are no manifests Argo CD would apply from here).
+    write("package.json", "{\"name\": \"not a manifest\"}");
+    write(
+        "argocd/vault.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: vault\nspec:\n  source:\n    repoURL: https://github.com/example/vault.kubernetes.git\n    path: .\n  destination:\n    name: prod\n    namespace: vault\n",
+    );
+    let (findings, said) = lint();
+    assert_eq!(findings, Vec::<(String, String)>::new(), "{said}");
+    assert!(said.contains("its repoURL 'github.com/example/vault.kubernetes' is another repository"), "{said}");
+}
+
 /// Argo CD as the source of truth: the repository's ApplicationSets (a matrix of a git directories generator and a
 /// list generator, and a Go-template list generator) say which paths are deployed to which cluster and namespace.
 /// lint checks each destination cluster as one environment: a store rendered only on prod-eu does not satisfy an

@@ -110,7 +110,7 @@ fn github_output_is_workflow_commands() {
     let out = bin(&["lint", s(&case("GIT001", "fail")), "-o", "github"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("::error")).collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     assert!(
         lines
             .iter()

@@ -21,6 +21,7 @@ mod eso009_data_from_source;
 mod eso010_template_rejected;
 mod eso011_invalid_regexp;
 mod git001_secret_in_git;
+mod git002_argocd_cluster_config;
 pub mod keyset;
 mod kus001_render;
 mod kus002_not_rendered;
@@ -151,6 +152,7 @@ pub fn all() -> &'static [&'static Rule] {
         &eso010_template_rejected::RULE,
         &eso011_invalid_regexp::RULE,
         &git001_secret_in_git::RULE,
+        &git002_argocd_cluster_config::RULE,
         &kus001_render::RULE,
         &kus002_not_rendered::RULE,
         &kv000_offline::RULE,

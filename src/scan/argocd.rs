@@ -35,10 +35,17 @@ pub struct Deployment {
     pub namespace: Option<String>,
     /// Where it was declared, for `lint -v`: `argocd/appset.yaml: ApplicationSet 'platform'`.
     pub declared: String,
+    /// The repo-relative file that declares it.
+    pub file: String,
+    /// The source's `repoURL`, normalized ([`normalize_repo_url`]); None when it has none (Flux: its own check).
+    pub repo_url: Option<String>,
     /// The source's `kustomize` options (namePrefix, namespace, patches, ...) as the `kustomize edit` operations
     /// Argo CD runs in the directory before it builds; or why they could not be read (the overlay is then checked
     /// without them, and `lint -v` says so).
     pub kustomize: Result<Edits, String>,
+    /// The source's `directory` options: what Argo CD reads when the path holds plain manifests (no kustomization,
+    /// no chart). None for a deployer that has no directory sources (Flux).
+    pub directory: Option<super::directory::DirectoryOptions>,
 }
 
 /// The Applications found, and what could not be followed.
@@ -83,14 +90,14 @@ pub fn applications(repo: &Path, docs: &[PlatformDoc], clusters: &[ArgoCluster])
                         })
                     })
                     .collect();
-                match deployments_of(&placement, &declared, &options) {
+                match deployments_of(&placement, &declared, &d.file, &options) {
                     Ok(found) => out.deployments.extend(found),
                     Err(why) => out.skipped.push(format!("{declared}: {why}")),
                 }
             }
             Some("ApplicationSet") => {
                 let declared = format!("{}: ApplicationSet '{name}'", d.file);
-                match expand_application_set(&d.doc, &listing, clusters, &declared) {
+                match expand_application_set(&d.doc, &listing, clusters, &declared, &d.file) {
                     Ok(found) => out.deployments.extend(found),
                     Err(why) => out.skipped.push(format!("{declared}: {why}")),
                 }
@@ -110,6 +117,7 @@ pub fn applications(repo: &Path, docs: &[PlatformDoc], clusters: &[ArgoCluster])
 fn deployments_of(
     app: &Value,
     declared: &str,
+    file: &str,
     options: &[Option<Result<Value, String>>],
 ) -> Result<Vec<Deployment>, String> {
     let name = app.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?");
@@ -130,8 +138,8 @@ fn deployments_of(
     let sources = spec.get("sources").and_then(Value::as_sequence).into_iter().flatten().chain(spec.get("source"));
     Ok(sources
         .enumerate()
-        .filter_map(|(i, s)| Some((s.get("path")?.as_str()?, options.get(i).cloned().flatten())))
-        .map(|(p, kustomize)| {
+        .filter_map(|(i, s)| Some((s, s.get("path")?.as_str()?, options.get(i).cloned().flatten(), s.get("directory"))))
+        .map(|(source, p, kustomize, directory)| {
             let path = crate::files::normalize(Path::new(p.trim_start_matches('/')));
             let env = BuildEnv { app: name, namespace: namespace.as_deref(), path: &path };
             let kustomize = match kustomize {
@@ -139,13 +147,23 @@ fn deployments_of(
                 Some(Ok(k)) => kustomize_edits(&k, &env),
                 Some(Err(why)) => Err(why),
             };
+            let flag = |f: &str| directory.and_then(|d| d.get(f)).and_then(Value::as_bool).unwrap_or(false);
+            let glob =
+                |f: &str| directory.and_then(|d| d.get(f)).and_then(Value::as_str).unwrap_or_default().to_string();
             Deployment {
                 app: name.to_string(),
                 kustomize,
+                directory: Some(super::directory::DirectoryOptions {
+                    recurse: flag("recurse"),
+                    include: glob("include"),
+                    exclude: glob("exclude"),
+                }),
                 path,
                 cluster: cluster.clone(),
                 namespace: namespace.clone(),
                 declared: declared.to_string(),
+                file: file.to_string(),
+                repo_url: source.get("repoURL").and_then(Value::as_str).map(normalize_repo_url),
             }
         })
         .collect())
@@ -276,6 +294,77 @@ fn kustomize_edits(options: &Value, env: &BuildEnv<'_>) -> Result<Edits, String>
     Ok(edits)
 }
 
+/// A repository URL as Argo CD compares them (`git.NormalizeGitURL`, roughly): case, scheme, user, a trailing
+/// `.git` or `/` do not matter, and `git@host:org/repo` is `host/org/repo`.
+pub fn normalize_repo_url(url: &str) -> String {
+    let mut s = url.trim().to_ascii_lowercase();
+    let had_scheme = match s.find("://") {
+        Some(i) => {
+            s = s[i + 3..].to_string();
+            true
+        }
+        None => false,
+    };
+    let host_end = s.find('/').unwrap_or(s.len());
+    if let Some(at) = s[..host_end].find('@') {
+        s = s[at + 1..].to_string();
+    }
+    if !had_scheme && let Some(colon) = s.find(':').filter(|c| *c < s.find('/').unwrap_or(s.len())) {
+        s.replace_range(colon..colon + 1, "/");
+    }
+    s.trim_end_matches('/').trim_end_matches(".git").to_string()
+}
+
+/// The URLs this repository is known by: its `origin` remote (from `.git/config`), and the `repoURL` of every
+/// source in `ours` (those whose path is found in it).
+pub fn repository_urls<'a>(
+    repo: &Path,
+    ours: impl Iterator<Item = &'a Deployment>,
+) -> std::collections::BTreeSet<String> {
+    let mut urls: std::collections::BTreeSet<String> = ours.filter_map(|d| d.repo_url.clone()).collect();
+    let config = std::fs::read_to_string(repo.join(".git").join("config")).unwrap_or_default();
+    let mut in_origin = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin
+            && let Some(url) = line.strip_prefix("url").map(str::trim_start).and_then(|l| l.strip_prefix('='))
+        {
+            urls.insert(normalize_repo_url(url));
+        }
+    }
+    urls
+}
+
+/// Argo CD names `in-cluster` the cluster it runs in; a repository can hold the Applications of several Argo CD
+/// instances (one per cluster, each bootstrapped from its own folder), and each one's `in-cluster` is another
+/// cluster. An Application belongs to the instance of the Application that deploys its file to `in-cluster` (app
+/// of apps); one that nothing in the repository deploys (applied by hand) to the instance of its folder. When the
+/// `in-cluster` deployments belong to more than one instance, each is named `in-cluster@<folder>`.
+pub fn qualify_in_cluster(deployments: &mut [Deployment]) {
+    fn instance(i: usize, ds: &[Deployment], depth: usize) -> String {
+        let file = Path::new(&ds[i].file);
+        let parent = ds.iter().position(|p| {
+            p.directory.is_some() && p.cluster == IN_CLUSTER_NAME && p.file != ds[i].file && file.starts_with(&p.path)
+        });
+        match parent {
+            Some(p) if depth < 16 => instance(p, ds, depth + 1),
+            _ => file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
+        }
+    }
+    let argo_in_cluster: Vec<usize> = (0..deployments.len())
+        .filter(|i| deployments[*i].directory.is_some() && deployments[*i].cluster == IN_CLUSTER_NAME)
+        .collect();
+    let instances: Vec<(usize, String)> = argo_in_cluster.iter().map(|i| (*i, instance(*i, deployments, 0))).collect();
+    let distinct: std::collections::BTreeSet<&String> = instances.iter().map(|(_, f)| f).collect();
+    if distinct.len() < 2 {
+        return;
+    }
+    for (i, folder) in instances {
+        deployments[i].cluster = format!("{IN_CLUSTER_NAME}@{folder}");
+    }
+}
+
 /// A template expression left in a document (`{{ .Values.env }}`), if any.
 fn unrendered(v: &Value) -> Option<String> {
     match v {
@@ -297,6 +386,7 @@ fn expand_application_set(
     listing: &Listing<'_>,
     clusters: &[ArgoCluster],
     declared: &str,
+    file: &str,
 ) -> Result<Vec<Deployment>, String> {
     let spec = set.get("spec").ok_or("no spec")?;
     let mode = if spec.get("goTemplate").and_then(Value::as_bool) == Some(true) { Mode::Go } else { Mode::Fast };
@@ -324,7 +414,7 @@ fn expand_application_set(
                 meta.insert("name".into(), name.into());
                 m.insert("metadata".into(), Value::Mapping(meta));
             }
-            out.extend(deployments_of(&app, declared, &options)?);
+            out.extend(deployments_of(&app, declared, file, &options)?);
         }
     }
     Ok(out)
@@ -345,7 +435,7 @@ fn placement_fields(template: &Value) -> Value {
             .collect();
         Some(Value::Mapping(picked))
     };
-    let source = |s: &Value| -> Option<Value> { pick(Some(s), &["path", "kustomize"]) };
+    let source = |s: &Value| -> Option<Value> { pick(Some(s), &["path", "kustomize", "directory", "repoURL"]) };
     let mut out = Mapping::new();
     if let Some(s) = spec.and_then(|s| s.get("source")).and_then(source) {
         out.insert("source".into(), s);
@@ -1300,6 +1390,43 @@ mod tests {
         let apps = applications(Path::new("/nonexistent"), &docs(go), &[]);
         assert_eq!(apps.deployments.len(), 1);
         assert!(apps.deployments[0].kustomize.as_ref().unwrap_err().contains("sha256sum"));
+    }
+
+    #[test]
+    fn repository_urls_compare_as_argo_cd_compares_them() {
+        for url in ["https://github.com/Org/Repo.git", "git@github.com:org/repo", "ssh://git@github.com/org/repo/"] {
+            assert_eq!(normalize_repo_url(url), "github.com/org/repo", "{url}");
+        }
+        assert_ne!(normalize_repo_url("https://github.com/org/repo2"), "github.com/org/repo");
+    }
+
+    #[test]
+    fn in_cluster_is_qualified_by_argo_cd_instance_when_a_repository_holds_several() {
+        let d = |file: &str, path: &str, cluster: &str| Deployment {
+            app: path.into(),
+            path: path.into(),
+            cluster: cluster.into(),
+            namespace: None,
+            declared: file.into(),
+            file: file.into(),
+            repo_url: None,
+            kustomize: Ok(Edits::default()),
+            directory: Some(Default::default()),
+        };
+        let mut ds = vec![
+            d("a/bootstrap.yaml", "a/seed", "in-cluster"),
+            d("a/seed/apps.yaml", "a/apps/web", "in-cluster"),
+            d("b/bootstrap.yaml", "b/seed", "in-cluster"),
+            d("b/bootstrap.yaml", "b/remote", "east"),
+        ];
+        qualify_in_cluster(&mut ds);
+        let clusters: Vec<&str> = ds.iter().map(|d| d.cluster.as_str()).collect();
+        // The app of apps follows its parent's instance; a named cluster is the same for every instance.
+        assert_eq!(clusters, ["in-cluster@a", "in-cluster@a", "in-cluster@b", "east"]);
+        let mut one =
+            vec![d("a/bootstrap.yaml", "a/seed", "in-cluster"), d("a/seed/apps.yaml", "a/apps", "in-cluster")];
+        qualify_in_cluster(&mut one);
+        assert!(one.iter().all(|d| d.cluster == "in-cluster"));
     }
 
     #[test]

@@ -42,8 +42,11 @@ pub fn kustomizations(docs: &[PlatformDoc]) -> (Vec<Deployment>, Vec<String>) {
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty())
                 .map(str::to_string),
+            file: d.file.clone(),
+            repo_url: None,
             declared,
             kustomize: Ok(Default::default()),
+            directory: None,
         });
     }
     (out, skipped)

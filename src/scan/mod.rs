@@ -1,13 +1,18 @@
 //! Finding the environments of a repository: which kustomization directories are overlays of which environment.
 
 pub mod argocd;
+pub mod directory;
 pub mod flux;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::kustomize::edit::Edits;
+use crate::kustomize::{BuildOptions, KustomizeError};
+use crate::resource::Resource;
 use globset::{Glob, GlobSetBuilder};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the manifests of a deployer (Argo CD, Flux) contain, to find their files among the platform documents.
 pub const DEPLOYER_NEEDLES: &[&str] = &[argocd::NEEDLE, flux::NEEDLE];
@@ -100,8 +105,36 @@ pub fn kustomization_roots(repo: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
     dirs.iter().filter(|d| !listed.contains(*d)).cloned().collect()
 }
 
-/// (environment, overlay) -> the `kustomize edit` operations Argo CD runs before it builds the overlay there.
-pub type OverlayEdits = BTreeMap<(String, PathBuf), std::sync::Arc<crate::kustomize::edit::Edits>>;
+/// How Argo CD builds an overlay, when not by a plain kustomize build of its directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OverlaySource {
+    /// kustomize, after the `kustomize edit` operations of the Applications' kustomize options.
+    Kustomize(Arc<Edits>),
+    /// Argo CD's directory source: the plain manifests of a directory without a kustomization.
+    Directory(directory::DirectoryOptions),
+}
+
+/// (environment, overlay) -> how Argo CD builds it there.
+pub type OverlaySources = BTreeMap<(String, PathBuf), OverlaySource>;
+
+/// Build overlay `dir` (repo-relative) of `repo` as Argo CD builds it from `source` (None: kustomize, the
+/// directory as it is), with `base`'s options for kustomize; and the paths the build read.
+pub fn build_overlay(
+    repo: &Path,
+    dir: &Path,
+    source: Option<&OverlaySource>,
+    base: &BuildOptions,
+) -> Result<(Vec<Resource>, Vec<PathBuf>), KustomizeError> {
+    match source {
+        Some(OverlaySource::Directory(opts)) => directory::load(repo, dir, opts),
+        Some(OverlaySource::Kustomize(edits)) => crate::kustomize::build_recording(
+            &repo.join(dir),
+            &BuildOptions { edits: Some(edits.clone()), ..base.clone() },
+        ),
+        None => crate::kustomize::build_recording(&repo.join(dir), base),
+    }
+}
 
 /// How a repository's environments were found (for `lint -v`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,9 +163,9 @@ pub struct Layout {
     pub namespaces: BTreeMap<(String, PathBuf), String>,
     /// (environment, overlay) -> the names of the Argo CD Applications that deploy it there.
     pub applications: BTreeMap<(String, PathBuf), Vec<String>>,
-    /// (environment, overlay) -> the `kustomize edit` operations Argo CD runs before it builds the overlay there
-    /// (the Applications' kustomize options), when the Applications that deploy it there agree on them.
-    pub edits: OverlayEdits,
+    /// (environment, overlay) -> how Argo CD builds the overlay there, when not by a plain kustomize build: with
+    /// the Applications' kustomize options, or as a directory of manifests.
+    pub sources: OverlaySources,
     /// Applications and ApplicationSets that were not followed, and why.
     pub skipped: Vec<String>,
     /// Files besides kustomization files and platform files ([`is_platform_file`]) that the layout was read from
@@ -146,17 +179,20 @@ pub fn layout(repo: &Path, config: &Config) -> Result<Layout, Error> {
 }
 
 impl Layout {
-    /// The build options of overlay `dir` in `env`: `base` with the edits Argo CD makes there.
-    pub fn build_options(
+    /// Build overlay `dir` of `repo` as Argo CD builds it in `env` ([`build_overlay`] with its source there).
+    pub fn build(
         &self,
+        repo: &Path,
         env: &str,
         dir: &Path,
-        base: &crate::kustomize::BuildOptions,
-    ) -> crate::kustomize::BuildOptions {
-        crate::kustomize::BuildOptions {
-            edits: self.edits.get(&(env.to_string(), dir.to_path_buf())).cloned(),
-            ..base.clone()
-        }
+        base: &BuildOptions,
+    ) -> Result<(Vec<Resource>, Vec<PathBuf>), KustomizeError> {
+        build_overlay(repo, dir, self.source(env, dir), base)
+    }
+
+    /// How Argo CD builds overlay `dir` in `env`, when not by a plain kustomize build.
+    pub fn source(&self, env: &str, dir: &Path) -> Option<&OverlaySource> {
+        self.sources.get(&(env.to_string(), dir.to_path_buf()))
     }
 
     /// The environment Argo CD deploys the overlay `dir` (repo-relative) into, by the Applications of the repository:
@@ -192,19 +228,39 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
     let mut skipped = apps.skipped;
     let inputs = apps.inputs;
     skipped.extend(flux_skipped);
-    let mut deployed: Vec<&argocd::Deployment> = Vec::new();
-    for d in &apps.deployments {
-        if is_dir.contains(&d.path) {
-            deployed.push(d);
+    // A source of another repository names a path there: its path here, if any, is not what it deploys. Sources
+    // whose path is a kustomization or a folder here (not the root, which every repository has) tell this one's URL.
+    let ours = argocd::repository_urls(
+        repo,
+        apps.deployments
+            .iter()
+            .filter(|d| is_dir.contains(&d.path) || (!d.path.as_os_str().is_empty() && is_directory_source(repo, d))),
+    );
+    let mut kept: Vec<argocd::Deployment> = Vec::new();
+    for d in std::mem::take(&mut apps.deployments) {
+        let elsewhere = d.repo_url.as_ref().filter(|u| !ours.is_empty() && !ours.contains(*u));
+        if let Some(url) = elsewhere {
+            skipped.push(format!("{}: its repoURL '{url}' is another repository: not checked", d.declared));
+        } else if is_dir.contains(&d.path) || is_directory_source(repo, &d) {
+            kept.push(d);
+        } else if d.directory.is_none() && repo.join(&d.path).is_dir() {
+            skipped.push(format!(
+                "{}: path '{}' is no kustomization directory (Flux generates one of the manifests below it, which is \
+                 not rendered natively): not checked",
+                d.declared,
+                d.path.display()
+            ));
         } else {
             skipped.push(format!(
-                "{}: path '{}' is no kustomization directory of this repository (another repository, a chart or plain \
-                 manifests): not checked",
+                "{}: path '{}' is neither a kustomization nor a directory of manifests of this repository (a Helm \
+                 chart, or a path of another repository): not checked",
                 d.declared,
                 d.path.display()
             ));
         }
     }
+    argocd::qualify_in_cluster(&mut kept);
+    let deployed: Vec<&argocd::Deployment> = kept.iter().collect();
     let by_convention = environments_in(&dirs, config, &|d| is_dir.contains(&d.to_path_buf()))?;
     let names = cluster_environments(&deployed, &by_convention);
     let mut layout = Layout {
@@ -213,7 +269,7 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         reasons: BTreeMap::new(),
         namespaces: BTreeMap::new(),
         applications: BTreeMap::new(),
-        edits: BTreeMap::new(),
+        sources: BTreeMap::new(),
         skipped,
         inputs,
     };
@@ -273,8 +329,8 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         env_dirs.dedup();
     }
     layout.namespaces = destination_namespaces(&layout, &deployed, &names);
-    let (edits, notes) = agreed_edits(&layout, &deployed, &names);
-    layout.edits = edits;
+    let (sources, notes) = agreed_sources(&layout, &deployed, &names, &is_dir);
+    layout.sources = sources;
     for (key, note) in notes {
         if let Some(why) = layout.reasons.get_mut(&key) {
             why.push_str(&note);
@@ -283,29 +339,63 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
     Ok(layout)
 }
 
-/// The kustomize options Argo CD applies to each overlay of `layout`, where the Applications deploying it (to a
-/// cluster of that environment when environments come from Applications) agree on them; and what `lint -v` adds
-/// to the overlay's reason: the options applied, or why none were.
-fn agreed_edits(
+/// Whether Argo CD deploys `d`'s path as a directory source: an existing directory of the repository with no
+/// kustomization (checked by the caller) and no `Chart.yaml` (argo-cd `util/app/discovery`: a kustomization makes
+/// it kustomize, a chart Helm, else a directory).
+fn is_directory_source(repo: &Path, d: &argocd::Deployment) -> bool {
+    let dir = repo.join(&d.path);
+    d.directory.is_some()
+        && dir.is_dir()
+        && !dir.join("Chart.yaml").exists()
+        && crate::files::normalize(&d.path).components().next() != Some(std::path::Component::ParentDir)
+}
+
+/// How Argo CD builds each overlay of `layout` (deployed to a cluster of that environment when environments come
+/// from Applications): with the kustomize options the Applications deploying it agree on, or as a directory source;
+/// and what `lint -v` adds to the overlay's reason.
+fn agreed_sources(
     layout: &Layout,
     deployed: &[&argocd::Deployment],
     cluster_env: &BTreeMap<String, String>,
-) -> (OverlayEdits, BTreeMap<(String, PathBuf), String>) {
-    let (mut edits, mut notes) = (BTreeMap::new(), BTreeMap::new());
+    kustomization_dirs: &std::collections::BTreeSet<&PathBuf>,
+) -> (OverlaySources, BTreeMap<(String, PathBuf), String>) {
+    let (mut sources, mut notes) = (BTreeMap::new(), BTreeMap::new());
     for (env, dirs) in &layout.environments {
         for dir in dirs {
-            let all: Vec<&Result<crate::kustomize::edit::Edits, String>> =
-                deployed_here(layout, deployed, cluster_env, env, dir).map(|d| &d.kustomize).collect();
-            let Some(first) = all.first().copied() else { continue };
             let key = (env.clone(), dir.clone());
-            let note = if all.iter().any(|e| *e != first) {
+            let here: Vec<&argocd::Deployment> = deployed_here(layout, deployed, cluster_env, env, dir).collect();
+            let Some(first) = here.first() else { continue };
+            if !kustomization_dirs.contains(dir) {
+                let opts = first.directory.clone().unwrap_or_default();
+                let same = here.iter().all(|d| d.directory.as_ref() == Some(&opts));
+                let opts = if same { opts } else { Default::default() };
+                let mut note = "; a directory source: its plain manifests".to_string();
+                if opts.recurse {
+                    note.push_str(", recursively");
+                }
+                for (what, glob) in [("include", &opts.include), ("exclude", &opts.exclude)] {
+                    if !glob.is_empty() {
+                        note.push_str(&format!(", {what} '{glob}'"));
+                    }
+                }
+                if !same {
+                    note.push_str(
+                        " (the Applications deploying it disagree on its directory options: read without them)",
+                    );
+                }
+                sources.insert(key.clone(), OverlaySource::Directory(opts));
+                notes.insert(key, note);
+                continue;
+            }
+            let first = &first.kustomize;
+            let note = if here.iter().any(|d| &d.kustomize != first) {
                 "; the Applications deploying it disagree on its kustomize options: checked without them".to_string()
             } else {
                 match first {
                     Err(why) => format!("; its kustomize options are not applied: {why}"),
                     Ok(e) if e.is_empty() => continue,
                     Ok(e) => {
-                        edits.insert(key.clone(), std::sync::Arc::new(e.clone()));
+                        sources.insert(key.clone(), OverlaySource::Kustomize(Arc::new(e.clone())));
                         format!("; with its kustomize options ({})", e.fields().join(", "))
                     }
                 }
@@ -313,7 +403,7 @@ fn agreed_edits(
             notes.insert(key, note);
         }
     }
-    (edits, notes)
+    (sources, notes)
 }
 
 /// The deployments of the overlay `dir` in environment `env`: to a cluster of that environment when environments
