@@ -320,6 +320,10 @@ struct Overlay {
     reads: BTreeSet<PathBuf>,
     /// How it was built, when not by a plain kustomize build (Argo CD's kustomize options, a directory source).
     source: Option<crate::scan::OverlaySource>,
+    /// Where its namespace-less objects were placed for the checks and the stamping (the Application's
+    /// destination), and which were: their namespace is taken off again before they are compared and printed.
+    destination: Option<String>,
+    placed: Vec<bool>,
 }
 
 /// environment -> its overlays, rendered.
@@ -350,15 +354,11 @@ impl<'a> Reuse<'a> {
     /// The other side's render of `dir` in `env` when none of what its build read differs between the sides (nor
     /// a kustomization file appeared next to one it loaded) and it was built the same way: a build is a function
     /// of the files it reads and of how it is built.
-    fn take(
-        &self,
-        env: &str,
-        dir: &Path,
-        sources: &crate::scan::OverlaySources,
-    ) -> Option<Vec<crate::resource::Resource>> {
+    fn take(&self, env: &str, dir: &Path, layout: &crate::scan::Layout) -> Option<&'a Overlay> {
         let changed = self.changed.as_ref()?;
         let o = self.overlay(env, dir)?;
-        if o.source.as_ref() != sources.get(&(env.to_string(), dir.to_path_buf())) {
+        let key = (env.to_string(), dir.to_path_buf());
+        if o.source.as_ref() != layout.sources.get(&key) || o.destination.as_ref() != layout.namespaces.get(&key) {
             return None;
         }
         // A directory source reads whatever manifests its directory holds: a file added there is read too.
@@ -374,7 +374,7 @@ impl<'a> Reuse<'a> {
             .filter_map(|r| r.parent())
             .collect();
         let touched = changed.iter().any(|c| o.reads.contains(c) || c.parent().is_some_and(|p| loaded.contains(p)));
-        (!touched).then(|| o.resources.clone())
+        (!touched).then_some(o)
     }
 }
 
@@ -388,7 +388,7 @@ fn render_overlays(
     repo: &Path,
     side: &str,
     envs: Vec<(String, Vec<PathBuf>)>,
-    sources: &crate::scan::OverlaySources,
+    layout: &crate::scan::Layout,
     opts: &DiffOptions,
     reuse: Option<&Reuse>,
 ) -> Result<Rendered, Error> {
@@ -406,9 +406,17 @@ fn render_overlays(
             .map(|dir| {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 opts.session.report(n, total, &format!("rendering {side}"));
-                let source = sources.get(&(env.clone(), dir.clone())).cloned();
-                if let Some(resources) = reuse.and_then(|r| r.take(&env, dir, sources)) {
-                    return Ok(Some(Overlay { dir: dir.clone(), resources, reads: BTreeSet::new(), source }));
+                let key = (env.clone(), dir.clone());
+                let (source, destination) = (layout.sources.get(&key).cloned(), layout.namespaces.get(&key).cloned());
+                if let Some(o) = reuse.and_then(|r| r.take(&env, dir, layout)) {
+                    return Ok(Some(Overlay {
+                        dir: dir.clone(),
+                        resources: o.resources.clone(),
+                        reads: BTreeSet::new(),
+                        source,
+                        destination,
+                        placed: o.placed.clone(),
+                    }));
                 }
                 let (resources, reads) = match crate::scan::build_overlay(repo, dir, source.as_ref(), &build) {
                     Ok(built) => built,
@@ -421,7 +429,9 @@ fn render_overlays(
                     Err(source) => return Err(Error::Render { dir: Some(dir.clone()), source }),
                 };
                 let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
-                Ok(Some(Overlay { dir: dir.clone(), resources, reads, source }))
+                let mut resources = resources;
+                let placed = crate::lint::place_for_checks(dir, &mut resources, destination.as_ref());
+                Ok(Some(Overlay { dir: dir.clone(), resources, reads, source, destination, placed }))
             })
             .collect();
         let overlays: Vec<Overlay> =
@@ -451,10 +461,12 @@ fn stamp_side(
     for (i, (env, overlays)) in rendered.iter().enumerate() {
         opts.session.report(i + 1, rendered.len(), &format!("checking Key Vault and stamping {side}"));
         let mut all = Vec::new();
+        let mut placed = Vec::new();
         let mut apps = Vec::new();
         for o in overlays {
             apps.push(all.len()..all.len() + o.resources.len());
             all.extend(o.resources.iter().cloned());
+            placed.extend(o.placed.iter().copied().chain(std::iter::repeat(false)).take(o.resources.len()));
         }
         let model = EnvModel::build(env, &all, &config.external_stores);
         let mut demands = BTreeMap::new();
@@ -468,9 +480,13 @@ fn stamp_side(
             let mut resources = all[range.clone()].to_vec();
             let report = crate::rollout::stamp(&model, &vault_data, &mut resources, range.start, opts.stamp);
             let mut changed = false;
-            for r in resources {
+            for (mut r, was_placed) in resources.into_iter().zip(&placed[range.clone()]) {
+                // Named where Argo CD applies it; printed as kustomize renders it (the namespace was the checks').
                 let label = r.cur_id().to_string();
                 let deps = report.dependencies.get(&label).cloned();
+                if *was_placed {
+                    crate::resource::remove_path(&mut r.value, &["metadata", "namespace"]);
+                }
                 changed |= other.get(&label).is_none_or(|(v, _)| *v != r.value);
                 objects.insert(label, (r.value, deps));
             }
@@ -619,7 +635,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
     let after_layout = crate::scan::layout(&opts.session.repo, &after_config)?;
     let after_envs = selected(after_layout.environments.clone(), opts);
     let after_rendered =
-        render_overlays(&opts.session.repo, "the working tree", after_envs, &after_layout.sources, opts, None)?;
+        render_overlays(&opts.session.repo, "the working tree", after_envs, &after_layout, opts, None)?;
     let base_side = format!("the base {}", &base[..base.len().min(12)]);
     let base_tree = BaseTree::new(&opts.session.repo, &base)?;
     let before = if base_tree.files.is_empty() {
@@ -637,7 +653,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
         let before_rendered = if everything {
             base_tree.write_all()?;
             let layout = crate::scan::layout(&base_repo, &before_config)?;
-            render_overlays(&base_repo, &base_side, selected(layout.environments, opts), &layout.sources, opts, None)?
+            render_overlays(&base_repo, &base_side, selected(layout.environments.clone(), opts), &layout, opts, None)?
         } else {
             // An overlay none of whose inputs changed renders the same on both sides: it is rendered once. The
             // others are rendered from the base's files they are likely to read; if one of them needs more, the
@@ -655,11 +671,11 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
             } else {
                 after_layout.clone()
             };
-            let envs = selected(base_layout.environments, opts);
+            let envs = selected(base_layout.environments.clone(), opts);
             let reuse = Reuse::new(&after_rendered, Some(changed));
             let mut needed = BTreeSet::new();
             for (env, dirs) in &envs {
-                for dir in dirs.iter().filter(|d| reuse.take(env, d, &base_layout.sources).is_none()) {
+                for dir in dirs.iter().filter(|d| reuse.take(env, d, &base_layout).is_none()) {
                     needed.extend(base_tree.files_in(dir, true).cloned());
                     for read in reuse.overlay(env, dir).into_iter().flat_map(|o| &o.reads) {
                         needed.extend(base_tree.files_in(read.parent().unwrap_or(Path::new("")), false).cloned());
@@ -667,13 +683,13 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffReport, Error> {
                 }
             }
             base_tree.write(&needed)?;
-            match render_overlays(&base_repo, &base_side, envs, &base_layout.sources, opts, Some(&reuse)) {
+            match render_overlays(&base_repo, &base_side, envs, &base_layout, opts, Some(&reuse)) {
                 Ok(rendered) => rendered,
                 Err(_) => {
                     base_tree.write_all()?;
                     let layout = crate::scan::layout(&base_repo, &before_config)?;
-                    let envs = selected(layout.environments, opts);
-                    render_overlays(&base_repo, &base_side, envs, &layout.sources, opts, None)?
+                    let envs = selected(layout.environments.clone(), opts);
+                    render_overlays(&base_repo, &base_side, envs, &layout, opts, None)?
                 }
             }
         };

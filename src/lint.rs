@@ -196,20 +196,34 @@ enum Placement {
 /// looked up in no namespace at all. The objects of `dir` are placed for the checks (never printed), and how is
 /// returned when any was.
 fn place_namespace_less(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> Option<Placement> {
-    let (ns, how) = match destination {
-        Some(ns) => (ns.clone(), Placement::Application),
-        None => (crate::model::only_namespace(resources)?, Placement::OnlyNamespace),
-    };
-    let placed = crate::model::place_in_namespace(resources, &ns).into_iter().filter(|p| *p).count();
-    if placed == 0 {
-        return None;
+    let (_, how) = placement_of(resources, destination)?;
+    place_for_checks(dir, resources, destination).contains(&true).then_some(how)
+}
+
+/// Where an overlay's namespace-less objects go ([`place_namespace_less`]): the namespace, and why.
+fn placement_of(resources: &[Resource], destination: Option<&String>) -> Option<(String, Placement)> {
+    match destination {
+        Some(ns) => Some((ns.clone(), Placement::Application)),
+        None => crate::model::only_namespace(resources).map(|ns| (ns, Placement::OnlyNamespace)),
     }
-    let why = match how {
-        Placement::Application => "the destination of the Argo CD Application that deploys it",
-        Placement::OnlyNamespace => "the overlay's only namespace (Argo CD would use the Application's destination)",
-    };
-    tracing::debug!("{}: {placed} object(s) without a namespace checked in '{ns}', {why}", dir.display());
-    Some(how)
+}
+
+/// Place an overlay's namespace-less objects for the checks ([`place_namespace_less`]); which ones were placed, so
+/// that a caller that prints them afterwards (diff) can take their namespace off again.
+pub fn place_for_checks(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> Vec<bool> {
+    let Some((ns, how)) = placement_of(resources, destination) else { return vec![false; resources.len()] };
+    let placed = crate::model::place_in_namespace(resources, &ns);
+    let count = placed.iter().filter(|p| **p).count();
+    if count > 0 {
+        let why = match how {
+            Placement::Application => "the destination of the Argo CD Application that deploys it",
+            Placement::OnlyNamespace => {
+                "the overlay's only namespace (Argo CD would use the Application's destination)"
+            }
+        };
+        tracing::debug!("{}: {count} object(s) without a namespace checked in '{ns}', {why}", dir.display());
+    }
+    placed
 }
 
 fn ignored_by_annotation(r: &Resource, code: &str) -> bool {

@@ -498,3 +498,59 @@ fn environments_come_from_the_applications_and_charts_are_not_compared() {
     assert_eq!(changed[0].0, "in-cluster");
     assert!(changed[0].1.contains("linkding-database"), "{changed:?}");
 }
+
+/// Objects without a namespace are checked and stamped where the Argo CD Application applies them (its destination
+/// namespace), as lint and generate place them, and still printed as kustomize renders them. Before, diff built its
+/// model with them in no namespace: the ExternalSecret's store (in the destination) did not resolve, the change
+/// carried a false REF001, and the Deployment went unstamped.
+#[test]
+fn namespace_less_objects_are_checked_and_stamped_in_the_applications_destination() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let write = |path: &str, text: &str| {
+        let p = d.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("platform/stores/kustomization.yaml", "resources:\n- store.yaml\n");
+    write(
+        "platform/stores/store.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: kv\n  namespace: shop\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-contoso-prod.vault.azure.net/\n",
+    );
+    write("apps/web/kustomization.yaml", "resources:\n- external-secret.yaml\n- deployment.yaml\n");
+    write(
+        "apps/web/external-secret.yaml",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: web-db\nspec:\n  refreshInterval: 1h\n  secretStoreRef: {name: kv, kind: SecretStore}\n  target: {name: web-db}\n  data:\n  - secretKey: PASSWORD\n    remoteRef: {key: orders-db-password}\n",
+    );
+    write(
+        "apps/web/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx\n        env:\n        - name: PASSWORD\n          valueFrom:\n            secretKeyRef: {name: web-db, key: PASSWORD}\n",
+    );
+    let application = |name: &str, path: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://github.com/example/shop.git\n    path: {path}\n  destination:\n    name: prod\n    namespace: shop\n"
+        )
+    };
+    write("argocd/apps/web.yaml", &application("web", "apps/web"));
+    write("argocd/apps/stores.yaml", &application("stores", "platform/stores"));
+    sh(d, &["git", "init", "-q", "-b", "main"]);
+    sh(d, &["git", "add", "-A"]);
+    sh(d, &["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "shop"]);
+    // Another key: the ExternalSecret changes, and so does the Deployment's stamp of the versions it reads.
+    edit(&d.join("apps/web/external-secret.yaml"), "key: orders-db-password", "key: orders-db-username");
+    let inventory = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/inventories/prod.json");
+    let out = diff(d, &["-o", "json", "--vault-inventory", inventory.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let prod = v["environments"].as_array().unwrap().iter().find(|e| e["environment"] == "prod").expect("prod");
+    assert_eq!(prod["findings"], serde_json::json!([]), "{prod}");
+    let changes = prod["changes"].as_array().unwrap();
+    let objects: Vec<&str> = changes.iter().map(|c| c["object"].as_str().unwrap()).collect();
+    assert_eq!(objects, ["Deployment/shop/web", "ExternalSecret/shop/web-db"], "{changes:?}");
+    let text = changes[0]["diff"].as_str().unwrap();
+    assert!(text.contains("+        argocd-eso-plugin.io/secret-versions: sha256:"), "stamped: {text}");
+    for c in changes {
+        let text = c["diff"].as_str().unwrap();
+        assert!(!text.contains("namespace: shop"), "printed as kustomize renders it: {text}");
+    }
+}
