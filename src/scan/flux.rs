@@ -2,9 +2,16 @@
 //! applies `spec.path` of its source to the cluster whose folder holds it (`clusters/<cluster>/apps.yaml`, the
 //! layout `flux bootstrap` writes), into `spec.targetNamespace` when set (kustomize-controller's
 //! `Kustomization.Spec.TargetNamespace`, which sets the namespace of every namespaced object it applies).
+//!
+//! Before it builds, kustomize-controller writes some of the Kustomization's fields into the directory's
+//! kustomization (fluxcd/pkg `kustomize/kustomize_generator.go`, `GenerateManifest`): `targetNamespace` as
+//! `namespace`, `namePrefix`, `nameSuffix`, `patches` appended, `components` added. These are the same edits as
+//! Argo CD's options and are made the same way; `images`, the deprecated patch fields and `commonMetadata` are
+//! merged by rules of Flux's own, and a Kustomization that sets them is checked without its edits (said).
 
 use super::PlatformDoc;
 use super::argocd::Deployment;
+use crate::kustomize::edit::Edits;
 use serde_yaml::Value;
 use std::path::Path;
 
@@ -33,6 +40,7 @@ pub fn kustomizations(docs: &[PlatformDoc]) -> (Vec<Deployment>, Vec<String>) {
             continue;
         }
         let path = spec.get("path").and_then(Value::as_str).unwrap_or(".");
+        let kustomize = flux_edits(spec);
         out.push(Deployment {
             app: name.to_string(),
             path: crate::files::normalize(Path::new(path.trim_start_matches('/'))),
@@ -45,11 +53,56 @@ pub fn kustomizations(docs: &[PlatformDoc]) -> (Vec<Deployment>, Vec<String>) {
             file: d.file.clone(),
             repo_url: None,
             declared,
-            kustomize: Ok(Default::default()),
+            kustomize,
             directory: None,
         });
     }
     (out, skipped)
+}
+
+/// The edits kustomize-controller makes to the directory's kustomization for `spec` (`GenerateManifest`).
+fn flux_edits(spec: &Value) -> Result<Edits, String> {
+    let unmirrored: Vec<&str> = ["images", "patchesStrategicMerge", "patchesJson6902", "commonMetadata"]
+        .into_iter()
+        .filter(|f| spec.get(*f).is_some_and(|v| !v.is_null()))
+        .collect();
+    if !unmirrored.is_empty() {
+        return Err(format!("Flux merges {} by rules of its own, not mirrored here", unmirrored.join(", ")));
+    }
+    let text = |f: &str| spec.get(f).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let patches = spec
+        .get("patches")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            // Only the patch and its target are carried over (`kustypes.Patch{Patch, Target}`).
+            let kept: serde_yaml::Mapping = p
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| k.as_str().is_some_and(|k| k == "patch" || k == "target"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Value::Mapping(kept)
+        })
+        .collect();
+    let components: Vec<String> = spec
+        .get("components")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    Ok(Edits {
+        namespace: text("targetNamespace"),
+        name_prefix: text("namePrefix"),
+        name_suffix: text("nameSuffix"),
+        patches,
+        components,
+        ignore_missing_components: spec.get("ignoreMissingComponents").and_then(Value::as_bool).unwrap_or(false),
+        ..Default::default()
+    })
 }
 
 /// The cluster a Flux manifest file is applied to: the folder after `clusters/` (`clusters/production/apps.yaml`),
@@ -85,6 +138,10 @@ mod tests {
             ("production", "apps/production", Some("podinfo"))
         );
         assert!(skipped[0].contains("OCIRepository"), "{skipped:?}");
+        // targetNamespace is written into the kustomization as its namespace, before the build.
+        assert_eq!(found[0].kustomize, Ok(Edits { namespace: Some("podinfo".into()), ..Default::default() }));
+        let images = flux_edits(&serde_yaml::from_str("images: [{name: podinfo, newTag: '6'}]").unwrap());
+        assert!(images.unwrap_err().contains("images"));
         assert_eq!(cluster_of("infra/flux.yaml"), "infra");
     }
 }
