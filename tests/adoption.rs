@@ -314,16 +314,9 @@ fn the_suggested_config_silences_ref003_once_pasted() {
 #[test]
 fn lint_checks_an_apps_objects_in_its_applications_destination() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(dir.path(), path, text);
     write("platform/stores/overlays/prod/kustomization.yaml", "resources:\n- store.yaml\n");
-    write(
-        "platform/stores/overlays/prod/store.yaml",
-        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: orders\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-orders.vault.azure.net/\n",
-    );
+    write("platform/stores/overlays/prod/store.yaml", &support::secret_store("orders-kv", "orders", "kv-orders"));
     write("apps/orders/overlays/prod/kustomization.yaml", "resources:\n- external-secret.yaml\n");
     write(
         "apps/orders/overlays/prod/external-secret.yaml",
@@ -356,16 +349,9 @@ fn lint_checks_an_apps_objects_in_its_applications_destination() {
 #[test]
 fn lint_builds_an_overlay_with_its_applications_kustomize_options() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(dir.path(), path, text);
     write("platform/stores/kustomization.yaml", "resources:\n- store.yaml\n");
-    write(
-        "platform/stores/store.yaml",
-        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: orders-kv\n  namespace: shop\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-orders.vault.azure.net/\n",
-    );
+    write("platform/stores/store.yaml", &support::secret_store("orders-kv", "shop", "kv-orders"));
     write("apps/orders/kustomization.yaml", "namespace: staging\nresources:\n- external-secret.yaml\n");
     write(
         "apps/orders/external-secret.yaml",
@@ -416,11 +402,7 @@ fn lint_builds_an_overlay_with_its_applications_kustomize_options() {
 #[test]
 fn lint_checks_the_manifests_of_a_directory_source() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(dir.path(), path, text);
     write(
         "manifests/web/store.yaml",
         "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: web-kv\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-web.vault.azure.net/\n",
@@ -481,11 +463,7 @@ fn lint_checks_the_manifests_of_a_directory_source() {
 #[test]
 fn lint_groups_what_the_application_sets_deploy_by_destination_cluster() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(dir.path(), path, text);
     let store = |kind: &str, name: &str, vault: &str| {
         format!(
             "apiVersion: external-secrets.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://{vault}.vault.azure.net/\n"

@@ -507,16 +507,9 @@ fn environments_come_from_the_applications_and_charts_are_not_compared() {
 fn namespace_less_objects_are_checked_and_stamped_in_the_applications_destination() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let write = |path: &str, text: &str| {
-        let p = d.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(d, path, text);
     write("platform/stores/kustomization.yaml", "resources:\n- store.yaml\n");
-    write(
-        "platform/stores/store.yaml",
-        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: kv\n  namespace: shop\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://kv-contoso-prod.vault.azure.net/\n",
-    );
+    write("platform/stores/store.yaml", &support::secret_store("kv", "shop", "kv-contoso-prod"));
     write("apps/web/kustomization.yaml", "resources:\n- external-secret.yaml\n- deployment.yaml\n");
     write(
         "apps/web/external-secret.yaml",

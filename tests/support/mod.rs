@@ -25,6 +25,20 @@ pub fn shared_dir() -> PathBuf {
     dir
 }
 
+/// Write `text` to `path` under `root`, creating its folders.
+pub fn write(root: &Path, path: &str, text: &str) {
+    let p = root.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A namespaced azurekv SecretStore (managed identity) named `name` in `namespace`, reading `https://<vault>.vault.azure.net/`.
+pub fn secret_store(name: &str, namespace: &str, vault: &str) -> String {
+    format!(
+        "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  provider:\n    azurekv:\n      authType: ManagedIdentity\n      tenantId: 9b05fdb9-40c0-4f4a-a654-386013ae7d6a\n      vaultUrl: https://{vault}.vault.azure.net/\n"
+    )
+}
+
 /// Copy a directory tree.
 pub fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
