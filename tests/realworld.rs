@@ -111,6 +111,12 @@ const KNOWN_DEFECTS: &[(&str, &str, &str, &str)] = &[
         "plugins/kustomized-helm/kustomization.yaml",
         "patches written as file names, which kustomize rejects (the folder is for a config management plugin)",
     ),
+    (
+        "rmortale+k8s-config",
+        "GIT001",
+        "apps/file-sender/base/secret.yaml",
+        "an S3 access key and secret key in a Secret's data, base64 only (lengths of a real key pair)",
+    ),
 ];
 
 const MIRRORED: &[&str] = &[
@@ -121,6 +127,9 @@ const MIRRORED: &[&str] = &[
     "Andrey-Omelyanuk+dev-cluster",
     "argoproj+argocd-example-apps",
     "GoogleCloudPlatform+microservices-demo",
+    "vehagn+homelab",
+    "theepicsaxguy+homelab",
+    "rmortale+k8s-config",
 ];
 
 /// Needs the repositories that `fetch` mirrors (ARGOCD_ESO_PLUGIN_MIRRORS=/work/.mirror); their content is not

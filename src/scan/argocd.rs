@@ -339,9 +339,10 @@ pub fn repository_urls<'a>(
 /// Argo CD names `in-cluster` the cluster it runs in; a repository can hold the Applications of several Argo CD
 /// instances (one per cluster, each bootstrapped from its own folder), and each one's `in-cluster` is another
 /// cluster. An Application belongs to the instance of the Application that deploys its file to `in-cluster` (app
-/// of apps); one that nothing in the repository deploys (applied by hand) to the instance of its folder. When the
-/// `in-cluster` deployments belong to more than one instance, each is named `in-cluster@<folder>`.
-pub fn qualify_in_cluster(deployments: &mut [Deployment]) {
+/// of apps); one that nothing in the repository deploys (applied by hand) to the instance of its folder. Root
+/// folders alone are no evidence (one Argo CD often has an ApplicationSet per folder): only when two or more of
+/// them each deploy an Argo CD installation ([`installs_argo_cd`]) is each one's named `in-cluster@<folder>`.
+pub fn qualify_in_cluster(repo: &Path, deployments: &mut [Deployment]) {
     fn instance(i: usize, ds: &[Deployment], depth: usize) -> String {
         let file = Path::new(&ds[i].file);
         let parent = ds.iter().position(|p| {
@@ -356,13 +357,26 @@ pub fn qualify_in_cluster(deployments: &mut [Deployment]) {
         .filter(|i| deployments[*i].directory.is_some() && deployments[*i].cluster == IN_CLUSTER_NAME)
         .collect();
     let instances: Vec<(usize, String)> = argo_in_cluster.iter().map(|i| (*i, instance(*i, deployments, 0))).collect();
-    let distinct: std::collections::BTreeSet<&String> = instances.iter().map(|(_, f)| f).collect();
-    if distinct.len() < 2 {
+    let installing: std::collections::BTreeSet<&String> =
+        instances.iter().filter(|(i, _)| installs_argo_cd(&repo.join(&deployments[*i].path))).map(|(_, f)| f).collect();
+    if installing.len() < 2 {
         return;
     }
     for (i, folder) in instances {
         deployments[i].cluster = format!("{IN_CLUSTER_NAME}@{folder}");
     }
+}
+
+/// Whether the files directly in `dir` install Argo CD: its repo server's manifests, the argo-cd chart, or a
+/// remote base of argoproj/argo-cd.
+fn installs_argo_cd(dir: &Path) -> bool {
+    const NEEDLES: &[&str] = &["name: argocd-repo-server", "name: argo-cd", "chart: argo-cd", "argoproj/argo-cd/"];
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_file())).any(|e| {
+        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+        (name.ends_with(".yaml") || name.ends_with(".yml") || name == "kustomization")
+            && crate::files::read_text(None, &e.path(), 1 << 20).is_ok_and(|t| NEEDLES.iter().any(|n| t.contains(n)))
+    })
 }
 
 /// A template expression left in a document (`{{ .Values.env }}`), if any.
@@ -1401,7 +1415,7 @@ mod tests {
     }
 
     #[test]
-    fn in_cluster_is_qualified_by_argo_cd_instance_when_a_repository_holds_several() {
+    fn in_cluster_is_qualified_by_argo_cd_instance_when_a_repository_installs_several() {
         let d = |file: &str, path: &str, cluster: &str| Deployment {
             app: path.into(),
             path: path.into(),
@@ -1413,20 +1427,35 @@ mod tests {
             kustomize: Ok(Edits::default()),
             directory: Some(Default::default()),
         };
-        let mut ds = vec![
-            d("a/bootstrap.yaml", "a/seed", "in-cluster"),
-            d("a/seed/apps.yaml", "a/apps/web", "in-cluster"),
-            d("b/bootstrap.yaml", "b/seed", "in-cluster"),
-            d("b/bootstrap.yaml", "b/remote", "east"),
-        ];
-        qualify_in_cluster(&mut ds);
+        let fleet = || {
+            vec![
+                d("a/bootstrap.yaml", "a/seed", "in-cluster"),
+                d("a/seed/apps.yaml", "a/apps/web", "in-cluster"),
+                d("b/bootstrap.yaml", "b/seed", "in-cluster"),
+                d("b/bootstrap.yaml", "b/remote", "east"),
+            ]
+        };
+        let repo = tempfile::tempdir().unwrap();
+        let install = |dir: &str| {
+            std::fs::create_dir_all(repo.path().join(dir)).unwrap();
+            std::fs::write(
+                repo.path().join(dir).join("repo-server.yaml"),
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n",
+            )
+            .unwrap();
+        };
+        // Two root folders, one Argo CD installed: one in-cluster (an ApplicationSet per folder is common).
+        install("a/seed");
+        let mut ds = fleet();
+        qualify_in_cluster(repo.path(), &mut ds);
+        assert!(ds.iter().filter(|d| d.cluster != "east").all(|d| d.cluster == "in-cluster"));
+        // Each root installs its own Argo CD: two clusters. The app of apps follows its parent's instance; a named
+        // cluster is the same for every instance.
+        install("b/seed");
+        let mut ds = fleet();
+        qualify_in_cluster(repo.path(), &mut ds);
         let clusters: Vec<&str> = ds.iter().map(|d| d.cluster.as_str()).collect();
-        // The app of apps follows its parent's instance; a named cluster is the same for every instance.
         assert_eq!(clusters, ["in-cluster@a", "in-cluster@a", "in-cluster@b", "east"]);
-        let mut one =
-            vec![d("a/bootstrap.yaml", "a/seed", "in-cluster"), d("a/seed/apps.yaml", "a/apps", "in-cluster")];
-        qualify_in_cluster(&mut one);
-        assert!(one.iter().all(|d| d.cluster == "in-cluster"));
     }
 
     #[test]

@@ -259,7 +259,7 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
             ));
         }
     }
-    argocd::qualify_in_cluster(&mut kept);
+    argocd::qualify_in_cluster(repo, &mut kept);
     let deployed: Vec<&argocd::Deployment> = kept.iter().collect();
     let by_convention = environments_in(&dirs, config, &|d| is_dir.contains(&d.to_path_buf()))?;
     let names = cluster_environments(&deployed, &by_convention);
