@@ -4,6 +4,7 @@
 //! read the model; none of them resolves ESO again, and every lookup is by index, so an environment of thousands of
 //! overlays costs what its objects cost, not their square.
 
+pub mod operators;
 pub mod refs;
 
 use crate::config::ExternalStore;
@@ -49,6 +50,8 @@ pub enum Provider<'a> {
     ExternalSecret(ExternalSecretView<'a>),
     /// A Secret rendered from Git.
     Secret(&'a Resource),
+    /// An object another controller makes a Secret from (a cert-manager Certificate, ...), and which controller.
+    Controller(&'a Resource, &'static str),
 }
 
 /// One ExternalSecret (or ClusterExternalSecret) and where its references sit in the model's lists.
@@ -118,6 +121,12 @@ impl<'a> EnvModel<'a> {
                     .entry((effective_ns(r.namespace()).to_string(), r.name().to_string()))
                     .or_default()
                     .push(Provider::Secret(r));
+            }
+            for (ns, secret, by) in operators::secrets_created_by(r) {
+                m.providers
+                    .entry((effective_ns(&ns).to_string(), secret))
+                    .or_default()
+                    .push(Provider::Controller(r, by));
             }
             if let Some(s) = StoreView::new(r) {
                 m.stores_by_name

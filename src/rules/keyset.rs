@@ -78,7 +78,7 @@ pub fn key_references<'a>(env: &EnvView<'a>) -> Vec<KeyReference<'a>> {
                 .iter()
                 .filter_map(|p| match p {
                     crate::model::Provider::ExternalSecret(es) => Some((*es, target_keys(env, es))),
-                    crate::model::Provider::Secret(_) => None,
+                    crate::model::Provider::Secret(_) | crate::model::Provider::Controller(..) => None,
                 })
                 .collect();
             if !writers.is_empty() {

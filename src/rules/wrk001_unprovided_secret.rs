@@ -9,7 +9,9 @@ pub const RULE: Rule = Rule {
     summary: "a workload reads a Secret that no ExternalSecret or Secret in the environment provides",
     explanation: "A Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod or Argo Rollout that reads a \
 Secret (envFrom, secretKeyRef, secret or projected volume, imagePullSecrets) which nothing rendered for the \
-environment creates; an ExternalSecret with `creationPolicy: Merge` or `None` does not create its Secret, it only \
+environment creates (a Secret, an ExternalSecret, or an object another controller makes a Secret from: a cert-manager \
+Certificate, a SealedSecret, a CloudNativePG Cluster, a Vault Secrets Operator secret, a OnePasswordItem, a Crossplane \
+`writeConnectionSecretToRef`); an ExternalSecret with `creationPolicy: Merge` or `None` does not create its Secret, it only \
 updates one (ESO's `Reconcile`, pkg/controllers/externalsecret/externalsecret_controller.go). A warning: the Secret may \
 be created outside the repo; a typo in the name keeps the pods in \
 CreateContainerConfigError. References marked `optional: true` are not reported.\n\n\
@@ -31,7 +33,7 @@ fn check<'a>(env: &super::EnvView<'a>) -> Vec<RawFinding<'a>> {
             // created it (ESO's `Reconcile`: "secret not found" for Merge, nothing done for None).
             let creates = |p: &crate::model::Provider| match p {
                 crate::model::Provider::ExternalSecret(es) => !matches!(es.creation_policy(), "Merge" | "None"),
-                crate::model::Provider::Secret(_) => true,
+                crate::model::Provider::Secret(_) | crate::model::Provider::Controller(..) => true,
             };
             if providers.iter().any(creates) || model.provided_by_cluster_external_secret(&u.secret) {
                 continue;

@@ -541,33 +541,55 @@ const MAX_PLATFORM_FILES: usize = 5_000;
 /// HelmReleases, the kustomizations installing ESO) that mention one of `needles`, read through the file layer, each
 /// file at most 1 MiB, at most 5,000 files.
 pub fn platform_docs(repo: &Path, needles: &[&str]) -> Vec<PlatformDoc> {
-    let mut out = Vec::new();
+    // (walk position, repo-relative path, documents) of each file that mentions a needle.
+    let mut found: Vec<(usize, String, Vec<PlatformDoc>)> = Vec::new();
+    // YAML files the name filter passed over, by folder: read when a platform file beside them mentions a needle
+    // (an Application in `k8s/sets/infrastructure.yaml` next to one in `applications.yaml`).
+    let mut others: BTreeMap<String, Vec<(usize, String, PathBuf)>> = BTreeMap::new();
     let mut read = 0;
     let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
         let name = e.file_name().to_string_lossy();
         e.depth() == 0 || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
     });
-    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+    let parent = |rel: &str| rel.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string());
+    let mut docs_of = |rel: &str, path: &Path| -> Option<Vec<PlatformDoc>> {
+        read += 1;
+        if read > MAX_PLATFORM_FILES {
+            return None;
+        }
+        let text = crate::files::read_text(Some(repo), path, 1 << 20).ok()?;
+        needles.iter().any(|n| text.contains(n)).then(|| {
+            crate::kustomize::loader::split_documents(&text)
+                .iter()
+                .filter_map(|doc| serde_yaml::from_str::<serde_yaml::Value>(doc.text).ok())
+                .map(|v| PlatformDoc { file: rel.to_string(), doc: v })
+                .collect()
+        })
+    };
+    for (position, entry) in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()).enumerate() {
         let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
         let rel = rel.to_string_lossy().replace('\\', "/");
         if !is_platform_file(&rel) {
+            let lower = rel.to_ascii_lowercase();
+            if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+                others.entry(parent(&rel)).or_default().push((position, rel, entry.path().to_path_buf()));
+            }
             continue;
         }
-        read += 1;
-        if read > MAX_PLATFORM_FILES {
-            break;
+        if let Some(docs) = docs_of(&rel, entry.path()) {
+            found.push((position, rel, docs));
         }
-        let Ok(text) = crate::files::read_text(Some(repo), entry.path(), 1 << 20) else { continue };
-        if !needles.iter().any(|n| text.contains(n)) {
-            continue;
-        }
-        for doc in crate::kustomize::loader::split_documents(&text) {
-            if let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc.text) {
-                out.push(PlatformDoc { file: rel.clone(), doc: v });
+    }
+    let folders: std::collections::BTreeSet<String> = found.iter().map(|(_, rel, _)| parent(rel)).collect();
+    for folder in folders {
+        for (position, rel, path) in others.remove(&folder).unwrap_or_default() {
+            if let Some(docs) = docs_of(&rel, &path) {
+                found.push((position, rel, docs));
             }
         }
     }
-    out
+    found.sort_by_key(|(position, ..)| *position);
+    found.into_iter().flat_map(|(_, _, docs)| docs).collect()
 }
 
 #[cfg(test)]
