@@ -22,6 +22,10 @@ pub const NEEDLE: &str = "argoproj.io";
 pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
 pub const IN_CLUSTER_NAME: &str = "in-cluster";
 
+/// Source fields that make Argo CD build a path with another tool than kustomize or its directory reader
+/// (`ApplicationSource.ExplicitType`).
+const SOURCE_TOOLS: &[&str] = &["plugin", "helm", "chart"];
+
 /// One app Argo CD deploys from a path of this repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
@@ -44,8 +48,10 @@ pub struct Deployment {
     /// without them, and `lint -v` says so).
     pub kustomize: Result<Edits, String>,
     /// The source's `directory` options: what Argo CD reads when the path holds plain manifests (no kustomization,
-    /// no chart). None for a deployer that has no directory sources (Flux).
+    /// no chart). None for a source another tool builds (a plugin, Helm), and for Flux.
     pub directory: Option<super::directory::DirectoryOptions>,
+    /// Flux deploys it (a Kustomization), not Argo CD.
+    pub by_flux: bool,
 }
 
 /// The Applications found, and what could not be followed.
@@ -153,11 +159,15 @@ fn deployments_of(
             Deployment {
                 app: name.to_string(),
                 kustomize,
-                directory: Some(super::directory::DirectoryOptions {
-                    recurse: flag("recurse"),
-                    include: glob("include"),
-                    exclude: glob("exclude"),
+                // A source that names a plugin or Helm is built by that tool, never read as a directory.
+                directory: (!SOURCE_TOOLS.iter().any(|t| source.get(*t).is_some())).then(|| {
+                    super::directory::DirectoryOptions {
+                        recurse: flag("recurse"),
+                        include: glob("include"),
+                        exclude: glob("exclude"),
+                    }
                 }),
+                by_flux: false,
                 path,
                 cluster: cluster.clone(),
                 namespace: namespace.clone(),
@@ -346,7 +356,7 @@ pub fn qualify_in_cluster(repo: &Path, deployments: &mut [Deployment]) {
     fn instance(i: usize, ds: &[Deployment], depth: usize) -> String {
         let file = Path::new(&ds[i].file);
         let parent = ds.iter().position(|p| {
-            p.directory.is_some() && p.cluster == IN_CLUSTER_NAME && p.file != ds[i].file && file.starts_with(&p.path)
+            !p.by_flux && p.cluster == IN_CLUSTER_NAME && p.file != ds[i].file && file.starts_with(&p.path)
         });
         match parent {
             Some(p) if depth < 16 => instance(p, ds, depth + 1),
@@ -354,7 +364,7 @@ pub fn qualify_in_cluster(repo: &Path, deployments: &mut [Deployment]) {
         }
     }
     let argo_in_cluster: Vec<usize> = (0..deployments.len())
-        .filter(|i| deployments[*i].directory.is_some() && deployments[*i].cluster == IN_CLUSTER_NAME)
+        .filter(|i| !deployments[*i].by_flux && deployments[*i].cluster == IN_CLUSTER_NAME)
         .collect();
     let instances: Vec<(usize, String)> = argo_in_cluster.iter().map(|i| (*i, instance(*i, deployments, 0))).collect();
     let installing: std::collections::BTreeSet<&String> =
@@ -449,7 +459,16 @@ fn placement_fields(template: &Value) -> Value {
             .collect();
         Some(Value::Mapping(picked))
     };
-    let source = |s: &Value| -> Option<Value> { pick(Some(s), &["path", "kustomize", "directory", "repoURL"]) };
+    let source = |s: &Value| -> Option<Value> {
+        let mut picked = pick(Some(s), &["path", "kustomize", "directory", "repoURL"])?;
+        // Whether the source names another tool (a plugin, Helm) matters, not how it is configured.
+        for tool in SOURCE_TOOLS {
+            if let (Some(_), Value::Mapping(m)) = (s.get(*tool), &mut picked) {
+                m.insert((*tool).into(), Value::Null);
+            }
+        }
+        Some(picked)
+    };
     let mut out = Mapping::new();
     if let Some(s) = spec.and_then(|s| s.get("source")).and_then(source) {
         out.insert("source".into(), s);
@@ -1426,6 +1445,7 @@ mod tests {
             repo_url: None,
             kustomize: Ok(Edits::default()),
             directory: Some(Default::default()),
+            by_flux: false,
         };
         let fleet = || {
             vec![
@@ -1456,6 +1476,19 @@ mod tests {
         qualify_in_cluster(repo.path(), &mut ds);
         let clusters: Vec<&str> = ds.iter().map(|d| d.cluster.as_str()).collect();
         assert_eq!(clusters, ["in-cluster@a", "in-cluster@a", "in-cluster@b", "east"]);
+    }
+
+    #[test]
+    fn a_source_built_by_a_plugin_or_helm_is_no_directory_source() {
+        let app = |source: &str| {
+            let yaml = format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: web}}\nspec:\n  source: {{path: k8s, {source}}}\n  destination: {{name: prod}}"
+            );
+            applications(Path::new("/nonexistent"), &docs(&yaml), &[]).deployments.remove(0).directory
+        };
+        assert!(app("plugin: {name: tanka}").is_none());
+        assert!(app("helm: {valueFiles: [values.yaml]}").is_none());
+        assert_eq!(app("directory: {recurse: true}").map(|d| d.recurse), Some(true));
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn kustomizations(docs: &[PlatformDoc]) -> (Vec<Deployment>, Vec<String>) {
             declared,
             kustomize,
             directory: None,
+            by_flux: true,
         });
     }
     (out, skipped)

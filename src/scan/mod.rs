@@ -243,7 +243,7 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
             skipped.push(format!("{}: its repoURL '{url}' is another repository: not checked", d.declared));
         } else if is_dir.contains(&d.path) || is_directory_source(repo, &d) {
             kept.push(d);
-        } else if d.directory.is_none() && repo.join(&d.path).is_dir() {
+        } else if d.by_flux && repo.join(&d.path).is_dir() {
             skipped.push(format!(
                 "{}: path '{}' is no kustomization directory (Flux generates one of the manifests below it, which is \
                  not rendered natively): not checked",
@@ -253,7 +253,7 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
         } else {
             skipped.push(format!(
                 "{}: path '{}' is neither a kustomization nor a directory of manifests of this repository (a Helm \
-                 chart, or a path of another repository): not checked",
+                 chart, a config management plugin's input, or a path of another repository): not checked",
                 d.declared,
                 d.path.display()
             ));
@@ -541,55 +541,61 @@ const MAX_PLATFORM_FILES: usize = 5_000;
 /// HelmReleases, the kustomizations installing ESO) that mention one of `needles`, read through the file layer, each
 /// file at most 1 MiB, at most 5,000 files.
 pub fn platform_docs(repo: &Path, needles: &[&str]) -> Vec<PlatformDoc> {
-    // (walk position, repo-relative path, documents) of each file that mentions a needle.
-    let mut found: Vec<(usize, String, Vec<PlatformDoc>)> = Vec::new();
-    // YAML files the name filter passed over, by folder: read when a platform file beside them mentions a needle
-    // (an Application in `k8s/sets/infrastructure.yaml` next to one in `applications.yaml`).
-    let mut others: BTreeMap<String, Vec<(usize, String, PathBuf)>> = BTreeMap::new();
+    // (repo-relative path, documents) of each file that mentions a needle.
+    let mut found: Vec<(PathBuf, Vec<PlatformDoc>)> = Vec::new();
     let mut read = 0;
-    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
-    });
-    let parent = |rel: &str| rel.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string());
-    let mut docs_of = |rel: &str, path: &Path| -> Option<Vec<PlatformDoc>> {
+    let mut docs_of = |rel: &Path, path: &Path| -> Option<Vec<PlatformDoc>> {
         read += 1;
         if read > MAX_PLATFORM_FILES {
             return None;
         }
         let text = crate::files::read_text(Some(repo), path, 1 << 20).ok()?;
+        let file = rel.to_string_lossy().replace('\\', "/");
         needles.iter().any(|n| text.contains(n)).then(|| {
             crate::kustomize::loader::split_documents(&text)
                 .iter()
                 .filter_map(|doc| serde_yaml::from_str::<serde_yaml::Value>(doc.text).ok())
-                .map(|v| PlatformDoc { file: rel.to_string(), doc: v })
+                .map(|v| PlatformDoc { file: file.clone(), doc: v })
                 .collect()
         })
     };
-    for (position, entry) in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()).enumerate() {
+    let walk = walkdir::WalkDir::new(repo).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()))
+    });
+    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
         let Ok(rel) = entry.path().strip_prefix(repo) else { continue };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if !is_platform_file(&rel) {
-            let lower = rel.to_ascii_lowercase();
-            if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-                others.entry(parent(&rel)).or_default().push((position, rel, entry.path().to_path_buf()));
-            }
-            continue;
-        }
-        if let Some(docs) = docs_of(&rel, entry.path()) {
-            found.push((position, rel, docs));
+        if is_platform_file(&rel.to_string_lossy().replace('\\', "/"))
+            && let Some(docs) = docs_of(rel, entry.path())
+        {
+            found.push((rel.to_path_buf(), docs));
         }
     }
-    let folders: std::collections::BTreeSet<String> = found.iter().map(|(_, rel, _)| parent(rel)).collect();
+    // The other YAML files of a folder that holds one: `k8s/sets/infrastructure.yaml` beside the Application in
+    // `k8s/sets/applications.yaml` passes the name filter by.
+    let folders: std::collections::BTreeSet<PathBuf> =
+        found.iter().filter_map(|(rel, _)| rel.parent().map(Path::to_path_buf)).collect();
     for folder in folders {
-        for (position, rel, path) in others.remove(&folder).unwrap_or_default() {
-            if let Some(docs) = docs_of(&rel, &path) {
-                found.push((position, rel, docs));
+        let Ok(entries) = std::fs::read_dir(repo.join(&folder)) else { continue };
+        let mut siblings: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| folder.join(e.file_name()))
+            .filter(|rel| {
+                let text = rel.to_string_lossy().replace('\\', "/");
+                (text.ends_with(".yaml") || text.ends_with(".yml")) && !is_platform_file(&text)
+            })
+            .collect();
+        siblings.sort();
+        for rel in siblings {
+            if let Some(docs) = docs_of(&rel, &repo.join(&rel)) {
+                found.push((rel, docs));
             }
         }
     }
-    found.sort_by_key(|(position, ..)| *position);
-    found.into_iter().flat_map(|(_, _, docs)| docs).collect()
+    // In the walk's order: paths compare component by component, as the walk visits them.
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.into_iter().flat_map(|(_, docs)| docs).collect()
 }
 
 #[cfg(test)]
