@@ -495,7 +495,7 @@ fn environments_come_from_the_applications_and_charts_are_not_compared() {
         })
         .collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
-    assert_eq!(changed[0].0, "in-cluster");
+    assert_eq!(changed[0].0, "in-cluster@projects/amiya/src");
     assert!(changed[0].1.contains("linkding-database"), "{changed:?}");
 }
 
