@@ -418,7 +418,7 @@ fn render_overlays(
                         placed: o.placed.clone(),
                     }));
                 }
-                let (resources, reads) = match crate::scan::build_overlay(repo, dir, source.as_ref(), &build) {
+                let (mut resources, reads) = match crate::scan::build_overlay(repo, dir, source.as_ref(), &build) {
                     Ok(built) => built,
                     // A feature rendered nowhere natively (helmCharts, a remote base): not compared, and said, as
                     // lint says it (KUS002) instead of failing on it.
@@ -429,7 +429,6 @@ fn render_overlays(
                     Err(source) => return Err(Error::Render { dir: Some(dir.clone()), source }),
                 };
                 let reads = reads.iter().filter_map(|r| r.strip_prefix(repo).ok().map(Path::to_path_buf)).collect();
-                let mut resources = resources;
                 let placed = crate::lint::place_for_checks(dir, &mut resources, destination.as_ref());
                 Ok(Some(Overlay { dir: dir.clone(), resources, reads, source, destination, placed }))
             })
@@ -466,7 +465,7 @@ fn stamp_side(
         for o in overlays {
             apps.push(all.len()..all.len() + o.resources.len());
             all.extend(o.resources.iter().cloned());
-            placed.extend(o.placed.iter().copied().chain(std::iter::repeat(false)).take(o.resources.len()));
+            placed.extend_from_slice(&o.placed);
         }
         let model = EnvModel::build(env, &all, &config.external_stores);
         let mut demands = BTreeMap::new();

@@ -196,22 +196,25 @@ enum Placement {
 /// looked up in no namespace at all. The objects of `dir` are placed for the checks (never printed), and how is
 /// returned when any was.
 fn place_namespace_less(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> Option<Placement> {
-    let (_, how) = placement_of(resources, destination)?;
-    place_for_checks(dir, resources, destination).contains(&true).then_some(how)
-}
-
-/// Where an overlay's namespace-less objects go ([`place_namespace_less`]): the namespace, and why.
-fn placement_of(resources: &[Resource], destination: Option<&String>) -> Option<(String, Placement)> {
-    match destination {
-        Some(ns) => Some((ns.clone(), Placement::Application)),
-        None => crate::model::only_namespace(resources).map(|ns| (ns, Placement::OnlyNamespace)),
-    }
+    let (placed, how) = place(dir, resources, destination);
+    how.filter(|_| placed.contains(&true))
 }
 
 /// Place an overlay's namespace-less objects for the checks ([`place_namespace_less`]); which ones were placed, so
 /// that a caller that prints them afterwards (diff) can take their namespace off again.
 pub fn place_for_checks(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> Vec<bool> {
-    let Some((ns, how)) = placement_of(resources, destination) else { return vec![false; resources.len()] };
+    place(dir, resources, destination).0
+}
+
+/// [`place_namespace_less`]: which objects were placed, and where the namespace came from (None: nowhere to place).
+fn place(dir: &Path, resources: &mut [Resource], destination: Option<&String>) -> (Vec<bool>, Option<Placement>) {
+    let (ns, how) = match destination {
+        Some(ns) => (ns.clone(), Placement::Application),
+        None => match crate::model::only_namespace(resources) {
+            Some(ns) => (ns, Placement::OnlyNamespace),
+            None => return (vec![false; resources.len()], None),
+        },
+    };
     let placed = crate::model::place_in_namespace(resources, &ns);
     let count = placed.iter().filter(|p| **p).count();
     if count > 0 {
@@ -223,7 +226,7 @@ pub fn place_for_checks(dir: &Path, resources: &mut [Resource], destination: Opt
         };
         tracing::debug!("{}: {count} object(s) without a namespace checked in '{ns}', {why}", dir.display());
     }
-    placed
+    (placed, Some(how))
 }
 
 fn ignored_by_annotation(r: &Resource, code: &str) -> bool {

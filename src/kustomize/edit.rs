@@ -129,6 +129,18 @@ impl Edits {
     }
 }
 
+/// A patch entry with only `fields` of it (what a deployer's own patch type carries into the kustomization).
+pub fn patch_fields(patch: &Value, fields: &[&str]) -> Value {
+    let kept: Mapping = patch
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str().is_some_and(|k| fields.contains(&k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Mapping(kept)
+}
+
 /// The list under `field`, created when absent.
 fn sequence<'a>(k: &'a mut Mapping, field: &str) -> Result<&'a mut Vec<Value>, String> {
     let v = k.entry(field.into()).or_insert_with(|| Value::Sequence(Vec::new()));

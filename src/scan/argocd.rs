@@ -267,19 +267,10 @@ fn kustomize_edits(options: &Value, env: &BuildEnv<'_>) -> Result<Edits, String>
         .ok_or_else(|| format!("kustomize.replicas '{name}': the count is no integer"))?;
         replicas.push((name.to_string(), count));
     }
+    // `ApplicationSourceKustomize.Patches`: the fields of kustomize's Patch that Argo CD's type carries.
     let patches = list("patches")
-        .into_iter()
-        .map(|p| {
-            let keep = ["path", "patch", "target", "options"];
-            let m: Mapping = p
-                .as_mapping()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| k.as_str().is_some_and(|k| keep.contains(&k)))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            Value::Mapping(m)
-        })
+        .iter()
+        .map(|p| crate::kustomize::edit::patch_fields(p, &["path", "patch", "target", "options"]))
         .collect();
     let edits = Edits {
         name_prefix: text("namePrefix")?,
@@ -367,8 +358,13 @@ pub fn qualify_in_cluster(repo: &Path, deployments: &mut [Deployment]) {
         .filter(|i| !deployments[*i].by_flux && deployments[*i].cluster == IN_CLUSTER_NAME)
         .collect();
     let instances: Vec<(usize, String)> = argo_in_cluster.iter().map(|i| (*i, instance(*i, deployments, 0))).collect();
+    // One instance needs no files read.
+    let distinct: std::collections::BTreeSet<&String> = instances.iter().map(|(_, f)| f).collect();
+    if distinct.len() < 2 {
+        return;
+    }
     let installing: std::collections::BTreeSet<&String> =
-        instances.iter().filter(|(i, _)| installs_argo_cd(&repo.join(&deployments[*i].path))).map(|(_, f)| f).collect();
+        instances.iter().filter(|(i, _)| installs_argo_cd(repo, &deployments[*i].path)).map(|(_, f)| f).collect();
     if installing.len() < 2 {
         return;
     }
@@ -377,11 +373,11 @@ pub fn qualify_in_cluster(repo: &Path, deployments: &mut [Deployment]) {
     }
 }
 
-/// Whether the files directly in `dir` install Argo CD: its repo server's manifests, the argo-cd chart, or a
-/// remote base of argoproj/argo-cd.
-fn installs_argo_cd(dir: &Path) -> bool {
+/// Whether the files directly in `dir` (repo-relative) install Argo CD: its repo server's manifests, the argo-cd
+/// chart, or a remote base of argoproj/argo-cd.
+fn installs_argo_cd(repo: &Path, dir: &Path) -> bool {
     const NEEDLES: &[&str] = &["name: argocd-repo-server", "name: argo-cd", "chart: argo-cd", "argoproj/argo-cd/"];
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let Ok(entries) = std::fs::read_dir(repo.join(dir)) else { return false };
     entries.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_file())).any(|e| {
         let name = e.file_name().to_string_lossy().to_ascii_lowercase();
         (name.ends_with(".yaml") || name.ends_with(".yml") || name == "kustomization")

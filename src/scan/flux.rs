@@ -76,17 +76,8 @@ fn flux_edits(spec: &Value) -> Result<Edits, String> {
         .and_then(Value::as_sequence)
         .into_iter()
         .flatten()
-        .map(|p| {
-            // Only the patch and its target are carried over (`kustypes.Patch{Patch, Target}`).
-            let kept: serde_yaml::Mapping = p
-                .as_mapping()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| k.as_str().is_some_and(|k| k == "patch" || k == "target"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            Value::Mapping(kept)
-        })
+        // Only the patch and its target are carried over (`kustypes.Patch{Patch, Target}`).
+        .map(|p| crate::kustomize::edit::patch_fields(p, &["patch", "target"]))
         .collect();
     let components: Vec<String> = spec
         .get("components")

@@ -230,18 +230,22 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
     skipped.extend(flux_skipped);
     // A source of another repository names a path there: its path here, if any, is not what it deploys. Sources
     // whose path is a kustomization or a folder here (not the root, which every repository has) tell this one's URL.
+    let found: Vec<bool> =
+        apps.deployments.iter().map(|d| is_dir.contains(&d.path) || is_directory_source(repo, d)).collect();
     let ours = argocd::repository_urls(
         repo,
         apps.deployments
             .iter()
-            .filter(|d| is_dir.contains(&d.path) || (!d.path.as_os_str().is_empty() && is_directory_source(repo, d))),
+            .zip(&found)
+            .filter(|(d, found)| is_dir.contains(&d.path) || (**found && !d.path.as_os_str().is_empty()))
+            .map(|(d, _)| d),
     );
     let mut kept: Vec<argocd::Deployment> = Vec::new();
-    for d in std::mem::take(&mut apps.deployments) {
+    for (d, found) in std::mem::take(&mut apps.deployments).into_iter().zip(found) {
         let elsewhere = d.repo_url.as_ref().filter(|u| !ours.is_empty() && !ours.contains(*u));
         if let Some(url) = elsewhere {
             skipped.push(format!("{}: its repoURL '{url}' is another repository: not checked", d.declared));
-        } else if is_dir.contains(&d.path) || is_directory_source(repo, &d) {
+        } else if found {
             kept.push(d);
         } else if d.by_flux && repo.join(&d.path).is_dir() {
             skipped.push(format!(
@@ -291,7 +295,6 @@ pub fn discover(repo: &Path, config: &Config, platform: &[PlatformDoc]) -> Resul
             add(&mut layout, env, &d.path, format!("{} -> cluster {}", d.declared, d.cluster));
             layout.applications.entry((env.clone(), d.path.clone())).or_default().push(d.app.clone());
         }
-
         let covered: std::collections::BTreeSet<&PathBuf> = deployed.iter().map(|d| &d.path).collect();
         let rest: Vec<(String, PathBuf, String)> = if by_convention.is_empty() {
             kustomization_roots(repo, &dirs)
