@@ -380,8 +380,10 @@ fn installs_argo_cd(repo: &Path, dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(repo.join(dir)) else { return false };
     entries.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_file())).any(|e| {
         let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+        // Through the file layer, confined to the repository like every other read.
         (name.ends_with(".yaml") || name.ends_with(".yml") || name == "kustomization")
-            && crate::files::read_text(None, &e.path(), 1 << 20).is_ok_and(|t| NEEDLES.iter().any(|n| t.contains(n)))
+            && crate::files::read_text(Some(repo), &e.path(), 1 << 20)
+                .is_ok_and(|t| NEEDLES.iter().any(|n| t.contains(n)))
     })
 }
 
